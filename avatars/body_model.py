@@ -1,0 +1,95 @@
+"""The one interface every body model implements.
+
+A body model maps shape parameters and a pose to a posed, skinned mesh.
+Conventions for every backend: metres, Z-up, right-handed, the body faces
+-Y (its left hand is on +X), feet on the plane z = 0.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass(frozen=True)
+class BodyOutput:
+    """One forward pass, batched over B bodies.
+
+    vertices: (B, V, 3) posed vertices, metres.
+    rest_vertices: (B, V, 3) shaped vertices before skinning, in the model's
+        own rest frame (skinning moves them into the posed, floor-standing frame).
+    joints: (B, J, 3) posed joint (bone head) positions, metres.
+    bone_transforms: (B, J, 4, 4) skinning transforms: a rest-pose point p
+        bound to bone j moves to ``bone_transforms[:, j] @ [p, 1]``, so
+        ``vertices == linear_blend_skinning(rest_vertices, weights, bone_transforms)``.
+    """
+
+    vertices: torch.Tensor
+    rest_vertices: torch.Tensor
+    joints: torch.Tensor
+    bone_transforms: torch.Tensor
+
+
+# Landmark bones every backend names, used by measurements and fitting.
+LANDMARKS = (
+    "pelvis", "neck", "head",
+    "shoulder.L", "shoulder.R", "elbow.L", "elbow.R", "wrist.L", "wrist.R",
+    "hip.L", "hip.R", "knee.L", "knee.R", "ankle.L", "ankle.R",
+)
+
+
+class BodyModel(ABC):
+    """A parametric body model.
+
+    Attributes every backend sets:
+        name: backend name ("anny", "smplx").
+        faces: (F, 3) int64 triangle indices.
+        bone_names: J bone names, parents before children.
+        bone_parents: (J,) int64 parent index, -1 for the root.
+        skinning_weights: (V, J) float32, rows sum to 1.
+        uvs: (T, 2) float32 texture coordinates or None.
+        uv_faces: (F, 3) int64 indices into ``uvs`` or None.
+        shape_names: S names of the shape parameters.
+        landmarks: dict from each name in ``LANDMARKS`` to a bone index.
+        arm_bones: indices of bones of the arms and hands (clavicle excluded).
+    """
+
+    name: str
+    faces: np.ndarray
+    bone_names: list[str]
+    bone_parents: np.ndarray
+    skinning_weights: np.ndarray
+    uvs: np.ndarray | None
+    uv_faces: np.ndarray | None
+    shape_names: list[str]
+    landmarks: dict[str, int]
+    arm_bones: list[int]
+
+    @property
+    def vertex_count(self) -> int:
+        return self.skinning_weights.shape[0]
+
+    @abstractmethod
+    def default_shape(self) -> torch.Tensor:
+        """(S,) float32 shape parameters of an average adult."""
+
+    @abstractmethod
+    def forward(self, shape: torch.Tensor, pose: torch.Tensor | None = None) -> BodyOutput:
+        """Pose and skin bodies.
+
+        shape: (B, S) or (S,) shape parameters (``shape_names``).
+        pose: (B, J, 3) or (J, 3) axis-angle rotation of each bone relative
+            to its rest orientation, radians; None for the rest pose.
+            Batch sizes of 1 broadcast.
+        """
+
+    @abstractmethod
+    def named_pose(self, name: str) -> torch.Tensor:
+        """(J, 3) axis-angle pose for one of ``poses.POSE_NAMES``."""
+
+    def arm_vertex_mask(self) -> np.ndarray:
+        """(V,) bool: vertices that follow the arms and hands."""
+        return self.skinning_weights[:, self.arm_bones].sum(axis=1) > 0.5
