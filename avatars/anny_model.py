@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from avatars.body_model import BodyModel, BodyOutput
+from avatars.body_model import BodyModel, BodyOutput, ShapeSpace
 from avatars.poses import arm_pose
 from tryon.config import cache_dir, data_dir, point_library_caches
 
@@ -31,7 +31,8 @@ import roma  # noqa: E402
 from anny.models.model_data import ModelData  # noqa: E402
 
 # Local changes (MakeHuman "measure" and leg targets) the measurement solver
-# steers; each is a signed coefficient in [-1, 1].
+# steers; each is a signed coefficient in [-1, 1]. anny orders them its own
+# way: the shape vector follows ``AnnyBodyModel.shape_names``.
 LOCAL_CHANGES = [
     "measure-bust-circ-incr",
     "measure-underbust-circ-incr",
@@ -41,6 +42,28 @@ LOCAL_CHANGES = [
     "lowerlegs-height-incr",
 ]
 PHENOTYPES = ["gender", "age", "muscle", "weight", "height", "proportions"]
+# What the measurement solver moves; sex, age and build stay as described.
+_SOLVED = {"weight", "height", *LOCAL_CHANGES}
+_GENDER = {"male": 0.0, "female": 1.0, "neutral": 0.5}
+# build -> (muscle, weight, proportions) phenotypes
+_BUILD = {
+    "slim": (0.4, 0.25, 0.3),
+    "average": (0.5, 0.5, 0.5),
+    "athletic": (0.85, 0.45, 0.2),
+    "curvy": (0.45, 0.65, 0.75),
+    "heavy": (0.45, 0.9, 0.7),
+}
+# anny's age phenotype: anchors child, young, old at 1/3, 2/3, 1, which
+# MakeHuman puts at 11, 25 and 90 years.
+_AGE_ANCHORS = ((11.0, 1 / 3), (25.0, 2 / 3), (90.0, 1.0))
+
+
+def anny_age(years: float) -> float:
+    """anny's age phenotype of an adult aged ``years`` (18-90)."""
+    if not 18.0 <= years <= 90.0:
+        raise ValueError(f"age must be an adult's, 18-90 years, got {years}")
+    ages, values = zip(*_AGE_ANCHORS)
+    return float(np.interp(years, ages, values))
 
 _LANDMARK_BONES = {
     "pelvis": "root", "neck": "neck01", "head": "head",
@@ -95,7 +118,7 @@ class AnnyBodyModel(BodyModel):
 
     Shape vector (S = 12): the six phenotypes in [0, 1] (gender 0 = male,
     1 = female; adult ages about 0.67-0.9) then the six ``LOCAL_CHANGES``
-    in [-1, 1].
+    in [-1, 1], in the order of ``shape_names``.
     """
 
     name = "anny"
@@ -119,7 +142,7 @@ class AnnyBodyModel(BodyModel):
         self.skinning_weights = self._weights.numpy()
         self.uvs = data.texture_coordinates.numpy()
         self.uv_faces = data.face_texture_coordinate_indices.numpy().astype(np.int64)
-        self.shape_names = PHENOTYPES + LOCAL_CHANGES
+        self.shape_names = PHENOTYPES + list(self._model.local_change_labels)
         self.landmarks = {k: self.bone_names.index(b) for k, b in _LANDMARK_BONES.items()}
         self._rest_joints: torch.Tensor | None = None
         self.arm_bones = [
@@ -128,6 +151,15 @@ class AnnyBodyModel(BodyModel):
 
     def default_shape(self) -> torch.Tensor:
         return torch.tensor([0.5, 0.8, 0.5, 0.5, 0.5, 0.5] + [0.0] * len(LOCAL_CHANGES))
+
+    def shape_space(self, sex, age_years=None, build=None) -> ShapeSpace:
+        start = self.default_shape()
+        start[0] = _GENDER[sex]
+        start[1] = anny_age(35.0 if age_years is None else age_years)
+        start[2], start[3], start[5] = _BUILD[build or "average"]
+        free = torch.tensor([name in _SOLVED for name in self.shape_names])
+        low = torch.tensor([0.0] * len(PHENOTYPES) + [-1.0] * len(LOCAL_CHANGES))
+        return ShapeSpace(start=start, free=free, low=low, high=torch.ones_like(low))
 
     def forward(self, shape: torch.Tensor, pose: torch.Tensor | None = None) -> BodyOutput:
         shape = torch.as_tensor(shape, dtype=torch.float32)

@@ -41,6 +41,24 @@ LANDMARKS = (
 )
 
 
+BUILDS = ("slim", "average", "athletic", "curvy", "heavy")
+
+
+@dataclass(frozen=True)
+class ShapeSpace:
+    """A bounded region of shape space around a described body.
+
+    start: (S,) the described body, where a search begins and is pulled to.
+    free: (S,) bool, the parameters a solver may move.
+    low, high: (S,) bounds of every parameter.
+    """
+
+    start: torch.Tensor
+    free: torch.Tensor
+    low: torch.Tensor
+    high: torch.Tensor
+
+
 class BodyModel(ABC):
     """A parametric body model.
 
@@ -75,6 +93,16 @@ class BodyModel(ABC):
     @abstractmethod
     def default_shape(self) -> torch.Tensor:
         """(S,) float32 shape parameters of an average adult."""
+
+    @abstractmethod
+    def shape_space(
+        self, sex: str, age_years: float | None = None, build: str | None = None
+    ) -> "ShapeSpace":
+        """Where the measurement solver may search for a body of this description.
+
+        sex: female, male or neutral; age_years: adult age or None (35);
+        build: one of ``BUILDS`` or None ("average").
+        """
 
     @abstractmethod
     def forward(self, shape: torch.Tensor, pose: torch.Tensor | None = None) -> BodyOutput:
