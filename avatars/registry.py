@@ -26,9 +26,10 @@ def backend_name() -> str:
 @functools.cache
 def _load(name: str, sex: str) -> BodyModel:
     if name == "anny":
-        from avatars.anny_model import AnnyBodyModel
+        from avatars.anny_model import AnnyBodyModel, prepare_anny
 
-        return AnnyBodyModel()  # one model for every sex: gender is a shape parameter
+        # One model for every sex (gender is a shape parameter); prepared on first use.
+        return AnnyBodyModel(prepare_anny())
     from avatars.smplx_model import SmplxBodyModel
 
     return SmplxBodyModel(os.environ.get("TRYON_SMPLX_DIR", ""), sex)

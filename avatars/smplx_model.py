@@ -13,6 +13,7 @@ onto the floor by a fixed transform folded into the bone transforms.
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
 from pathlib import Path
 
@@ -22,7 +23,7 @@ import torch
 from smplx.joint_names import JOINT_NAMES
 from smplx.lbs import batch_rigid_transform, batch_rodrigues, blend_shapes, vertices2joints
 
-from avatars.body_model import BodyModel, BodyOutput
+from avatars.body_model import BodyModel, BodyOutput, ShapeSpace
 from avatars.poses import arm_pose
 from avatars.skinning import linear_blend_skinning
 
@@ -30,11 +31,12 @@ LICENCE_NOTE = (
     "SMPL-X model files must be obtained under licence from https://smpl-x.is.tue.mpg.de "
     "(the npz download, e.g. SMPL-X v1.1)"
 )
-SEXES = ("female", "male", "neutral")
+SEXES = ("female", "male", "neutral")  # one SMPLX_<SEX>.npz each
 VERTEX_COUNT = 10_475
 JOINT_COUNT = 55  # global orient, 21 body, jaw, 2 eyes, 2 x 15 finger joints
 BETA_COUNT = 10
 EXPRESSION_COUNT = 10  # SMPL-X v1.0 files hold 10 betas + 10 expressions; v1.1 300 + 100
+BETA_LIMIT = 3.0  # betas are unit-variance PCA coefficients: +-3 spans nearly every body
 
 # Required arrays and their shapes; a name stands for a size that must agree
 # wherever it appears. vt/ft (texture coordinates) are optional.
@@ -55,8 +57,11 @@ _REQUIRED = {
 }
 _OPTIONAL = {"vt": ("T", 2), "ft": ("F", 3)}
 
-# SMPL-X frame -> ours: +90 degrees about X takes +Y (up) to +Z and +Z (front) to -Y.
-_TO_OURS = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+# SMPL-X frame -> ours, homogeneous: +90 degrees about X takes +Y (up) to +Z
+# and +Z (the front) to -Y.
+_TO_OURS = torch.tensor(
+    [[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, -1.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
+)
 
 _LANDMARK_BONES = {
     "pelvis": "pelvis", "neck": "neck", "head": "head",
@@ -120,18 +125,18 @@ def check_model_file(path: Path) -> None:
     missing = [key for key in _REQUIRED if key not in shapes]
     if missing:
         problems.append(f"missing {', '.join(missing)}")
-    sizes: dict[str, int] = {}
+    sizes: dict[str, int] = {}  # the sizes named in the specs, from their first appearance
     for key, expected in (_REQUIRED | _OPTIONAL).items():
         shape = shapes.get(key)
         if shape is None:
             continue
-        fits = len(shape) == len(expected) and all(
-            sizes.setdefault(want, got) == got if isinstance(want, str) else want == got
-            for want, got in zip(expected, shape)
-        )
-        if not fits:
-            wanted = ", ".join(str(sizes.get(d, d)) if isinstance(d, str) else str(d) for d in expected)
-            problems.append(f"{key} has shape {shape}, expected ({wanted})")
+        if len(shape) == len(expected):
+            for want, got in zip(expected, shape):
+                if isinstance(want, str):
+                    sizes.setdefault(want, got)
+        wanted = tuple(sizes.get(d, d) if isinstance(d, str) else d for d in expected)
+        if shape != wanted:
+            problems.append(f"{key} has shape {shape}, expected ({', '.join(map(str, wanted))})")
     if sizes.get("K", BETA_COUNT + EXPRESSION_COUNT) < BETA_COUNT + EXPRESSION_COUNT:
         problems.append(
             f"shapedirs has {sizes['K']} components, expected at least "
@@ -141,14 +146,21 @@ def check_model_file(path: Path) -> None:
         raise BodyModelDataError(f"malformed SMPL-X model file {path}: {'; '.join(problems)}")
 
 
+def _fingerprint(path: Path) -> str:
+    """Short digest of a model file's contents, from the CRC-32 the zip keeps of each array."""
+    with zipfile.ZipFile(path) as archive:
+        members = sorted(f"{i.filename}:{i.CRC:08x}:{i.file_size}" for i in archive.infolist())
+    return hashlib.sha256("\n".join(members).encode()).hexdigest()[:12]
+
+
 class SmplxBodyModel(BodyModel):
     """SMPL-X with its first ten shape coefficients (betas).
 
-    Shape vector (S = 10): betas, about -2..2, 0 for the average body of
-    ``sex``. Pose (J = 55, 3): SMPL-X axis-angle rotations, radians, each in
-    its parent's frame (global orient, 21 body joints, jaw, eyes, then 15
-    joints per hand, flat hands at zero), as ``smplx`` takes them. Face
-    expression stays neutral.
+    Shape vector (S = 10): betas, within +-``BETA_LIMIT``, 0 for the average
+    body of the file's sex. Pose (J = 55, 3): SMPL-X axis-angle rotations,
+    radians, each in its parent's frame, as ``smplx`` takes them: global
+    orient, 21 body joints, jaw, two eyes, then 15 joints per hand (flat
+    hands at zero). The face keeps a neutral expression.
     """
 
     name = "smplx"
@@ -169,6 +181,7 @@ class SmplxBodyModel(BodyModel):
             num_expression_coeffs=EXPRESSION_COUNT,
         ).eval()
         self.sex = sex
+        self.cache_key = f"smplx-{sex}-{_fingerprint(path)}"
         self.faces = np.asarray(self._model.faces, dtype=np.int64)
         self.bone_names = [n.removesuffix("_smplhf") for n in JOINT_NAMES[:JOINT_COUNT]]
         self.bone_parents = self._model.parents.numpy().astype(np.int64)
@@ -191,11 +204,25 @@ class SmplxBodyModel(BodyModel):
     def default_shape(self) -> torch.Tensor:
         return torch.zeros(BETA_COUNT)
 
+    def shape_space(self, sex, age_years=None, build=None) -> ShapeSpace:
+        """All ten betas, free within +-``BETA_LIMIT``, from the average body.
+
+        The model file fixes the sex, and betas are principal components with
+        no age or build axis, so these hints are left to the measurements.
+        """
+        start = self.default_shape()
+        low = torch.full_like(start, -BETA_LIMIT)
+        return ShapeSpace(
+            start=start, free=torch.ones(BETA_COUNT, dtype=torch.bool), low=low, high=-low
+        )
+
     def forward(self, shape: torch.Tensor, pose: torch.Tensor | None = None) -> BodyOutput:
         model = self._model
         betas = torch.as_tensor(shape, dtype=torch.float32)
         betas = betas[None] if betas.dim() == 1 else betas
-        pose = torch.zeros(JOINT_COUNT, 3) if pose is None else torch.as_tensor(pose, dtype=torch.float32)
+        if pose is None:
+            pose = torch.zeros(JOINT_COUNT, 3)
+        pose = torch.as_tensor(pose, dtype=torch.float32)
         pose = pose[None] if pose.dim() == 2 else pose
         batch = max(betas.shape[0], pose.shape[0])
         betas, pose = betas.expand(batch, -1), pose.expand(batch, -1, -1)
@@ -208,9 +235,7 @@ class SmplxBodyModel(BodyModel):
         rest_vertices = v_shaped + (features @ model.posedirs).view(batch, -1, 3)
         posed_joints, transforms = batch_rigid_transform(rotations, rest_joints, model.parents)
 
-        to_ours = torch.eye(4)
-        to_ours[:3, :3] = _TO_OURS
-        transforms = to_ours @ transforms
+        transforms = _TO_OURS @ transforms
         vertices = linear_blend_skinning(rest_vertices, self._weights, transforms)
         # Stand on the floor: shift so the lowest posed vertex is at z = 0.
         shift = torch.zeros(batch, 3)
@@ -220,7 +245,7 @@ class SmplxBodyModel(BodyModel):
         return BodyOutput(
             vertices=vertices + shift[:, None],
             rest_vertices=rest_vertices,
-            joints=posed_joints @ _TO_OURS.T + shift[:, None],
+            joints=posed_joints @ _TO_OURS[:3, :3].T + shift[:, None],
             bone_transforms=floor[:, None] @ transforms,
         )
 
@@ -228,7 +253,7 @@ class SmplxBodyModel(BodyModel):
         if self._rest_joints is None:
             with torch.no_grad():
                 self._rest_joints = self.forward(self.default_shape()).joints[0]
-        # arm_pose solves in our frame; R in SMPL-X's frame is C^T R C, so its
-        # rotation vectors are C^T v (v @ C as rows).
+        # arm_pose solves in our frame. A rotation R there is C^T R C in
+        # SMPL-X's frame (C = _TO_OURS), whose rotation vector is C^T v.
         pose = arm_pose(self._rest_joints, self.landmarks, JOINT_COUNT, name)
-        return pose @ _TO_OURS
+        return pose @ _TO_OURS[:3, :3]

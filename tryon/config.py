@@ -9,7 +9,13 @@ into it before they are imported.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+
+
+def log_progress(message: str) -> None:
+    """Progress of one-time preparation: to stderr, so stdout stays data."""
+    print(message, file=sys.stderr, flush=True)
 
 
 def data_dir() -> Path:

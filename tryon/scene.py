@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pyrender
-from scipy import ndimage
+from scipy import ndimage, sparse
 
 from avatars.skin_tones import skin_rgb
 from tryon.views import DEFAULT_YFOV, camera_axes, frame_points
@@ -22,6 +22,10 @@ SKIN_ROUGHNESS = 0.55
 BASE_LAYER_RGB = (74, 77, 82)
 BASE_LAYER_ROUGHNESS = 0.9
 BASE_LAYER_OFFSET = 0.0025  # metres along the skin normal, clear of z-fighting
+ARMHOLE_SMOOTHING = 8  # diffusion steps, each about one edge long
+ARMHOLE_LEVEL = 0.3  # of the diffused arm mask
+NECKLINE_WIDTH = 0.34  # of half the shoulder width
+NECKLINE_DEPTH = 0.08  # metres below the shoulder joints
 # (azimuth from the camera towards its right, elevation) radians, intensity:
 # a warm key from the upper left, a cool, weaker fill from the right, and a
 # rim behind the body that outlines it, which dark skin needs to read.
@@ -55,6 +59,20 @@ def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     return normals / np.linalg.norm(normals, axis=1, keepdims=True).clip(1e-12)
 
 
+def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
+    t = np.clip((x - edge0) / (edge1 - edge0), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def _neighbour_mean(faces: np.ndarray, n_vertices: int) -> sparse.csr_matrix:
+    """(V, V) sparse operator: each vertex's value becomes the mean over itself and its neighbours."""
+    rows = np.concatenate([faces[:, [0, 1, 2, 1, 2, 0]].ravel(), np.arange(n_vertices)])
+    cols = np.concatenate([faces[:, [1, 2, 0, 0, 1, 2]].ravel(), np.arange(n_vertices)])
+    adjacency = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_vertices, n_vertices))
+    adjacency.data[:] = 1.0  # an edge shared by two faces was summed twice
+    return sparse.diags(1.0 / np.asarray(adjacency.sum(axis=1)).ravel()) @ adjacency
+
+
 def _material(rgb: tuple[int, int, int], roughness: float) -> pyrender.MetallicRoughnessMaterial:
     return pyrender.MetallicRoughnessMaterial(
         baseColorFactor=[*srgb_to_linear(rgb), 1.0], metallicFactor=0.0, roughnessFactor=roughness
@@ -70,6 +88,56 @@ def body_mesh(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, skin
     return pyrender.Mesh([primitive], name="body")
 
 
+def clip_mesh(
+    vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, field: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keep the part of a mesh where a per-vertex field is >= 0, cut cleanly.
+
+    Triangles that cross the zero level are cut along it (the field is
+    linear along each edge), so the edge is smooth, not a staircase of
+    whole triangles. vertices, normals: (V, 3); faces: (F, 3); field: (V,).
+    Returns (vertices (V', 3), normals (V', 3), faces (F', 3)), winding kept.
+    """
+    inside = field[faces] >= 0
+    count = inside.sum(axis=1)
+    whole = faces[count == 3]
+    # Roll each cut triangle so its odd corner comes first (the lone inside
+    # corner, or the lone outside one); rolling keeps the winding.
+    rolls = []
+    for n_in, odd in ((1, True), (2, False)):
+        tri = faces[count == n_in]
+        first = np.argmax(inside[count == n_in] == odd, axis=1)
+        rolls.append(tri[np.arange(len(tri))[:, None], (first[:, None] + np.arange(3)) % 3])
+    one, two = rolls
+
+    def cut(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        t = (field[a] / (field[a] - field[b]))[:, None]
+        n = normals[a] + t * (normals[b] - normals[a])
+        return vertices[a] + t * (vertices[b] - vertices[a]), n / np.linalg.norm(n, axis=1, keepdims=True)
+
+    # One corner inside: (a, b, c) -> (a, ab, ac).
+    ab, ac = cut(one[:, 0], one[:, 1]), cut(one[:, 0], one[:, 2])
+    # Two inside, c outside at first: (c, a, b) -> (a, b, bc), (a, bc, ca).
+    bc, ca = cut(two[:, 2], two[:, 0]), cut(two[:, 1], two[:, 0])
+    n_v, n1, n2 = len(vertices), len(one), len(two)
+    new_v = np.concatenate([vertices, ab[0], ac[0], bc[0], ca[0]])
+    new_n = np.concatenate([normals, ab[1], ac[1], bc[1], ca[1]])
+    i_ab = n_v + np.arange(n1)
+    i_ac = i_ab + n1
+    i_bc = n_v + 2 * n1 + np.arange(n2)
+    i_ca = i_bc + n2
+    new_f = np.concatenate([
+        whole,
+        np.stack([one[:, 0], i_ab, i_ac], axis=1),
+        np.stack([two[:, 1], two[:, 2], i_bc], axis=1),
+        np.stack([two[:, 1], i_bc, i_ca], axis=1),
+    ])
+    used = np.unique(new_f)
+    remap = np.zeros(len(new_v), dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    return new_v[used], new_n[used], remap[new_f]
+
+
 def base_layer_mesh(
     vertices: np.ndarray,
     normals: np.ndarray,
@@ -78,29 +146,32 @@ def base_layer_mesh(
     landmarks: dict[str, int],
     arm_mask: np.ndarray,
 ) -> pyrender.Mesh:
-    """A bodysuit over the torso and hips: from mid-thigh to the armpits, arms bare.
+    """A tank top and shorts: from mid-thigh to just under the armpits, with straps.
 
     vertices, normals: (V, 3); faces: (F, 3); joints: (J, 3) metres;
     landmarks: name -> joint index; arm_mask: (V,) bool, True on the arms.
     """
-    hip = (joints[landmarks["hip.L"], 2] + joints[landmarks["hip.R"], 2]) / 2
-    knee = (joints[landmarks["knee.L"], 2] + joints[landmarks["knee.R"], 2]) / 2
-    shoulder = (joints[landmarks["shoulder.L"], 2] + joints[landmarks["shoulder.R"], 2]) / 2
-    neck = joints[landmarks["neck"], 2]
-    bottom = (hip + knee) / 2
-    # The armpit sits below the shoulder joint by about a third of the
-    # shoulder-to-neck drop scaled up; measured on anny bodies, 0.35 of the
-    # hip-to-shoulder span keeps the top edge just under the armpit crease.
-    top = shoulder - 0.12 * (shoulder - hip) - 0.0 * neck
-    inside = (vertices[:, 2] >= bottom) & (vertices[:, 2] <= top) & ~arm_mask
-    kept = faces[inside[faces].all(axis=1)]
-    used = np.unique(kept)
-    remap = np.full(len(vertices), -1, dtype=np.int64)
-    remap[used] = np.arange(len(used))
+    def joint(name: str) -> np.ndarray:
+        return joints[landmarks[name]]
+
+    hem = (joint("hip.L")[2] + joint("knee.L")[2]) / 2  # mid-thigh
+    # The armpit is the lowest point where the arm meets the torso.
+    # Armholes: a level set of the arm mask diffused over the mesh, so the
+    # cut is a smooth curve a little clear of the staircase the mask makes.
+    near_arm = arm_mask.astype(np.float64)
+    smoothing = _neighbour_mean(faces, len(vertices))
+    for _ in range(ARMHOLE_SMOOTHING):
+        near_arm = smoothing @ near_arm
+    # A U-shaped scoop neckline between the straps (u = |x| / half the shoulder width).
+    neck = joint("neck")
+    shoulder = (joint("shoulder.L")[2] + joint("shoulder.R")[2]) / 2
+    u = np.abs(vertices[:, 0] - neck[0]) / (abs(joint("shoulder.L")[0] - joint("shoulder.R")[0]) / 2)
+    scoop = np.clip(1 - (u / NECKLINE_WIDTH) ** 2, 0, 1)
+    top = neck[2] - (neck[2] - shoulder + NECKLINE_DEPTH) * scoop
+    field = np.minimum.reduce([vertices[:, 2] - hem, top - vertices[:, 2], ARMHOLE_LEVEL - near_arm])
+    v, n, f = clip_mesh(vertices, normals, faces, field)
     primitive = pyrender.Primitive(
-        positions=vertices[used] + BASE_LAYER_OFFSET * normals[used],
-        normals=normals[used],
-        indices=remap[kept],
+        positions=v + BASE_LAYER_OFFSET * n, normals=n, indices=f,
         material=_material(BASE_LAYER_RGB, BASE_LAYER_ROUGHNESS),
     )
     return pyrender.Mesh([primitive], name="base-layer")

@@ -52,7 +52,7 @@ _LEFT = {
     23: (0.032, 0.66, 0.09),  # eye
 }
 _RIGHT_OF = {1: 2, 4: 5, 7: 8, 10: 11, 13: 14, 16: 17, 18: 19, 20: 21, 23: 24}
-# Fingers of the left hand: (first joint, knuckle offset from the wrist, direction).
+# Left-hand fingers: first joint -> (its offset from the wrist, the finger's direction).
 _FINGERS = {
     25: ((0.09, 0.0, 0.025), (1.0, 0.0, 0.0)),  # index
     28: ((0.095, 0.0, 0.005), (1.0, 0.0, 0.0)),  # middle
@@ -60,13 +60,17 @@ _FINGERS = {
     34: ((0.09, 0.0, -0.015), (1.0, 0.0, -0.05)),  # ring
     37: ((0.03, -0.01, 0.03), (0.7, -0.2, 0.7)),  # thumb
 }
-_PHALANGES = (0.04, 0.025, 0.02)  # phalanx lengths, metres; the last one is the tube past joint 3
+# Phalanx lengths, metres; the last is the tube beyond a finger's third joint.
+_PHALANGES = (0.04, 0.025, 0.02)
+_FINGER_RADIUS = 0.008
 _RADII = {
     0: 0.13, 3: 0.13, 6: 0.14, 9: 0.13, 12: 0.055, 15: 0.09, 22: 0.035,
     1: 0.08, 4: 0.055, 7: 0.04, 10: 0.035, 13: 0.05, 16: 0.045, 18: 0.037, 20: 0.025, 23: 0.012,
 }
 # Tubes of bones without a main child run this far, metres.
-_LEAF_TIPS = {10: (0.0, -0.02, 0.08), 15: (0.0, 0.18, 0.0), 22: (0.0, -0.03, 0.05), 23: (0.0, 0.0, 0.012)}
+_LEAF_TIPS = {
+    10: (0.0, -0.02, 0.08), 15: (0.0, 0.18, 0.0), 22: (0.0, -0.03, 0.05), 23: (0.0, 0.0, 0.012),
+}
 _SEXES = {"neutral": (0, 1.0), "male": (1, 1.04), "female": (2, 0.95)}
 
 
@@ -111,17 +115,47 @@ def _tube_ends(joints: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray
         else:  # last phalanx: carry on along the finger
             along = joints[bone] - joints[PARENTS[bone]]
             ends[bone] = joints[bone] + along / np.linalg.norm(along) * _PHALANGES[2] * scale
-        finger = 25 <= twin < 40
-        radii[bone] = (0.009 if twin >= 37 else 0.008) * scale if finger else _RADII[twin] * scale
+        radii[bone] = (_FINGER_RADIUS if 25 <= twin < 40 else _RADII[twin]) * scale
     return ends, radii
+
+
+def _tube(start: np.ndarray, end: np.ndarray, radius: float, rings: int, first: int):
+    """An open tube of ``rings`` rings from ``start`` to ``end`` with a tip vertex at ``end``.
+
+    Returns vertices (rings * RING_SIZE + 1, 3), faces (F, 3) numbered from
+    ``first``, uvs (rings * RING_SIZE + 1, 2) in [0, 1] and t (rings,), each
+    ring's position along the tube in [0, 1].
+    """
+    axis = (end - start) / np.linalg.norm(end - start)
+    helper = np.array((0.0, 0.0, 1.0)) if abs(axis[2]) < 0.9 else np.array((1.0, 0.0, 0.0))
+    u = np.cross(axis, helper)
+    u /= np.linalg.norm(u)
+    w = np.cross(axis, u)  # u x w = axis, so the faces below wind outwards
+    angles = np.linspace(0.0, 2.0 * np.pi, RING_SIZE, endpoint=False)
+    t = np.linspace(0.0, 1.0, rings)
+    circle = np.cos(angles)[:, None] * u + np.sin(angles)[:, None] * w  # (R, 3)
+    rings_xyz = (start + t[:, None] * (end - start))[:, None] + radius * circle  # (rings, R, 3)
+    vertices = np.concatenate([rings_xyz.reshape(-1, 3), end[None]])
+    uv = np.stack(np.broadcast_arrays(angles / (2 * np.pi), t[:, None]), -1).reshape(-1, 2)
+    uvs = np.concatenate([uv, [[0.5, 1.0]]])
+    grid = first + np.arange(rings * RING_SIZE).reshape(rings, RING_SIZE)
+    a, b = grid[:-1], np.roll(grid[:-1], -1, axis=1)
+    c, d = np.roll(grid[1:], -1, axis=1), grid[1:]
+    tip = np.full(RING_SIZE, first + rings * RING_SIZE)
+    faces = np.concatenate([
+        np.stack([a, b, c], -1).reshape(-1, 3),
+        np.stack([a, c, d], -1).reshape(-1, 3),
+        np.stack([grid[-1], np.roll(grid[-1], -1), tip], -1),
+    ])
+    return vertices, faces, uvs, t
 
 
 def _build(rng: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
     joints = rest_joints(scale)
     ends, radii = _tube_ends(joints, scale)
     lengths = np.linalg.norm(ends - joints, axis=1)
-    # Rings per tube, proportional to length, so that rings + one tip vertex
-    # per tube make exactly VERTEX_COUNT vertices.
+    # Rings per tube, proportional to length, so that rings plus one tip
+    # vertex per tube make exactly VERTEX_COUNT vertices.
     ring_total = (VERTEX_COUNT - JOINT_COUNT) // RING_SIZE
     assert ring_total * RING_SIZE + JOINT_COUNT == VERTEX_COUNT
     rings = np.maximum(2, np.round(lengths / lengths.sum() * ring_total)).astype(int)
@@ -130,48 +164,29 @@ def _build(rng: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
     vertices, faces, uvs, tubes = [], [], [], []
     weights = np.zeros((VERTEX_COUNT, JOINT_COUNT))
     regressor = np.zeros((JOINT_COUNT, VERTEX_COUNT))
-    angles = np.linspace(0.0, 2.0 * np.pi, RING_SIZE, endpoint=False)
-    start = 0
+    first = 0
     for bone in range(JOINT_COUNT):
-        axis = (ends[bone] - joints[bone]) / lengths[bone]
-        helper = np.array((0.0, 0.0, 1.0)) if abs(axis[2]) < 0.9 else np.array((1.0, 0.0, 0.0))
-        u = np.cross(axis, helper)
-        u /= np.linalg.norm(u)
-        w = np.cross(axis, u)  # u x w = axis: faces below wind outwards
-        t = np.linspace(0.0, 1.0, rings[bone])
-        circle = np.cos(angles)[:, None] * u + np.sin(angles)[:, None] * w  # (R, 3)
-        centres = joints[bone] + t[:, None] * (ends[bone] - joints[bone])
-        ring_points = centres[:, None] + radii[bone] * circle[None]  # (n, R, 3)
-        count = rings[bone] * RING_SIZE + 1
-        index = start + np.arange(count)
-        vertices += [ring_points.reshape(-1, 3), ends[bone][None]]
-        uvs += [np.stack(np.broadcast_arrays(angles[None] / (2 * np.pi), t[:, None]), -1).reshape(-1, 2),
-                np.array([[0.5, 1.0]])]
+        tube_vertices, tube_faces, tube_uvs, t = _tube(
+            joints[bone], ends[bone], radii[bone], rings[bone], first
+        )
+        index = first + np.arange(len(tube_vertices))
+        first += len(index)
         tubes.append(index)
-        # Skinning: the bone's own, blended with its parent's over the first quarter.
+        vertices.append(tube_vertices)
+        faces.append(tube_faces)
+        tile = np.array((bone % 8, bone // 8))  # each tube's own tile of an 8 x 7 uv atlas
+        uvs.append((tube_uvs * 0.9 + tile) / (8, 7))
+        regressor[bone, index[:RING_SIZE]] = 1.0 / RING_SIZE  # the ring around the joint
+        # Skinned to the bone, blended with its parent over the first quarter.
+        parent = PARENTS[bone]
         blend = np.append(np.repeat(np.clip(0.5 - 2.0 * t, 0.0, 0.5), RING_SIZE), 0.0)
-        if PARENTS[bone] < 0:
-            blend[:] = 0.0
-        weights[index, bone] = 1.0 - blend
-        if PARENTS[bone] >= 0:
-            weights[index, PARENTS[bone]] += blend
-        regressor[bone, index[:RING_SIZE]] = 1.0 / RING_SIZE  # the joint ring
-        grid = index[:-1].reshape(rings[bone], RING_SIZE)
-        a, b = grid[:-1], np.roll(grid[:-1], -1, axis=1)
-        c, d = np.roll(grid[1:], -1, axis=1), grid[1:]
-        faces += [np.stack([a, b, c], -1).reshape(-1, 3), np.stack([a, c, d], -1).reshape(-1, 3)]
-        last = grid[-1]
-        faces.append(np.stack([last, np.roll(last, -1), np.full(RING_SIZE, index[-1])], -1))
-        start += count
-    vertices = np.concatenate(vertices)
-    faces = np.concatenate(faces)
-    uvs = np.concatenate(uvs)
-    # Lay each tube's (u, v) square out in its own tile of an 8 x 7 atlas.
-    tile = np.concatenate([np.full(len(idx), bone) for bone, idx in enumerate(tubes)])
-    uvs = (uvs * 0.9 + np.stack([tile % 8, tile // 8], -1)) / (8.0, 7.0)
+        weights[index, bone] = 1.0 - blend if parent >= 0 else 1.0
+        if parent >= 0:
+            weights[index, parent] = blend
+    vertices, faces, uvs = np.concatenate(vertices), np.concatenate(faces), np.concatenate(uvs)
 
     # Shape space: ten smooth global deformations (the first two stretch the
-    # height and the girth), ten local expressions on the head, then zeros.
+    # height and the girth), ten local expressions on the face, then zeros.
     shapedirs = np.zeros((VERTEX_COUNT, 3, 400), dtype=np.float32)
     fields = rng.normal(0.0, 0.01, (10, 3, 3))
     fields[0], fields[1] = np.diag((0.0, 0.05, 0.0)), np.diag((0.04, 0.0, 0.04))
@@ -182,7 +197,8 @@ def _build(rng: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
     posedirs = np.zeros((VERTEX_COUNT, 3, (JOINT_COUNT - 1) * 9), dtype=np.float32)
     for joint in range(1, JOINT_COUNT):
         region = np.flatnonzero(weights[:, joint] > 0)
-        posedirs[region, :, 9 * (joint - 1) : 9 * joint] = rng.normal(0.0, 0.003, (len(region), 3, 9))
+        features = slice(9 * (joint - 1), 9 * joint)
+        posedirs[region, :, features] = rng.normal(0.0, 0.003, (len(region), 3, 9))
 
     head_faces = np.flatnonzero(np.isin(faces[:, 0], tubes[15]))
     return {
@@ -191,7 +207,7 @@ def _build(rng: np.random.Generator, scale: float) -> dict[str, np.ndarray]:
         "shapedirs": shapedirs,
         "posedirs": posedirs,
         "J_regressor": regressor.astype(np.float32),
-        "kintree_table": np.stack([np.array(PARENTS), np.arange(JOINT_COUNT)]).astype(np.int64),
+        "kintree_table": np.stack([PARENTS, np.arange(JOINT_COUNT)]).astype(np.int64),
         "weights": weights.astype(np.float32),
         "hands_componentsl": np.linalg.qr(rng.normal(size=(45, 45)))[0].astype(np.float32),
         "hands_componentsr": np.linalg.qr(rng.normal(size=(45, 45)))[0].astype(np.float32),

@@ -1,0 +1,158 @@
+"""The avatar library: 32 adult bodies that span the shoppers of a store.
+
+Each entry is described the way a size chart describes people (sex, height,
+bust/chest, waist and hip girths, build, age) with a Monk skin tone; the body
+model's shape parameters are solved from that description once per body
+model and cached in the data directory, so the library works unchanged on
+anny and on SMPL-X. Ids are stable: never renumber, only append.
+
+Span: heights 152-194 cm; waists 60-117 cm (women EU 32-54, men EU 44-60);
+ages 20-70; 16 women, 13 men, 3 neutral bodies; all ten Monk tones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from functools import cache
+
+import torch
+
+from avatars.from_measurements import BodyDescription, solve_body
+from avatars.registry import backend_name, get_body_model
+from tryon.config import log_progress, data_dir
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    id: str
+    label: str
+    description: BodyDescription
+    skin_tone: int  # Monk Skin Tone 1-10
+
+
+@dataclass(frozen=True)
+class Avatar:
+    """A body ready to dress: shape (S,) parameters of its sex's body model,
+    measurements in centimetres (ISO 8559-1 names)."""
+
+    id: str
+    label: str
+    sex: str
+    age_years: float
+    build: str
+    skin_tone: int
+    shape: tuple[float, ...]
+    measurements: dict[str, float | None]
+
+    @property
+    def height_cm(self) -> float:
+        return self.measurements["stature"]
+
+    def summary(self) -> dict:
+        """JSON-ready description (what ``tryon avatars --json`` prints)."""
+        data = asdict(self)
+        del data["shape"]
+        return {**data, "height_cm": self.height_cm}
+
+
+def _entry(id, label, sex, height, chest, waist, hips, build, age, tone):
+    description = BodyDescription(
+        height=height, chest=chest, waist=waist, hips=hips, sex=sex, build=build, age_years=age
+    )
+    return LibraryEntry(id=id, label=label, description=description, skin_tone=tone)
+
+
+F, M, N = "female", "male", "neutral"
+ENTRIES = [
+    # id, label, sex, height, chest, waist, hips (cm), build, age, Monk tone
+    _entry("f152-eu34", "Woman, 152 cm, EU 34", F, 152, 82, 64, 90, "slim", 24, 3),
+    _entry("f155-eu44", "Woman, 155 cm, EU 44", F, 155, 100, 86, 110, "curvy", 52, 8),
+    _entry("f157-eu40", "Woman, 157 cm, EU 40", F, 157, 94, 77, 101, "average", 62, 9),
+    _entry("f158-eu38", "Woman, 158 cm, EU 38", F, 158, 88, 72, 97, "average", 31, 5),
+    _entry("f160-eu50", "Woman, 160 cm, EU 50", F, 160, 116, 104, 122, "heavy", 45, 10),
+    _entry("f162-eu48", "Woman, 162 cm, EU 48", F, 162, 110, 98, 116, "curvy", 70, 5),
+    _entry("f163-eu36", "Woman, 163 cm, EU 36", F, 163, 86, 68, 94, "average", 27, 1),
+    _entry("f165-eu40", "Woman, 165 cm, EU 40", F, 165, 92, 76, 100, "curvy", 38, 7),
+    _entry("f166-eu32", "Woman, 166 cm, EU 32", F, 166, 80, 60, 87, "slim", 21, 9),
+    _entry("f168-eu42", "Woman, 168 cm, EU 42", F, 168, 96, 80, 104, "average", 58, 4),
+    _entry("f170-eu46", "Woman, 170 cm, EU 46", F, 170, 106, 92, 114, "heavy", 66, 6),
+    _entry("f172-eu38", "Woman, 172 cm, EU 38", F, 172, 90, 72, 98, "athletic", 29, 2),
+    _entry("f174-eu54", "Woman, 174 cm, EU 54", F, 174, 124, 116, 128, "heavy", 49, 8),
+    _entry("f176-eu36", "Woman, 176 cm, EU 36", F, 176, 86, 68, 95, "slim", 23, 10),
+    _entry("f178-eu40", "Woman, 178 cm, EU 40", F, 178, 94, 77, 102, "athletic", 34, 3),
+    _entry("f180-eu44", "Woman, 180 cm, EU 44", F, 180, 100, 86, 108, "average", 41, 6),
+    _entry("m165-eu46", "Man, 165 cm, EU 46", M, 165, 92, 78, 92, "slim", 22, 7),
+    _entry("m168-eu52", "Man, 168 cm, EU 52", M, 168, 104, 100, 102, "heavy", 70, 4),
+    _entry("m170-eu50", "Man, 170 cm, EU 50", M, 170, 100, 88, 99, "average", 44, 2),
+    _entry("m172-eu56", "Man, 172 cm, EU 56", M, 172, 112, 106, 108, "heavy", 61, 9),
+    _entry("m175-eu48", "Man, 175 cm, EU 48", M, 175, 96, 82, 96, "athletic", 27, 4),
+    _entry("m178-eu52", "Man, 178 cm, EU 52", M, 178, 104, 94, 102, "average", 53, 6),
+    _entry("m180-eu44", "Man, 180 cm, EU 44", M, 180, 88, 72, 90, "slim", 20, 10),
+    _entry("m182-eu54", "Man, 182 cm, EU 54", M, 182, 108, 98, 105, "average", 36, 1),
+    _entry("m184-eu50", "Man, 184 cm, EU 50", M, 184, 102, 84, 98, "athletic", 30, 8),
+    _entry("m186-eu58", "Man, 186 cm, EU 58", M, 186, 118, 112, 112, "heavy", 47, 5),
+    _entry("m188-eu52", "Man, 188 cm, EU 52", M, 188, 104, 90, 101, "average", 68, 3),
+    _entry("m190-eu54", "Man, 190 cm, EU 54", M, 190, 110, 96, 106, "athletic", 33, 7),
+    _entry("m194-eu60", "Man, 194 cm, EU 60", M, 194, 122, 117, 118, "heavy", 57, 2),
+    _entry("n160", "Neutral body, 160 cm", N, 160, 88, 74, 95, "average", 30, 6),
+    _entry("n172", "Neutral body, 172 cm", N, 172, 94, 80, 99, "average", 40, 9),
+    _entry("n185", "Neutral body, 185 cm", N, 185, 100, 86, 101, "slim", 26, 1),
+]
+
+
+def _cache_path():
+    return data_dir() / "library" / f"{backend_name()}-{get_body_model().cache_key}.json"
+
+
+def _solve(entry: LibraryEntry) -> Avatar:
+    d = entry.description
+    solved = solve_body(d, get_body_model(d.sex))
+    return Avatar(
+        id=entry.id, label=entry.label, sex=d.sex, age_years=d.age_years, build=d.build,
+        skin_tone=entry.skin_tone, shape=tuple(round(float(x), 6) for x in solved.shape),
+        measurements=solved.measurements.as_dict(),
+    )
+
+
+def prepare_library(log=log_progress) -> list[Avatar]:
+    """Solve every library body for the active body model once; cached."""
+    path = _cache_path()
+    if path.exists():
+        return [Avatar(**{**a, "shape": tuple(a["shape"])}) for a in json.loads(path.read_text())]
+    log(f"Solving the {len(ENTRIES)} library bodies for {backend_name()} (one time) ...")
+    avatars = []
+    for i, entry in enumerate(ENTRIES, 1):
+        avatars.append(_solve(entry))
+        log(f"  [{i}/{len(ENTRIES)}] {entry.id}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps([asdict(a) for a in avatars], indent=1))
+    os.replace(partial, path)
+    return avatars
+
+
+@cache
+def library() -> dict[str, Avatar]:
+    """Every library avatar by id, in library order."""
+    return {a.id: a for a in prepare_library()}
+
+
+def get_avatar(avatar_id: str) -> Avatar:
+    try:
+        return library()[avatar_id]
+    except KeyError:
+        raise KeyError(f"no avatar {avatar_id!r} in the library") from None
+
+
+def avatar_shape(avatar: Avatar) -> torch.Tensor:
+    """(S,) float32 shape parameters of an avatar."""
+    return torch.tensor(avatar.shape, dtype=torch.float32)
+
+
+@torch.no_grad()
+def pose_avatar(avatar: Avatar, pose: str = "a-pose"):
+    """(body model, BodyOutput of batch 1) of an avatar in a named pose."""
+    model = get_body_model(avatar.sex)
+    return model, model.forward(avatar_shape(avatar), model.named_pose(pose))
