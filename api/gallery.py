@@ -39,7 +39,8 @@ def _int_arg(name: str, default: int) -> int:
 
 @gallery.get("/avatars/<avatar_id>/render.png")
 def render_avatar(avatar_id: str):
-    from avatars.library import get_avatar, pose_avatar
+    from avatars.avatar import pose_avatar
+    from avatars.library import get_avatar
     from tryon.body_render import render_body
     from tryon.views import VIEW_NAMES
 

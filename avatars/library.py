@@ -1,10 +1,9 @@
 """The avatar library: 32 adult bodies that span the shoppers of a store.
 
 Each entry is described the way a size chart describes people (sex, height,
-bust/chest, waist and hip girths, build, age) with a Monk skin tone; the body
-model's shape parameters are solved from that description once per body
-model and cached in the data directory, so the library works unchanged on
-anny and on SMPL-X. Ids are stable: never renumber, only append.
+bust/chest, waist and hip girths, build, age) with a Monk skin tone, and
+solved for the active body model once (``avatars.avatar.solve_avatars``).
+Ids are stable: never renumber, only append.
 
 Span: heights 152-194 cm; waists 60-117 cm (women EU 32-54, men EU 44-60);
 ages 20-70; 16 women, 13 men, 3 neutral bodies; all ten Monk tones.
@@ -12,57 +11,9 @@ ages 20-70; 16 women, 13 men, 3 neutral bodies; all ten Monk tones.
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import asdict, dataclass
 from functools import cache
 
-import torch
-
-from avatars.from_measurements import BodyDescription, solve_body
-from avatars.registry import backend_name, get_body_model
-from tryon.config import log_progress, data_dir
-
-
-@dataclass(frozen=True)
-class LibraryEntry:
-    id: str
-    label: str
-    description: BodyDescription
-    skin_tone: int  # Monk Skin Tone 1-10
-
-
-@dataclass(frozen=True)
-class Avatar:
-    """A body ready to dress: shape (S,) parameters of its sex's body model,
-    measurements in centimetres (ISO 8559-1 names)."""
-
-    id: str
-    label: str
-    sex: str
-    age_years: float
-    build: str
-    skin_tone: int
-    shape: tuple[float, ...]
-    measurements: dict[str, float | None]
-
-    @property
-    def height_cm(self) -> float:
-        return self.measurements["stature"]
-
-    def summary(self) -> dict:
-        """JSON-ready description (what ``tryon avatars --json`` prints)."""
-        data = asdict(self)
-        del data["shape"]
-        return {**data, "height_cm": self.height_cm}
-
-
-def _entry(id, label, sex, height, chest, waist, hips, build, age, tone):
-    description = BodyDescription(
-        height=height, chest=chest, waist=waist, hips=hips, sex=sex, build=build, age_years=age
-    )
-    return LibraryEntry(id=id, label=label, description=description, skin_tone=tone)
-
+from avatars.avatar import Avatar, solve_avatars, spec as _entry
 
 F, M, N = "female", "male", "neutral"
 ENTRIES = [
@@ -102,35 +53,11 @@ ENTRIES = [
 ]
 
 
-def _cache_path():
-    return data_dir() / "library" / f"{backend_name()}-{get_body_model().cache_key}.json"
 
 
-def _solve(entry: LibraryEntry) -> Avatar:
-    d = entry.description
-    solved = solve_body(d, get_body_model(d.sex))
-    return Avatar(
-        id=entry.id, label=entry.label, sex=d.sex, age_years=d.age_years, build=d.build,
-        skin_tone=entry.skin_tone, shape=tuple(round(float(x), 6) for x in solved.shape),
-        measurements=solved.measurements.as_dict(),
-    )
-
-
-def prepare_library(log=log_progress) -> list[Avatar]:
+def prepare_library() -> list[Avatar]:
     """Solve every library body for the active body model once; cached."""
-    path = _cache_path()
-    if path.exists():
-        return [Avatar(**{**a, "shape": tuple(a["shape"])}) for a in json.loads(path.read_text())]
-    log(f"Solving the {len(ENTRIES)} library bodies for {backend_name()} (one time) ...")
-    avatars = []
-    for i, entry in enumerate(ENTRIES, 1):
-        avatars.append(_solve(entry))
-        log(f"  [{i}/{len(ENTRIES)}] {entry.id}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps([asdict(a) for a in avatars], indent=1))
-    os.replace(partial, path)
-    return avatars
+    return solve_avatars("library", ENTRIES)
 
 
 @cache
@@ -145,14 +72,3 @@ def get_avatar(avatar_id: str) -> Avatar:
     except KeyError:
         raise KeyError(f"no avatar {avatar_id!r} in the library") from None
 
-
-def avatar_shape(avatar: Avatar) -> torch.Tensor:
-    """(S,) float32 shape parameters of an avatar."""
-    return torch.tensor(avatar.shape, dtype=torch.float32)
-
-
-@torch.no_grad()
-def pose_avatar(avatar: Avatar, pose: str = "a-pose"):
-    """(body model, BodyOutput of batch 1) of an avatar in a named pose."""
-    model = get_body_model(avatar.sex)
-    return model, model.forward(avatar_shape(avatar), model.named_pose(pose))

@@ -44,7 +44,8 @@ def cmd_avatars(args) -> int:
 
 
 def cmd_render(args) -> int:
-    from avatars.library import get_avatar, pose_avatar
+    from avatars.avatar import pose_avatar
+    from avatars.library import get_avatar
     from tryon.body_render import render_body
 
     fmt = FORMATS.get(Path(args.out).suffix.lower())

@@ -1,0 +1,98 @@
+"""Avatars: bodies described as a size chart describes people, solved once.
+
+An ``AvatarSpec`` says who a body is (sex, height, girths, build, age, skin
+tone); ``solve_avatars`` turns specs into ``Avatar``s (the body model's shape
+parameters plus measured measurements) once per body model and caches them in
+the data directory, so the same specs work on anny and on SMPL-X.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+
+import torch
+
+from avatars.from_measurements import BodyDescription, solve_body
+from avatars.registry import backend_name, get_body_model
+from tryon.config import data_dir, log_progress
+
+
+@dataclass(frozen=True)
+class AvatarSpec:
+    id: str
+    label: str
+    description: BodyDescription
+    skin_tone: int  # Monk Skin Tone 1-10
+
+
+@dataclass(frozen=True)
+class Avatar:
+    """A body ready to dress: shape (S,) parameters of its sex's body model,
+    measurements in centimetres (ISO 8559-1 names)."""
+
+    id: str
+    label: str
+    sex: str
+    age_years: float
+    build: str
+    skin_tone: int
+    shape: tuple[float, ...]
+    measurements: dict[str, float | None]
+
+    @property
+    def height_cm(self) -> float:
+        return self.measurements["stature"]
+
+    def summary(self) -> dict:
+        """JSON-ready description (what ``tryon avatars --json`` prints)."""
+        data = asdict(self)
+        del data["shape"]
+        return {**data, "height_cm": self.height_cm}
+
+
+def spec(id, label, sex, height, chest, waist, hips, build, age, tone) -> AvatarSpec:
+    description = BodyDescription(
+        height=height, chest=chest, waist=waist, hips=hips, sex=sex, build=build, age_years=age
+    )
+    return AvatarSpec(id=id, label=label, description=description, skin_tone=tone)
+
+
+def _solve(entry: AvatarSpec) -> Avatar:
+    d = entry.description
+    solved = solve_body(d, get_body_model(d.sex))
+    return Avatar(
+        id=entry.id, label=entry.label, sex=d.sex, age_years=d.age_years, build=d.build,
+        skin_tone=entry.skin_tone, shape=tuple(round(float(x), 6) for x in solved.shape),
+        measurements=solved.measurements.as_dict(),
+    )
+
+
+def solve_avatars(name: str, specs: list[AvatarSpec], log=log_progress) -> list[Avatar]:
+    """Solve ``specs`` for the active body model once; cached under ``name``."""
+    path = data_dir() / "avatars" / f"{name}-{backend_name()}-{get_body_model().cache_key}.json"
+    if path.exists():
+        return [Avatar(**{**a, "shape": tuple(a["shape"])}) for a in json.loads(path.read_text())]
+    log(f"Solving the {len(specs)} {name} bodies for {backend_name()} (one time) ...")
+    avatars = []
+    for i, entry in enumerate(specs, 1):
+        avatars.append(_solve(entry))
+        log(f"  [{i}/{len(specs)}] {entry.id}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps([asdict(a) for a in avatars], indent=1))
+    os.replace(partial, path)  # atomic: never a half-written cache
+    return avatars
+
+
+def avatar_shape(avatar: Avatar) -> torch.Tensor:
+    """(S,) float32 shape parameters of an avatar."""
+    return torch.tensor(avatar.shape, dtype=torch.float32)
+
+
+@torch.no_grad()
+def pose_avatar(avatar: Avatar, pose: str = "a-pose"):
+    """(body model, BodyOutput of batch 1) of an avatar in a named pose."""
+    model = get_body_model(avatar.sex)
+    return model, model.forward(avatar_shape(avatar), model.named_pose(pose))
