@@ -11,7 +11,9 @@ cylindrical UVs. The demo store and the tests use them.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -94,6 +96,7 @@ PATTERNS = {
     ]
 }
 SAMPLE_SIZES = ("XS", "S", "M", "L", "XL")
+_MAX_HEM_ZIGZAG_M = 0.02
 
 
 def _hull_radius(points2d: np.ndarray, centre: np.ndarray, directions: np.ndarray) -> np.ndarray:
@@ -145,14 +148,17 @@ def boundary_loops(faces: np.ndarray) -> list[np.ndarray]:
 
 
 def straighten_hems(points: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """Move every boundary loop onto its best-fitting plane: a cut along the
-    body model's edges zig-zags; a hem is sewn straight."""
+    """Move every nearly flat boundary loop onto its best-fitting plane: a cut
+    along the body model's edges zig-zags; a hem is sewn straight. Loops that
+    are not flat (armholes) keep their shape."""
     points = points.copy()
     for loop in boundary_loops(faces):
         ring = points[loop]
         centre = ring.mean(axis=0)
         normal = np.linalg.svd(ring - centre)[2][-1]
-        points[loop] -= np.outer((ring - centre) @ normal, normal)
+        distance = (ring - centre) @ normal
+        if np.abs(distance).max() < _MAX_HEM_ZIGZAG_M:
+            points[loop] -= np.outer(distance, normal)
     return points
 
 
@@ -214,3 +220,49 @@ def cut_garment(pattern: SamplePattern, g: BodyGeometry) -> trimesh.Trimesh:
     mesh = trimesh.Trimesh(points, faces, process=False)
     mesh.visual = trimesh.visual.TextureVisuals(uv=cylindrical_uvs(points))
     return mesh
+
+
+def write_obj(mesh: trimesh.Trimesh, colour: str, folder: Path, stem: str) -> Path:
+    """Write ``stem``.obj with UVs and ``stem``.mtl with the base colour."""
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    visual = trimesh.visual.TextureVisuals(
+        uv=mesh.visual.uv, material=trimesh.visual.material.SimpleMaterial(diffuse=rgb + [255])
+    )
+    textured = trimesh.Trimesh(mesh.vertices, mesh.faces, visual=visual, process=False)
+    text, files = trimesh.exchange.obj.export_obj(
+        textured, include_texture=True, return_texture=True, mtl_name=f"{stem}.mtl"
+    )
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    path = folder / f"{stem}.obj"
+    path.write_text(text)
+    return path
+
+
+def install_samples(store, log=print) -> list:
+    """Cut every sample garment in every size and import it through ``store``
+    (a ``GarmentStore``), as a merchandiser's upload would be; idempotent."""
+    from avatars.avatar import pose_avatar
+    from garments.body_regions import body_geometry
+    from garments.mannequin import mannequin
+
+    have = {g.name for g in store.list()}
+    garments = []
+    for pattern in PATTERNS.values():
+        if pattern.name in have:
+            continue
+        log(f"  cutting sample garment: {pattern.name}")
+        with tempfile.TemporaryDirectory() as tmp:
+            files = {}
+            for size in SAMPLE_SIZES:
+                model, body = pose_avatar(mannequin(pattern.fit, size))
+                g = body_geometry(model, body.vertices[0].numpy(), body.joints[0].numpy())
+                files[size] = write_obj(cut_garment(pattern, g), pattern.colour, Path(tmp),
+                                        f"{pattern.key}-{size}")
+            garment, reports = store.add(pattern.name, pattern.category, pattern.fabric,
+                                         pattern.fit, files)
+        if garment is None:
+            problems = {s: r.as_dict() for s, r in reports.items() if not r.accepted}
+            raise RuntimeError(f"sample garment {pattern.name} was rejected: {problems}")
+        garments.append(store.set_status(garment.id, "published"))
+    return garments

@@ -1,0 +1,258 @@
+"""The garment store: validated garments on disk, all sizes or none.
+
+Layout under the root (``tryon.config.data_dir() / "garments"`` by default)::
+
+    <id>/garment.json                  Garment metadata and reports
+    <id>/sizes/<SIZE>/mesh.npz         GarmentMesh: metres, render + physics
+    <id>/sizes/<SIZE>/upload.json      what was uploaded, under which names
+    <id>/sizes/<SIZE>/source.<ext>     the uploaded file, byte for byte
+    <id>/sizes/<SIZE>/companion-<n>.<ext>   files it referred to (MTL, textures)
+    .incoming/                         imports in progress
+
+An import is written into ``.incoming`` and renamed into place in one step,
+so a failed or interrupted import never leaves half a garment. Names from
+uploads are recorded, never used as paths: stored files have fixed names,
+sizes are checked against the size charts, ids are checked against their
+pattern.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import unicodedata
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from garments.fabrics import fabric as fabric_preset
+from garments.garment import CATEGORIES, STATUSES, Garment
+from garments.garment_mesh import GarmentMesh
+from garments.grading import grade
+from garments.loading import FORMATS, FolderFiles, LoadResult, MeshData, load_mesh
+from garments.mannequin import letter_size
+from garments.validation import ValidationReport, validate_loaded, validate_mesh
+from tryon.config import data_dir
+
+_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_COMPANION_SUFFIXES = (".mtl", ".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tga", ".tif",
+                       ".tiff", ".bin")
+_HASH_CHARS = 10
+
+Reports = dict[str, ValidationReport]
+
+
+class GarmentStore:
+    """Garments under one root folder (created on first use)."""
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = Path(root) if root is not None else data_dir() / "garments"
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def add(self, name: str, category: str, fabric: str, fit: str,
+            files: Mapping[str, str | os.PathLike]) -> tuple[Garment | None, Reports]:
+        """Import a garment with one file per size ({size: path}).
+
+        Returns (the stored garment, reports by size), or (None, reports) when
+        any size is rejected, in which case nothing is stored. Importing the
+        same name, details and files again returns the stored garment.
+        Raises ValueError for unknown categories, fabrics, fits or sizes, and
+        OSError when an upload cannot be read (nothing is stored then either).
+        """
+        sizes = _size_labels(fit, files)
+        _check_details(name, category, fabric, fit)
+        digest = _details_digest(name, category, fabric, fit)
+        with self._staging() as staging:
+            reports, meshes = {}, {}
+            for size, path in zip(sizes, files.values()):
+                loaded = _keep_upload(path, staging / "sizes" / size, digest)
+                reports[size], meshes[size] = validate_loaded(loaded, fit, size)
+            if not all(r.accepted for r in reports.values()):
+                return None, reports
+            garment = Garment(id="", name=name, category=category, fabric=fabric, fit=fit,
+                              sizes=sizes)
+            return self._commit(staging, garment, meshes, reports, digest), reports
+
+    def add_graded(self, name: str, category: str, fabric: str, fit: str, base_size: str,
+                   base_file: str | os.PathLike, sizes: Iterable[str],
+                   length_scale: Mapping[str, float] | None = None
+                   ) -> tuple[Garment | None, Reports]:
+        """Import one size and grade the others from it (``garments.grading``).
+
+        sizes: every size wanted, in order (the base size is added first if
+        missing);
+        length_scale: optional extra length factor per size. Returns and
+        raises as ``add``.
+        """
+        base = _size_label(fit, base_size)
+        sizes = _size_labels(fit, sizes)
+        sizes = sizes if base in sizes else [base, *sizes]
+        length_scale = {_size_label(fit, k): float(v) for k, v in (length_scale or {}).items()}
+        if length_scale.get(base, 1.0) != 1.0:
+            raise ValueError("the base size is graded from, not scaled")
+        _check_details(name, category, fabric, fit)
+        digest = _details_digest(name, category, fabric, fit, base, sizes,
+                                 sorted(length_scale.items()))
+        with self._staging() as staging:
+            loaded = _keep_upload(base_file, staging / "sizes" / base, digest)
+            report, mesh = validate_loaded(loaded, fit, base)
+            if mesh is None:
+                return None, {base: report}
+            others = [s for s in sizes if s != base]
+            checked = {size: validate_mesh(graded, fit, size)
+                       for size, graded in grade(mesh, fit, base, others, length_scale).items()}
+            checked[base] = (report, mesh)
+            reports = {size: checked[size][0] for size in sizes}
+            meshes = {size: checked[size][1] for size in sizes}
+            if not all(r.accepted for r in reports.values()):
+                return None, reports
+            garment = Garment(id="", name=name, category=category, fabric=fabric, fit=fit,
+                              sizes=sizes, base_size=base)
+            return self._commit(staging, garment, meshes, reports, digest), reports
+
+    def list(self) -> list[Garment]:
+        """Every stored garment, oldest first."""
+        garments = [Garment.from_json((d / "garment.json").read_text())
+                    for d in self.root.iterdir()
+                    if _ID.match(d.name) and (d / "garment.json").is_file()]
+        return sorted(garments, key=lambda g: (g.created_at, g.id))
+
+    def get(self, garment_id: str) -> Garment:
+        """The garment with this id; KeyError if there is none."""
+        return Garment.from_json((self._folder(garment_id) / "garment.json").read_text())
+
+    def load_size(self, garment_id: str, size: str) -> GarmentMesh:
+        """One size's normalised meshes; KeyError for an unknown garment or size."""
+        garment = self.get(garment_id)
+        label = str(size).strip().upper()
+        if label not in garment.sizes:
+            raise KeyError(f"garment {garment_id!r} has no size {size!r}; it has "
+                           f"{', '.join(garment.sizes)}")
+        return GarmentMesh.load(self._folder(garment_id) / "sizes" / label / "mesh.npz")
+
+    def set_status(self, garment_id: str, status: str) -> Garment:
+        """Mark a garment draft or published."""
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
+        garment = self.get(garment_id)
+        garment.status = status
+        path = self._folder(garment_id) / "garment.json"
+        partial = path.with_suffix(".partial")
+        partial.write_text(garment.to_json())
+        os.replace(partial, path)  # atomic: never a half-written garment.json
+        return garment
+
+    def delete(self, garment_id: str) -> None:
+        """Remove a garment; KeyError if there is none."""
+        folder = self._folder(garment_id)
+        trash = self._incoming() / f"deleted-{uuid.uuid4().hex}"
+        os.rename(folder, trash)  # gone from the store in one step
+        shutil.rmtree(trash, ignore_errors=True)
+
+    def _folder(self, garment_id: str) -> Path:
+        folder = self.root / str(garment_id)
+        if not _ID.match(str(garment_id)) or not (folder / "garment.json").is_file():
+            raise KeyError(f"no garment {garment_id!r}")
+        return folder
+
+    def _incoming(self) -> Path:
+        path = self.root / ".incoming"
+        path.mkdir(exist_ok=True)
+        return path
+
+    @contextmanager
+    def _staging(self) -> Iterator[Path]:
+        """A fresh folder for one import, removed unless committed."""
+        staging = self._incoming() / uuid.uuid4().hex
+        staging.mkdir()
+        try:
+            yield staging
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _commit(self, staging: Path, garment: Garment, meshes: Mapping[str, MeshData],
+                reports: Reports, digest) -> Garment:
+        """Write meshes and metadata into staging, then move it into place."""
+        for size, mesh in meshes.items():
+            folder = staging / "sizes" / size
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "mesh.npz").write_bytes(GarmentMesh.from_mesh(mesh).to_bytes())
+        garment.id = f"{_slug(garment.name)}-{digest.hexdigest()[:_HASH_CHARS]}"
+        garment.reports = {size: r.as_dict() for size, r in reports.items()}
+        garment.created_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        (staging / "garment.json").write_text(garment.to_json())
+        target = self.root / garment.id
+        if target.exists():
+            return self.get(garment.id)  # the same import, done before
+        try:
+            os.rename(staging, target)
+        except OSError:
+            if not target.exists():
+                raise
+            return self.get(garment.id)  # the same import finished meanwhile
+        return garment
+
+
+def _keep_upload(path: str | os.PathLike, folder: Path, digest) -> LoadResult:
+    """Load one upload and copy it, and the files it referred to, into folder.
+
+    The bytes are read once, so what is validated is what is kept.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    loaded = load_mesh(data, filename=path.name, companions=FolderFiles(path.parent))
+    suffix = path.suffix.lower() if path.suffix.lower() in FORMATS else ".bin"
+    folder.mkdir(parents=True)
+    (folder / f"source{suffix}").write_bytes(data)
+    digest.update(folder.name.encode() + b"\0" + hashlib.sha256(data).digest())
+    companions = []
+    for number, (name, content) in enumerate(sorted(loaded.companions.items()), start=1):
+        ext = Path(name).suffix.lower()
+        stored = f"companion-{number}{ext if ext in _COMPANION_SUFFIXES else '.dat'}"
+        (folder / stored).write_bytes(content)
+        digest.update(hashlib.sha256(content).digest())
+        companions.append({"name": name, "stored": stored})
+    upload = {"filename": path.name, "stored": f"source{suffix}", "companions": companions}
+    (folder / "upload.json").write_text(json.dumps(upload, indent=1))
+    return loaded
+
+
+def _size_labels(fit: str, sizes: Iterable[str]) -> list[str]:
+    """Size labels as stored ('m' -> 'M'); ValueError for unknown or repeated sizes."""
+    labels = [_size_label(fit, size) for size in sizes]
+    if not labels:
+        raise ValueError("a garment needs at least one size")
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"each size once, please: got {', '.join(labels)}")
+    return labels
+
+
+def _size_label(fit: str, size: str) -> str:
+    """A size as stored: on the fit's chart (ValueError otherwise), upper case."""
+    label = str(size).strip().upper()
+    letter_size(fit, label)  # raises for unknown fits and sizes
+    return label
+
+
+def _check_details(name: str, category: str, fabric: str, fit: str) -> None:
+    if not str(name).strip():
+        raise ValueError("a garment needs a name")
+    if category not in CATEGORIES:
+        raise ValueError(f"category must be one of {', '.join(CATEGORIES)}, got {category!r}")
+    fabric_preset(fabric)  # raises for unknown presets
+
+
+def _details_digest(*details):
+    return hashlib.sha256(json.dumps(details, default=str).encode())
+
+
+def _slug(name: str) -> str:
+    """'Linen Shirt (Blue)' -> 'linen-shirt-blue': ASCII, at most 40 characters."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40].strip("-")
+    return slug or "garment"

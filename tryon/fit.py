@@ -1,0 +1,115 @@
+"""How a draped garment fits: stretch per face, a fit map, and a verdict per
+body region that a shopper can read.
+
+Stretch is measured against the garment as authored (on its mannequin):
+for each triangle, the larger principal stretch of the deformation gradient
+minus one (0.05 = stretched 5 % beyond its pattern). Thresholds:
+
+- tight: stretch above ``TIGHT_STRETCH`` (3 %);
+- loose: no stretch (below 0.5 %) and more than ``LOOSE_GAP_M`` (2.5 cm)
+  between the garment and the body;
+- fits: everything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+TIGHT_STRETCH = 0.03
+RELAXED_STRETCH = 0.005
+LOOSE_GAP_M = 0.025
+VERY_TIGHT_STRETCH = 0.08  # two sizes up
+REGIONS = ("shoulders", "chest", "waist", "hips")
+# Fit-map colours, sRGB 0-255.
+FIT_COLOURS = {"loose": (66, 133, 244), "fits": (52, 168, 83), "tight": (234, 67, 53)}
+
+
+def principal_stretch(rest: np.ndarray, deformed: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(F,) larger principal stretch minus one of each triangle.
+
+    rest, deformed: (N, 3) vertex positions, metres; faces: (F, 3).
+    """
+    r0, r1, r2 = (rest[faces[:, i]] for i in range(3))
+    d0, d1, d2 = (deformed[faces[:, i]] for i in range(3))
+    e1, e2 = r1 - r0, r2 - r0
+    u = e1 / np.linalg.norm(e1, axis=1, keepdims=True).clip(1e-12)
+    normal = np.cross(e1, e2)
+    v = np.cross(normal, u)
+    v /= np.linalg.norm(v, axis=1, keepdims=True).clip(1e-12)
+    # Rest triangle in its own 2-D frame, and the deformed edges in 3-D.
+    rest_2d = np.stack([np.stack([(e1 * u).sum(1), (e2 * u).sum(1)], -1),
+                        np.stack([(e1 * v).sum(1), (e2 * v).sum(1)], -1)], axis=1)  # (F, 2, 2)
+    deformed_edges = np.stack([d1 - d0, d2 - d0], axis=-1)  # (F, 3, 2)
+    ok = np.abs(np.linalg.det(rest_2d)) > 1e-14
+    gradient = np.zeros_like(deformed_edges)
+    gradient[ok] = deformed_edges[ok] @ np.linalg.inv(rest_2d[ok])
+    cauchy_green = np.transpose(gradient, (0, 2, 1)) @ gradient
+    return np.sqrt(np.linalg.eigvalsh(cauchy_green)[:, -1]) - 1.0
+
+
+def fit_class(stretch: np.ndarray, gap: np.ndarray) -> np.ndarray:
+    """Per element: 0 loose, 1 fits, 2 tight. stretch, gap (metres) same shape."""
+    classes = np.ones(stretch.shape, dtype=np.int8)
+    classes[(stretch < RELAXED_STRETCH) & (gap > LOOSE_GAP_M)] = 0
+    classes[stretch > TIGHT_STRETCH] = 2
+    return classes
+
+
+def fit_map_colours(vertex_stretch: np.ndarray, gap: np.ndarray) -> np.ndarray:
+    """(N, 3) uint8 sRGB fit-map colour per vertex."""
+    palette = np.array([FIT_COLOURS[k] for k in ("loose", "fits", "tight")], dtype=np.uint8)
+    return palette[fit_class(vertex_stretch, gap)]
+
+
+def vertex_values(faces: np.ndarray, face_values: np.ndarray, n_vertices: int) -> np.ndarray:
+    """(N,) mean of the (F,) values of the faces around each vertex."""
+    total = np.bincount(faces.ravel(), np.repeat(face_values, 3), minlength=n_vertices)
+    count = np.bincount(faces.ravel(), minlength=n_vertices)
+    return total / np.maximum(count, 1)
+
+
+@dataclass(frozen=True)
+class RegionFit:
+    region: str
+    verdict: str  # loose, fits, tight
+    mean_stretch: float
+    mean_gap_cm: float
+
+    def sentence(self) -> str:
+        return f"{self.verdict} at {self.region}" if self.verdict != "fits" else f"fits at {self.region}"
+
+
+def region_fits(
+    face_stretch: np.ndarray, face_gap: np.ndarray, face_area: np.ndarray, face_region: np.ndarray
+) -> list[RegionFit]:
+    """Verdict per region from (F,) stretch, gap (m), area (m^2) and region
+    index into ``REGIONS`` (-1: none); regions the garment misses are left out."""
+    fits = []
+    for i, region in enumerate(REGIONS):
+        mask = face_region == i
+        if face_area[mask].sum() < 1e-4:
+            continue
+        weights = face_area[mask]
+        stretch = float(np.average(face_stretch[mask], weights=weights))
+        gap = float(np.average(face_gap[mask], weights=weights))
+        verdict = ("loose", "fits", "tight")[int(fit_class(np.array(stretch), np.array(gap)))]
+        fits.append(RegionFit(region, verdict, round(stretch, 4), round(gap * 100, 1)))
+    return fits
+
+
+def recommendation(fits: list[RegionFit], sizes: list[str], size: str) -> tuple[str, str | None]:
+    """(sentence, recommended size) from region verdicts on ``size``, given the
+    garment's sizes from smallest to largest."""
+    index = sizes.index(size)
+    tight = [f for f in fits if f.verdict == "tight"]
+    if tight:
+        steps = 2 if any(f.mean_stretch > VERY_TIGHT_STRETCH for f in tight) else 1
+        target = min(index + steps, len(sizes) - 1)
+        if target == index:
+            return "tight even in the largest size", None
+        return f"{target - index} size{'s' if target - index > 1 else ''} up recommended", sizes[target]
+    if fits and all(f.verdict == "loose" for f in fits) and index > 0:
+        return "1 size down recommended", sizes[index - 1]
+    return "this size fits", size
