@@ -135,6 +135,15 @@ class GarmentStore:
                            f"{', '.join(garment.sizes)}")
         return GarmentMesh.load(self._folder(garment_id) / "sizes" / label / "mesh.npz")
 
+    def size_digest(self, garment_id: str, size: str) -> str:
+        """SHA-256 of one size's normalised mesh: changes whenever its content does."""
+        garment = self.get(garment_id)
+        label = str(size).strip().upper()
+        if label not in garment.sizes:
+            raise KeyError(f"garment {garment_id!r} has no size {size!r}")
+        path = self._folder(garment_id) / "sizes" / label / "mesh.npz"
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
     def set_status(self, garment_id: str, status: str) -> Garment:
         """Mark a garment draft or published."""
         if status not in STATUSES:

@@ -1,0 +1,510 @@
+"""Quasi-static cloth relaxation: a transferred garment settles on a body.
+
+A garment transferred from the mannequin it was authored on to a target body
+has edges longer than authored where the target is bigger and shorter where
+it is smaller. ``relax`` lets it settle until at rest: rest lengths and rest
+bending come from the authored garment, gravity pulls it down, the body
+pushes it out and holds it by friction. A garment too small for the body
+stays stretched (that stretch is the fit map, computed elsewhere); one too
+big falls and folds; no vertex ends inside the body.
+
+The solver is XPBD in Warp kernels (``tryon.cloth_kernels``; DESIGN.md,
+decision 4, says why): edge stretch constraints in graph-coloured
+Gauss-Seidel sweeps, dihedral bending by averaged Jacobi, strain limiting,
+and collision with friction against tangent planes of the body that a BVH
+query refreshes every few steps. It does not simulate a fall: velocities are
+damped hard, and it stops once no vertex moves more than a tolerance in a
+step. Coarse time steps let the garment fall and fold, fine ones settle it:
+under gravity XPBD leaves a stretch that grows with the step squared. Large
+garments are solved on a simplified proxy and carried back to the full mesh.
+
+Units: metres, kilograms, seconds; Z-up, gravity along -Z.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import fast_simplification
+import numpy as np
+
+from tryon import cloth_kernels as kernels
+from tryon.cloth_kernels import wp
+
+# Relaxation runs under a fifth of g with bending five times softer: the
+# rest shape depends on the bending length (B / weight)^(1/3) and on the
+# friction-to-load ratio, which the scaling keeps, while XPBD's spurious
+# stretch under load (measured: 5-20 % on a hanging skirt at full g, ~1 % at
+# g/5) and the time to settle both shrink.
+GRAVITY_SCALE = 0.2
+GRAVITY = (0.0, 0.0, -9.81 * GRAVITY_SCALE)  # m/s^2
+COARSE_TIME_STEP = 1.0 / 400.0  # s of pseudo-time per step while the garment falls and folds
+TIME_STEP = 1.0 / 1000.0  # s per step to settle
+SETTLING = 3.0  # fine steps start once the coarse ones move less than this many tolerances (at the fine step)
+COARSE_SHARE = 0.6  # of max_iterations at most in coarse steps
+POLISH_STEPS = 40  # fine steps on the full mesh after a proxy solve
+CONSTRAINT_ITERATIONS = 2  # stretch sweeps per step; float32 XPBD needs at least 2 (DESIGN.md)
+BEND_EVERY = 2  # steps per bending solve: the soft bending needs fewer, and costs most
+DAMPING_TIME = 0.05  # s: velocities decay by e every DAMPING_TIME, so the garment settles rather than swings
+STEPS_PER_CHECK = 10  # steps between contact refreshes and convergence checks
+# No verdict of "at rest" before falling cloth reaches its damped speed
+# (about 3 DAMPING_TIME): from rest, the first steps move less than any tolerance.
+MIN_STEPS = 100
+MAX_STEP = 2.0e-3  # m a vertex may move in one step, so contacts stay valid
+CONTACT_REACH = 0.5  # m: the exact searches, for vertices that start deep inside
+COLLIDERS_KEPT = 4  # bodies whose collider the cache keeps
+
+
+@dataclass(frozen=True)
+class FabricParams:
+    """Mechanical properties of a fabric, in SI units.
+
+    stretch_compliance: m/N, the inverse of the in-plane stretch stiffness
+        (force per metre of width at 100 % strain). 1e-3 is 1000 N/m, a
+        woven cotton; jersey and knits are softer, denim stiffer.
+    bend_compliance: 1/(N m), the inverse of the bending rigidity. 1e5 is
+        1e-5 N m, a shirting; silk-like ~1e6, denim ~1e4.
+    density: kg/m^2, areal density (jersey ~0.18, denim ~0.4).
+    friction: Coulomb coefficient against the body (skin or base layer).
+    max_strain: strain limit; no edge ends longer than (1 + max_strain) times
+        its rest length unless the body forces it (collision always wins).
+    thickness: m, the gap kept between the body surface and the cloth.
+    """
+
+    stretch_compliance: float = 1.0e-3
+    bend_compliance: float = 1.0e5
+    density: float = 0.2
+    friction: float = 0.5
+    max_strain: float = 0.1
+    thickness: float = 1.0e-3
+
+    def __post_init__(self):
+        if min(self.stretch_compliance, self.bend_compliance, self.density, self.max_strain) <= 0.0:
+            raise ValueError("compliances, density and max_strain must be positive")
+        if self.friction < 0.0 or self.thickness < 0.0:
+            raise ValueError("friction and thickness must not be negative")
+
+
+@dataclass
+class RelaxResult:
+    """positions: (N, 3) float32, metres. iterations: steps taken.
+    seconds: wall time of the solve. max_penetration_m: how deep the
+    deepest vertex lies inside the body (0 when none does). converged: the
+    largest displacement of a step fell below the tolerance."""
+
+    positions: np.ndarray
+    iterations: int
+    seconds: float
+    max_penetration_m: float
+    converged: bool
+
+
+class BodyCollider:
+    """A body mesh as Warp BVH, built once and reused for every garment on it.
+
+    vertices: (V, 3) metres; faces: (F, 3), wound counter-clockwise seen from
+    outside; the mesh should be closed, as inside/outside comes from the
+    angle-weighted normals at the nearest point.
+    """
+
+    def __init__(self, vertices: np.ndarray, faces: np.ndarray, device=None):
+        self.device = wp.get_device(device) if device is not None else wp.get_preferred_device()
+        self._points = wp.array(np.asarray(vertices, dtype=np.float32), dtype=wp.vec3, device=self.device)
+        self._indices = wp.array(np.asarray(faces, dtype=np.int32).ravel(), dtype=wp.int32, device=self.device)
+        self.mesh = wp.Mesh(points=self._points, indices=self._indices)
+
+    @classmethod
+    def cached(cls, vertices: np.ndarray, faces: np.ndarray) -> BodyCollider:
+        """The collider of this body, from a small cache keyed by the mesh's bytes."""
+        vertices = np.ascontiguousarray(vertices, dtype=np.float32)
+        faces = np.ascontiguousarray(faces, dtype=np.int32)
+        key = hashlib.blake2b(vertices.tobytes() + faces.tobytes(), digest_size=16).digest()
+        with _COLLIDERS_LOCK:
+            collider = _COLLIDERS.pop(key, None) or cls(vertices, faces)
+            _COLLIDERS[key] = collider  # most recently used last
+            while len(_COLLIDERS) > COLLIDERS_KEPT:
+                _COLLIDERS.popitem(last=False)
+        return collider
+
+    def push_out(self, x: wp.array, inv_mass: wp.array, thickness: float) -> None:
+        """Move every free vertex of ``x`` to at least ``thickness`` outside the body."""
+        wp.launch(kernels.push_out, dim=len(x), inputs=[self.mesh.id, x, inv_mass, thickness, CONTACT_REACH],
+                  device=self.device)
+
+    def max_penetration(self, x: wp.array) -> float:
+        """How deep the deepest vertex of ``x`` lies inside the body, metres."""
+        out = wp.zeros(1, dtype=float, device=self.device)
+        wp.launch(kernels.measure_penetration, dim=len(x), inputs=[self.mesh.id, x, CONTACT_REACH, out],
+                  device=self.device)
+        return float(out.numpy()[0])
+
+
+_COLLIDERS: OrderedDict[bytes, BodyCollider] = OrderedDict()
+_COLLIDERS_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ClothTopology:
+    """Constraints of a triangle mesh and their rest state, from the authored garment.
+
+    edges: (E, 2) vertex pairs; rest_lengths: (E,) m; edge_areas: (E,) m^2,
+    the rest area each edge stands for (a third of its triangles').
+    hinges: (H, 4) (wing1, wing2, edge_a, edge_b) for each edge shared by two
+    triangles; rest_angles: (H,) rad; hinge_stiffness_scale: (H,) the
+    discrete-shell factor 3 |e|^2 / (A1 + A2) (dimensionless).
+    vertex_areas: (N,) m^2, a third of the rest area of the vertex's triangles.
+    edge_groups: edge indices in colour groups that share no vertex, for
+    Gauss-Seidel sweeps whose groups run in parallel.
+    """
+
+    edges: np.ndarray
+    rest_lengths: np.ndarray
+    edge_areas: np.ndarray
+    hinges: np.ndarray
+    rest_angles: np.ndarray
+    hinge_stiffness_scale: np.ndarray
+    vertex_areas: np.ndarray
+    edge_groups: tuple[np.ndarray, ...]
+
+    @classmethod
+    def build(cls, faces: np.ndarray, rest_positions: np.ndarray) -> ClothTopology:
+        faces = np.asarray(faces, dtype=np.int64)
+        rest = np.asarray(rest_positions, dtype=np.float64)
+        n = len(rest)
+        areas = 0.5 * np.linalg.norm(np.cross(rest[faces[:, 1]] - rest[faces[:, 0]],
+                                              rest[faces[:, 2]] - rest[faces[:, 0]]), axis=1)
+        # half-edges a -> b of each triangle, and the corner opposite them
+        a = faces.ravel()
+        b = faces[:, [1, 2, 0]].ravel()
+        c = faces[:, [2, 0, 1]].ravel()
+        key = np.minimum(a, b) * n + np.maximum(a, b)
+        order = np.argsort(key, kind="stable")
+        sorted_key = key[order]
+        first = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+        counts = np.diff(np.r_[first, len(sorted_key)])
+        edges = np.stack([sorted_key[first] // n, sorted_key[first] % n], axis=1)
+        edge_of_half = np.repeat(np.arange(len(first)), counts)
+        edge_areas = np.bincount(edge_of_half, weights=np.repeat(areas, 3)[order] / 3.0, minlength=len(first))
+        rest_lengths = np.linalg.norm(rest[edges[:, 0]] - rest[edges[:, 1]], axis=1)
+
+        shared = first[counts == 2]  # manifold interior edges; boundary and non-manifold ones get no hinge
+        h1, h2 = order[shared], order[shared + 1]
+        hinges = np.stack([c[h1], c[h2], a[h1], b[h1]], axis=1)
+        x1, x2, x3, x4 = (rest[hinges[:, k]] for k in range(4))
+        n1 = np.cross(x1 - x3, x1 - x4)
+        n2 = np.cross(x2 - x4, x2 - x3)
+        e = x4 - x3
+        e_len = np.linalg.norm(e, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            n1h = n1 / np.linalg.norm(n1, axis=1, keepdims=True)
+            n2h = n2 / np.linalg.norm(n2, axis=1, keepdims=True)
+            sin = np.einsum("ij,ij->i", np.cross(n1h, n2h), e / e_len[:, None])
+            rest_angles = np.nan_to_num(np.arctan2(sin, np.einsum("ij,ij->i", n1h, n2h)))
+        pair_area = areas[h1 // 3] + areas[h2 // 3]
+        scale = 3.0 * e_len**2 / np.maximum(pair_area, 1e-12)
+
+        vertex_areas = np.bincount(faces.ravel(), weights=np.repeat(areas, 3) / 3.0, minlength=n)
+        return cls(edges, rest_lengths, edge_areas, hinges, rest_angles, scale, vertex_areas, _colour_edges(edges))
+
+
+def _colour_edges(edges: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Edge indices grouped so that no two edges of a group share a vertex. edges: (E, 2)."""
+    if len(edges) == 0:
+        return ()
+    vertex, edge = edges.ravel(), np.repeat(np.arange(len(edges)), 2)
+    order = np.argsort(vertex, kind="stable")
+    vertex, edge = vertex[order], edge[order]
+    conflicts = []  # edges that meet at a vertex: pairs within each run of equal vertex
+    for k in range(1, len(vertex)):
+        same = vertex[k:] == vertex[:-k]
+        if not same.any():
+            break
+        conflicts.append(np.stack([edge[:-k][same], edge[k:][same]], axis=1))
+    colours = wp.zeros(len(edges), dtype=wp.int32, device="cpu")
+    if conflicts:
+        pairs = wp.array(np.concatenate(conflicts).astype(np.int32), dtype=wp.int32, device="cpu")
+        wp.utils.graph_coloring_assign(pairs, colours, wp.utils.GraphColoringAlgorithm.MCS)
+    colour = colours.numpy()
+    return tuple(np.flatnonzero(colour == c) for c in range(colour.max() + 1))
+
+
+class _ClothState:
+    """Warp arrays of one garment being relaxed, and the step that advances them."""
+
+    def __init__(self, positions, topology: ClothTopology, fabric: FabricParams, pinned, collider: BodyCollider):
+        self.device = device = collider.device
+        self.collider = collider
+        self.fabric = fabric
+        t = topology
+
+        mass = fabric.density * np.maximum(t.vertex_areas, 1e-3 * max(float(t.vertex_areas.mean()), 1e-12))
+        inv_mass = np.where(pinned, 0.0, 1.0 / mass)
+        # XPBD compliance of each constraint: an edge is a spring of stiffness
+        # Y * A_e / L^2 (N/m), a hinge one of B * 3 |e|^2 / (A1 + A2) (N m)
+        edge_areas = np.maximum(t.edge_areas, 1e-3 * t.rest_lengths**2)
+        stretch_compliance = fabric.stretch_compliance * t.rest_lengths**2 / edge_areas
+        bend_compliance = fabric.bend_compliance / GRAVITY_SCALE / np.maximum(t.hinge_stiffness_scale, 1e-12)
+        bend_count = np.bincount(t.hinges.ravel(), minlength=len(positions))
+
+        def floats(values, dtype=float):
+            return wp.array(np.asarray(values, dtype=np.float32), dtype=dtype, device=device)
+
+        def ints(values, dtype=wp.int32):
+            return wp.array(np.asarray(values, dtype=np.int32), dtype=dtype, device=device)
+
+        self.x = floats(positions, wp.vec3)
+        self.x_prev = wp.zeros_like(self.x)
+        self.v = wp.zeros_like(self.x)
+        self.inv_mass = floats(inv_mass)
+        self.edges = ints(t.edges, wp.vec2i)
+        self.edge_groups = [ints(group) for group in t.edge_groups]
+        self.rest_lengths = floats(t.rest_lengths)
+        self.max_lengths = floats(t.rest_lengths * (1.0 + fabric.max_strain))
+        self.stretch_compliance = floats(stretch_compliance)
+        self.stretch_stiffness = floats(1.0 / stretch_compliance)
+        self.stretch_lambda = wp.zeros(len(t.edges), dtype=float, device=device)
+        self.force = wp.zeros_like(self.x)
+        self.hinges = ints(t.hinges, wp.vec4i)
+        self.rest_angles = floats(t.rest_angles)
+        self.bend_compliance = floats(bend_compliance)
+        self.bend_delta = wp.zeros_like(self.x)
+        self.bend_weight = floats(1.0 / np.maximum(bend_count, 1))
+        self.contact_point = wp.zeros_like(self.x)
+        self.contact_normal = wp.zeros_like(self.x)
+        self.residual = wp.zeros(1, dtype=float, device=device)
+        # vertices move at most STEPS_PER_CHECK * MAX_STEP between refreshes
+        self.contact_radius = STEPS_PER_CHECK * MAX_STEP + fabric.thickness + 0.01
+        self._graphs = {}
+        self.iterations = 0
+        self.converged = False
+
+    def refresh_contacts(self, radius: float) -> None:
+        """The body's tangent plane under each vertex within ``radius`` metres."""
+        wp.launch(kernels.refresh_contacts, dim=len(self.x), device=self.device,
+                  inputs=[self.collider.mesh.id, self.x, radius, self.contact_point, self.contact_normal])
+
+    def _step(self, dt: float, bend: bool) -> None:
+        n, d = len(self.x), self.device
+        wp.launch(kernels.predict, dim=n, device=d, inputs=[self.x, self.v, self.inv_mass, wp.vec3(*GRAVITY), dt,
+                                                            self.x_prev])
+        if bend and len(self.hinges):
+            bend_dt = dt * BEND_EVERY
+            wp.launch(kernels.solve_bend, dim=len(self.hinges), device=d,
+                      inputs=[self.x, self.hinges, self.rest_angles, self.bend_compliance, self.inv_mass,
+                              1.0 / (bend_dt * bend_dt), self.bend_delta])
+            wp.launch(kernels.apply_deltas, dim=n, device=d, inputs=[self.x, self.bend_delta, self.bend_weight])
+        self.stretch_lambda.zero_()
+        for _ in range(CONSTRAINT_ITERATIONS):
+            for group in self.edge_groups:
+                wp.launch(kernels.solve_stretch, dim=len(group), device=d,
+                          inputs=[self.x, self.edges, group, self.rest_lengths, self.stretch_compliance,
+                                  self.inv_mass, 1.0 / (dt * dt), self.stretch_lambda])
+        wp.launch(kernels.collide_with_friction, dim=n, device=d,
+                  inputs=[self.x, self.x_prev, self.inv_mass, self.force, self.contact_point, self.contact_normal,
+                          self.fabric.thickness, self.fabric.friction, MAX_STEP, dt])
+        # after friction, which would otherwise hold an edge overstretched
+        for group in self.edge_groups:
+            wp.launch(kernels.limit_strain, dim=len(group), device=d,
+                      inputs=[self.x, self.edges, group, self.max_lengths, self.inv_mass])
+        wp.launch(kernels.finish_step, dim=n, device=d,
+                  inputs=[self.x, self.x_prev, self.inv_mass, self.contact_point, self.contact_normal,
+                          self.fabric.thickness, dt, math.exp(-dt / DAMPING_TIME), self.v, self.residual])
+
+    def _chunk(self, dt: float) -> None:
+        # friction reads the tension of the chunk's start: it changes slowly
+        self.refresh_contacts(self.contact_radius)
+        self.force.zero_()
+        wp.launch(kernels.accumulate_tension, dim=len(self.edges), device=self.device,
+                  inputs=[self.x, self.edges, self.rest_lengths, self.stretch_stiffness, self.force])
+        self.residual.zero_()
+        for k in range(STEPS_PER_CHECK):
+            self._step(dt, bend=k % BEND_EVERY == 0)
+
+    def chunk(self, dt: float) -> float:
+        """Advance STEPS_PER_CHECK steps of ``dt`` seconds; the largest displacement of a step, metres.
+
+        The launches are captured once per time step as a graph and replayed
+        (a CUDA graph on a GPU, Warp's own replay on the CPU).
+        """
+        if dt not in self._graphs:
+            with wp.ScopedCapture(device=self.device) as capture:
+                self._chunk(dt)
+            self._graphs[dt] = capture.graph
+        wp.capture_launch(self._graphs[dt])
+        return float(self.residual.numpy()[0])
+
+
+def relax(
+    positions: np.ndarray,
+    faces: np.ndarray,
+    rest_positions: np.ndarray,
+    body_vertices: np.ndarray,
+    body_faces: np.ndarray,
+    fabric: FabricParams = FabricParams(),
+    pinned: np.ndarray | None = None,
+    max_iterations: int = 1000,
+    tolerance: float = 5.0e-5,
+    *,
+    collider: BodyCollider | None = None,
+    proxy_vertices: int | None = 5000,
+) -> RelaxResult:
+    """Relax a garment on a body until it is at rest.
+
+    positions: (N, 3) metres, the garment transferred onto the body.
+    faces: (F, 3) vertex indices, counter-clockwise seen from outside.
+    rest_positions: (N, 3) metres, the authored garment: rest lengths and
+        rest bending angles come from it.
+    body_vertices: (V, 3) metres and body_faces: (Fb, 3), a closed body mesh;
+        its collider is cached, or pass ``collider`` to reuse one directly.
+    pinned: optional (N,) bool, vertices that stay where they are.
+    max_iterations: steps at most; tolerance: metres, it stops once no vertex
+        moves more than this in a step. Both are checked every
+        STEPS_PER_CHECK steps.
+    proxy_vertices: a garment with more than 1.25 times this many vertices is
+        solved on a proxy simplified to about this many and carried back;
+        None solves the full mesh.
+    """
+    start = time.perf_counter()
+    positions = np.asarray(positions, dtype=np.float64)
+    faces = np.asarray(faces, dtype=np.int64)
+    pinned = np.zeros(len(positions), bool) if pinned is None else np.asarray(pinned, bool)
+    collider = collider or BodyCollider.cached(body_vertices, body_faces)
+
+    steps, converged = 0, None
+    if proxy_vertices is not None and len(positions) > 1.25 * proxy_vertices:
+        proxy_x, proxy_faces = simplify_proxy(positions, faces, proxy_vertices)
+        on_full = SurfaceBinding.bind(proxy_x, positions, faces)
+        proxy = _settle(proxy_x, proxy_faces, on_full.place(rest_positions), fabric,
+                        on_full.interpolate(pinned.astype(np.float64)) > 0.5, collider, max_iterations, tolerance)
+        positions = np.where(pinned[:, None], positions,
+                             carry_back(positions, proxy_x, proxy_faces, proxy.x.numpy()))
+        steps, converged = proxy.iterations, proxy.converged
+        # the full mesh follows the proxy's large, often sliver triangles
+        # affinely: a few fine steps on it limit the strain that leaves
+        # inside them and push out what dips into the body between them
+        max_iterations, coarse = POLISH_STEPS, False
+    else:
+        coarse = True
+    state = _settle(positions, faces, rest_positions, fabric, pinned, collider, max_iterations, tolerance, coarse)
+    return RelaxResult(
+        positions=state.x.numpy().astype(np.float32),
+        iterations=steps + state.iterations,
+        seconds=time.perf_counter() - start,
+        max_penetration_m=collider.max_penetration(state.x),
+        converged=state.converged if converged is None else converged,
+    )
+
+
+def _settle(positions, faces, rest_positions, fabric, pinned, collider, max_iterations, tolerance,
+            coarse: bool = True) -> _ClothState:
+    """Step a garment until no vertex moves more than ``tolerance`` in a step, or ``max_iterations`` steps."""
+    state = _ClothState(positions, ClothTopology.build(faces, rest_positions), fabric, pinned, collider)
+    # the first search reaches far, for vertices that start deep inside the body
+    state.refresh_contacts(CONTACT_REACH)
+    # coarse steps while the garment falls and folds; fine ones to settle, as
+    # the stretch that XPBD leaves under gravity shrinks with the step squared
+    dt = COARSE_TIME_STEP if coarse else TIME_STEP
+    while state.iterations < max_iterations:
+        moved = state.chunk(dt)
+        state.iterations += STEPS_PER_CHECK
+        if state.iterations < MIN_STEPS:
+            continue
+        if dt == TIME_STEP and moved < tolerance:
+            state.converged = True
+            break
+        if dt == COARSE_TIME_STEP and (moved * TIME_STEP / dt < SETTLING * tolerance
+                                       or state.iterations >= COARSE_SHARE * max_iterations):
+            dt = TIME_STEP
+    collider.push_out(state.x, state.inv_mass, fabric.thickness)
+    return state
+
+
+@dataclass(frozen=True)
+class SurfaceBinding:
+    """Points bound to a triangle mesh: a triangle, barycentric coordinates
+    on it, and an offset in the triangle's own frame, so the points follow
+    the mesh as it moves and bends.
+
+    face: (P,) triangle index; bary: (P, 3); offset: (P, 3) metres along
+    (first edge, in-plane perpendicular, normal) of the triangle;
+    faces: (F, 3) the mesh's triangles.
+    """
+
+    face: np.ndarray
+    bary: np.ndarray
+    offset: np.ndarray
+    faces: np.ndarray
+
+    @classmethod
+    def bind(cls, points: np.ndarray, vertices: np.ndarray, faces: np.ndarray) -> SurfaceBinding:
+        """Bind (P, 3) points to their closest triangles of the mesh (vertices (V, 3), faces (F, 3))."""
+        points = np.asarray(points, dtype=np.float64)
+        vertices = np.asarray(vertices, dtype=np.float64)
+        faces = np.asarray(faces, dtype=np.int64)
+        device = wp.get_preferred_device()
+        mesh = wp.Mesh(points=wp.array(vertices.astype(np.float32), dtype=wp.vec3, device=device),
+                       indices=wp.array(faces.astype(np.int32).ravel(), dtype=wp.int32, device=device))
+        face = wp.zeros(len(points), dtype=wp.int32, device=device)
+        bary = wp.zeros(len(points), dtype=wp.vec3, device=device)
+        query = wp.array(points.astype(np.float32), dtype=wp.vec3, device=device)
+        wp.launch(kernels.closest_faces, dim=len(points), inputs=[mesh.id, query, 1.0e6, face, bary], device=device)
+        face, bary = face.numpy().astype(np.int64), bary.numpy().astype(np.float64)
+        if (face < 0).any():
+            raise ValueError("some points found no triangle to bind to (degenerate mesh?)")
+        binding = cls(face, bary, np.zeros_like(points), faces)
+        on_surface = binding.interpolate(vertices)
+        frames = _frames(vertices, faces[face])
+        return cls(face, bary, np.einsum("pij,pj->pi", frames, points - on_surface), faces)
+
+    def interpolate(self, values: np.ndarray) -> np.ndarray:
+        """Per-vertex values (V, ...) interpolated at the bound surface points (P, ...)."""
+        corners = np.asarray(values)[self.faces[self.face]]  # (P, 3, ...)
+        return np.einsum("pk,pk...->p...", self.bary, corners)
+
+    def place(self, vertices: np.ndarray) -> np.ndarray:
+        """(P, 3) the bound points on the mesh with these (V, 3) vertex positions."""
+        vertices = np.asarray(vertices, dtype=np.float64)
+        frames = _frames(vertices, self.faces[self.face])
+        return self.interpolate(vertices) + np.einsum("pij,pi->pj", frames, self.offset)
+
+
+def _frames(vertices: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """(T, 3, 3) orthonormal frames of triangles (T, 3) as rows: first edge, in-plane perpendicular, normal."""
+    v0, v1, v2 = (vertices[tris[:, k]] for k in range(3))
+    tangent = v1 - v0
+    normal = np.cross(tangent, v2 - v0)
+    tangent /= np.maximum(np.linalg.norm(tangent, axis=1, keepdims=True), 1e-20)
+    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-20)
+    return np.stack([tangent, np.cross(normal, tangent), normal], axis=1)
+
+
+def simplify_proxy(vertices: np.ndarray, faces: np.ndarray, target_vertices: int = 5000) -> tuple[np.ndarray, np.ndarray]:
+    """A proxy of a garment mesh with about ``target_vertices`` vertices, by quadric decimation.
+
+    vertices: (N, 3) metres; faces: (F, 3). Returns ((M, 3) float64, (G, 3) int64).
+    """
+    vertices = np.asarray(vertices, dtype=np.float64)
+    faces = np.asarray(faces, dtype=np.int64)
+    if len(vertices) <= target_vertices:
+        return vertices.copy(), faces.copy()
+    # a triangle mesh has about twice as many triangles as vertices
+    target_faces = int(len(faces) * target_vertices / len(vertices))
+    points, triangles = fast_simplification.simplify(vertices, faces, target_count=target_faces, preserve_border=True)
+    return np.asarray(points, dtype=np.float64), np.asarray(triangles, dtype=np.int64)
+
+
+def carry_back(
+    full_positions: np.ndarray, proxy_positions: np.ndarray, proxy_faces: np.ndarray, relaxed_proxy: np.ndarray
+) -> np.ndarray:
+    """Move a full garment mesh as its proxy moved.
+
+    Each full vertex (N, 3) is bound to its closest triangle of the proxy
+    before relaxation (proxy_positions (M, 3), proxy_faces (G, 3)) and
+    re-placed on the relaxed proxy (M, 3). Returns (N, 3) float64 metres.
+    """
+    return SurfaceBinding.bind(full_positions, proxy_positions, proxy_faces).place(relaxed_proxy)
