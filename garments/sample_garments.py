@@ -97,6 +97,7 @@ PATTERNS = {
 }
 SAMPLE_SIZES = ("XS", "S", "M", "L", "XL")
 _MAX_HEM_ZIGZAG_M = 0.02
+_COLLAPSE_M = 0.004  # a third of the body mesh's typical edge
 
 
 def _hull_radius(points2d: np.ndarray, centre: np.ndarray, directions: np.ndarray) -> np.ndarray:
@@ -198,6 +199,29 @@ def _extrude_skirt(points, faces, g: BodyGeometry, skirt: Skirt, ease: float):
     return np.vstack([points, tube]), np.vstack([faces, tube_faces])
 
 
+def collapse_short_edges(points: np.ndarray, faces: np.ndarray, tolerance: float):
+    """Collapse edges shorter than ``tolerance`` metres (where bridging pushed
+    both sides of a hollow onto one hull point) and drop the faces that
+    collapse; only edges merge, so nothing pinches across a gap.
+    Returns (points (n, 3), faces (f, 3))."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    edges = np.unique(np.sort(faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1), axis=0)
+    pairs = edges[np.linalg.norm(points[edges[:, 0]] - points[edges[:, 1]], axis=1) < tolerance]
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
+                       shape=(len(points), len(points)))
+    _, label = connected_components(graph, directed=False)
+    faces = label[faces]
+    faces = faces[(faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2])
+                  & (faces[:, 2] != faces[:, 0])]
+    used, faces = np.unique(faces, return_inverse=True)
+    merged = np.zeros((label.max() + 1, 3))
+    np.add.at(merged, label, points)
+    merged /= np.bincount(label)[:, None]
+    return merged[used], faces.reshape(-1, 3)
+
+
 def cylindrical_uvs(points: np.ndarray) -> np.ndarray:
     """(N, 2) UVs: u around the body axis (seam at the back), v up, 1 = 2 m."""
     u = np.arctan2(points[:, 0], -points[:, 1]) / (2 * np.pi) + 0.5
@@ -213,6 +237,7 @@ def cut_garment(pattern: SamplePattern, g: BodyGeometry) -> trimesh.Trimesh:
     lv = g.levels
     bridged = bridge_hollows(points, g, pattern.ease, lv.crotch + 0.03, lv.shoulder - 0.03)
     points[on_torso] = bridged[on_torso]
+    points, faces = collapse_short_edges(points, faces, _COLLAPSE_M)
     points = straighten_hems(points, faces)
     if pattern.skirt is not None:
         points, faces = _extrude_skirt(points, faces, g, pattern.skirt, pattern.ease)

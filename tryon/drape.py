@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -47,7 +47,7 @@ class Drape:
     """A draped garment.
 
     positions: (M, 3) float32 draped physics vertices, metres; faces: (P, 3);
-    face_stretch: (P,) principal stretch - 1 against the authored garment;
+    face_stretch: (P,) largest edge stretch of each face against the authored garment;
     gap: (M,) metres from the body surface (negative inside);
     render_positions: (N, 3) the render mesh (UV seams split) on the drape;
     fits: verdict per region; advice: a sentence; recommended_size;
@@ -116,25 +116,43 @@ def drape(avatar: Avatar, garment_id: str, size: str, pose: str = "a-pose",
     garment = store.get(garment_id)
     size = str(size).strip().upper()
     mesh = store.load_size(garment_id, size)
-    key = _cache_key(avatar, garment_id, size, pose, store.size_digest(garment_id, size))
-    cache = data_dir() / "cache" / "drapes" / f"{key}.npz"
     target = _target(avatar, pose)
+    start = time.perf_counter()
+    result = _solve(garment, size, mesh, target)
+    seconds = time.perf_counter() - start
+    return _analyse(garment, size, mesh, target, result.positions, seconds, result.iterations,
+                    result.converged)
+
+
+def cached_drape(avatar: Avatar, garment_id: str, size: str, pose: str = "a-pose",
+                 store: GarmentStore | None = None) -> Drape:
+    """``drape``, kept on disk by a hash of every input (the garment's content
+    included) and ``DRAPE_VERSION``."""
+    store = store or GarmentStore()
+    size = str(size).strip().upper()
+    key = _cache_key(avatar, garment_id, size, pose, store.size_digest(garment_id, size))
+    path = data_dir() / "cache" / "drapes" / f"{key}.npz"
+    if not path.exists():
+        result = drape(avatar, garment_id, size, pose, store)
+        _save(path, result.positions, [result.stats["seconds"], result.stats["iterations"],
+                                       result.stats["converged"]])
+        return result
+    with np.load(path) as saved:
+        positions = saved["positions"]
+    seconds, iterations, converged = json.loads(path.with_suffix(".json").read_text())
+    garment = store.get(garment_id)
+    return _analyse(garment, size, store.load_size(garment_id, size), _target(avatar, pose),
+                    positions, seconds, iterations, converged)
+
+
+def _solve(garment, size, mesh: GarmentMesh, target: BodyGeometry):
+    """Transfer the authored garment onto the target body and relax it there."""
     rest = mesh.physics_vertices
-    if cache.exists():
-        with np.load(cache) as saved:
-            positions = saved["positions"]
-        seconds, iterations, converged = json.loads(cache.with_suffix(".json").read_text())
-    else:
-        start = time.perf_counter()
-        mannequin_vertices = _mannequin_body(garment.fit, letter_size(garment.fit, size))
-        placed = place(bind(rest, mannequin_vertices, target.faces), target.vertices, target.faces)
-        preset = fabric_preset(garment.fabric).quantities()
-        fabric = FabricParams(**{**preset, "thickness": max(preset["thickness"], _MIN_CLEARANCE_M)})
-        result = relax(placed, mesh.physics_faces, rest, target.vertices, target.faces, fabric)
-        positions = result.positions
-        seconds, iterations, converged = time.perf_counter() - start, result.iterations, result.converged
-        _save(cache, positions, [seconds, iterations, converged])
-    return _analyse(garment, size, mesh, target, positions, seconds, iterations, converged)
+    mannequin_vertices = _mannequin_body(garment.fit, letter_size(garment.fit, size))
+    placed = place(bind(rest, mannequin_vertices, target.faces), target.vertices, target.faces)
+    preset = fabric_preset(garment.fabric).quantities()
+    fabric = FabricParams(**{**preset, "thickness": max(preset["thickness"], _MIN_CLEARANCE_M)})
+    return relax(placed, mesh.physics_faces, rest, target.vertices, target.faces, fabric)
 
 
 def _save(path, positions, numbers) -> None:
@@ -154,7 +172,9 @@ def _analyse(garment, size, mesh, target, positions, seconds, iterations, conver
     face_gap = gap[faces].mean(axis=1)
     area = 0.5 * np.linalg.norm(np.cross(rest[faces[:, 1]] - rest[faces[:, 0]],
                                          rest[faces[:, 2]] - rest[faces[:, 0]]), axis=1)
-    fits = region_fits(stretch, face_gap, area, _face_regions(target, surface.face, faces))
+    regions = _face_regions(target, surface.face, faces)
+    fits = region_fits(stretch, face_gap, area, regions)
+    torso = regions >= 0
     advice, recommended = recommendation(fits, garment.sizes, size)
     mannequin_height = mannequin(garment.fit, letter_size(garment.fit, size)).height_cm / 100
     fits.append(_length_fit(rest, positions, mannequin_height, target))
@@ -164,6 +184,8 @@ def _analyse(garment, size, mesh, target, positions, seconds, iterations, conver
         "converged": bool(converged),
         "vertices": int(len(positions)),
         "max_penetration_mm": round(max(0.0, -float(gap.min())) * 1000, 2),
+        "torso_mean_stretch": round(float(np.average(np.maximum(stretch[torso], 0), weights=area[torso]))
+                                    if torso.any() else 0.0, 4),
         "stretch_percentiles": {f"p{q}": round(float(np.percentile(stretch, q)), 4)
                                 for q in (50, 90, 99)},
         "regions": {f.region: {"verdict": f.verdict, "mean_stretch": f.mean_stretch,
