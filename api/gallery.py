@@ -42,11 +42,11 @@ def render_avatar(avatar_id: str):
     from avatars.avatar import pose_avatar
     from avatars.library import get_avatar
     from tryon.body_render import render_body
-    from tryon.views import VIEW_NAMES
+    from tryon.views import VIEWS
 
     view = request.args.get("view", "front")
-    if view not in VIEW_NAMES:
-        raise ProblemError(400, "Invalid parameter", f"view must be one of {', '.join(VIEW_NAMES)}", "view")
+    if view not in VIEWS:
+        raise ProblemError(400, "Invalid parameter", f"view must be one of {', '.join(VIEWS)}", "view")
     width, height = _int_arg("width", 256), _int_arg("height", 384)
     try:
         avatar = get_avatar(avatar_id)

@@ -17,6 +17,7 @@ def _fail(message: str) -> int:
 
 def cmd_prepare(args) -> int:
     from avatars.registry import backend_name
+    from tryon.config import log_progress
 
     if backend_name() == "anny":
         from avatars.anny_model import prepare_anny
@@ -24,8 +25,15 @@ def cmd_prepare(args) -> int:
         prepare_anny()
     from avatars.library import prepare_library
 
+    from garments.mannequin import mannequins
+    from garments.sample_garments import install_samples
+    from garments.store import GarmentStore
+
     avatars = prepare_library()
-    print(f"Ready: {len(avatars)} library avatars on the {backend_name()} body model.")
+    mannequins()
+    install_samples(GarmentStore(), log=log_progress)
+    print(f"Ready: {len(avatars)} library avatars on the {backend_name()} body model, "
+          f"{len(GarmentStore().list())} garments.")
     return 0
 
 
@@ -69,6 +77,86 @@ def cmd_render(args) -> int:
     return 0
 
 
+def cmd_mannequin(args) -> int:
+    from garments.mannequin import export_mannequin, letter_size
+
+    try:
+        letter_size(args.fit, args.size)
+        export_mannequin(args.fit, args.size, args.pose, Path(args.out))
+    except ValueError as e:
+        return _fail(str(e))
+    print(f"wrote {args.out}: {args.fit}'s size {args.size} mannequin, {args.pose}, metres, Z-up, facing -Y")
+    return 0
+
+
+def cmd_garments(args) -> int:
+    from garments.store import GarmentStore
+
+    garments = GarmentStore().list()
+    if args.json:
+        print(json.dumps([{"id": g.id, "name": g.name, "category": g.category, "fabric": g.fabric,
+                           "fit": g.fit, "sizes": g.sizes, "status": g.status} for g in garments],
+                         indent=2))
+        return 0
+    for g in garments:
+        print(f"{g.id:34} {g.name:22} {g.category:10} {g.fit:6} {','.join(g.sizes)}  {g.status}")
+    return 0
+
+
+def cmd_garments_add(args) -> int:
+    from garments.store import GarmentStore
+
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    if len(sizes) != len(args.paths):
+        return _fail(f"--sizes names {len(sizes)} sizes for {len(args.paths)} files; give one size per file")
+    try:
+        garment, reports = GarmentStore().add(args.name, args.category, args.fabric, args.fit,
+                                              dict(zip(sizes, args.paths)))
+    except (ValueError, OSError) as e:
+        return _fail(str(e))
+    print(json.dumps({"garment": None if garment is None else garment.id,
+                      "accepted": garment is not None,
+                      "reports": {s: r.as_dict() for s, r in reports.items()}}, indent=2))
+    return 0 if garment is not None else 1
+
+
+def _drape_args(args):
+    """(avatar, garment id) for --avatar/--garment, or an error message."""
+    from avatars.library import get_avatar
+    from garments.store import GarmentStore
+
+    try:
+        avatar = get_avatar(args.avatar)
+        GarmentStore().get(args.garment)
+    except KeyError as e:
+        return None, f"{e.args[0]}; `tryon avatars` and `tryon garments` list them"
+    return avatar, None
+
+
+def cmd_drape(args) -> int:
+    import trimesh
+
+    from tryon.drape import cached_drape
+
+    suffix = Path(args.out).suffix.lower()
+    if suffix not in (".glb", ".obj", ".ply"):
+        return _fail("--out must end in .glb, .obj or .ply")
+    avatar, error = _drape_args(args)
+    if error:
+        return _fail(error)
+    try:
+        result = cached_drape(avatar, args.garment, args.size, args.pose)
+    except KeyError as e:
+        return _fail(e.args[0])
+    mesh = trimesh.Trimesh(result.render_positions, result.mesh.faces, process=False)
+    if result.mesh.uvs is not None:
+        mesh.visual = trimesh.visual.TextureVisuals(uv=result.mesh.uvs)
+    data = mesh.export(file_type=suffix[1:])
+    Path(args.out).write_bytes(data if isinstance(data, bytes) else data.encode())
+    print(json.dumps(result.stats, indent=2))
+    return 0
+
+
 def cmd_serve(args) -> int:
     from api import create_app
 
@@ -95,7 +183,10 @@ def _colour(text: str) -> tuple[int, int, int]:
 
 def build_parser() -> argparse.ArgumentParser:
     from avatars.poses import POSE_NAMES
-    from tryon.views import VIEW_NAMES
+    from garments.fabrics import FABRICS
+    from garments.garment import CATEGORIES
+    from garments.mannequin import FITS
+    from tryon.views import VIEWS
 
     parser = argparse.ArgumentParser(prog="tryon", description="Virtual try-on for online stores.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -109,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("render", help="render a library avatar to an image")
     p.add_argument("--avatar", required=True, help="avatar id (see `tryon avatars`)")
-    p.add_argument("--view", default="front", choices=VIEW_NAMES)
+    p.add_argument("--view", default="front", choices=list(VIEWS))
     p.add_argument("--pose", default="a-pose", choices=POSE_NAMES)
     p.add_argument("--width", type=int, default=512, help="pixels, 1-2048")
     p.add_argument("--height", type=int, default=768, help="pixels, 1-2048")
@@ -117,6 +208,34 @@ def build_parser() -> argparse.ArgumentParser:
                    help="hex colour; transparent when omitted (PNG/WebP)")
     p.add_argument("--out", required=True, help="FILE.png, .jpg or .webp")
     p.set_defaults(run=cmd_render)
+
+    p = commands.add_parser("mannequin", help="export the mannequin garments are authored on")
+    p.add_argument("--fit", default="women", choices=FITS)
+    p.add_argument("--size", required=True, help="XS-XXL, or an EU size")
+    p.add_argument("--pose", default="a-pose", choices=POSE_NAMES)
+    p.add_argument("--out", required=True, help="FILE.obj, .glb or .ply")
+    p.set_defaults(run=cmd_mannequin)
+
+    p = commands.add_parser("garments", help="list garments, or add one")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_garments)
+    add = p.add_subparsers(dest="action").add_parser(
+        "add", help="import one file per size and print the validation report")
+    add.add_argument("paths", nargs="+", help="one OBJ/GLB/glTF/PLY file per size")
+    add.add_argument("--name", required=True)
+    add.add_argument("--category", required=True, choices=CATEGORIES)
+    add.add_argument("--sizes", required=True, help="comma-separated, one per file: XS,S,M")
+    add.add_argument("--fabric", default="woven-cotton", choices=list(FABRICS))
+    add.add_argument("--fit", default="women", choices=FITS)
+    add.set_defaults(run=cmd_garments_add)
+
+    p = commands.add_parser("drape", help="drape a garment on an avatar and export it")
+    p.add_argument("--avatar", required=True)
+    p.add_argument("--garment", required=True)
+    p.add_argument("--size", required=True)
+    p.add_argument("--pose", default="a-pose", choices=POSE_NAMES)
+    p.add_argument("--out", required=True, help="FILE.glb, .obj or .ply")
+    p.set_defaults(run=cmd_drape)
 
     p = commands.add_parser("serve", help="serve the API and demo page")
     p.add_argument("--host", default="127.0.0.1")

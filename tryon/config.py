@@ -40,3 +40,6 @@ def point_library_caches() -> None:
     """
     os.environ.setdefault("ANNY_CACHE_DIR", str(cache_dir("anny-build")))
     os.environ.setdefault("WARP_CACHE_PATH", str(cache_dir("warp")))
+    import warp  # importing does not initialise Warp; its first use does
+
+    warp.config.log_level = warp.LOG_WARNING  # no banners on stdout, where JSON output goes
