@@ -40,6 +40,9 @@ AUTHORING_POSE = "a-pose"
 # base layer never pokes through the garment.
 _MIN_CLEARANCE_M = BASE_OFFSET_M + 0.002
 _LENGTH_TOLERANCE = 0.03  # hem moved by more than 3 % of stature: short or long
+# Solver steps per drape: by 600 steps a garment has settled to within a few
+# millimetres of where 1500 steps take it (measured on the sample garments).
+RELAX_STEPS = 600
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,8 @@ def _solve(garment, size, mesh: GarmentMesh, target: BodyGeometry):
     placed = place(bind(rest, mannequin_vertices, target.faces), target.vertices, target.faces)
     preset = fabric_preset(garment.fabric).quantities()
     fabric = FabricParams(**{**preset, "thickness": max(preset["thickness"], _MIN_CLEARANCE_M)})
-    return relax(placed, mesh.physics_faces, rest, target.vertices, target.faces, fabric)
+    return relax(placed, mesh.physics_faces, rest, target.vertices, target.faces, fabric,
+                 max_iterations=RELAX_STEPS)
 
 
 def _save(path, positions, numbers) -> None:

@@ -9,21 +9,26 @@ on output, so colours given here in sRGB are linearised first.
 from __future__ import annotations
 
 import math
+import os
 
-import numpy as np
-import pyrender
-from scipy import ndimage, sparse
+os.environ.setdefault("PYOPENGL_PLATFORM", "egl")  # before pyrender; see tryon.renderer
 
-from avatars.skin_tones import skin_rgb
-from tryon.views import DEFAULT_YFOV, camera_axes, frame_points
+import numpy as np  # noqa: E402
+import pyrender  # noqa: E402
+from pyrender.constants import GLTF  # noqa: E402
+from scipy import ndimage, sparse  # noqa: E402
+
+from avatars.skin_tones import skin_rgb  # noqa: E402
+from tryon.views import DEFAULT_YFOV, camera_axes, frame_points  # noqa: E402
 
 SKIN_ROUGHNESS = 0.55
 # The base layer: a matte charcoal bodysuit, so no avatar is shown bare.
 BASE_LAYER_RGB = (74, 77, 82)
 BASE_LAYER_ROUGHNESS = 0.9
 BASE_LAYER_OFFSET = 0.0025  # metres along the skin normal, clear of z-fighting
-ARMHOLE_SMOOTHING = 8  # diffusion steps, each about one edge long
-ARMHOLE_LEVEL = 0.3  # of the diffused arm mask
+ARMHOLE_SMOOTHING = 20  # diffusion steps, each about one edge long
+ARMHOLE_LEVEL = 0.4  # of the diffused arm mask
+ARMHOLE_REGION = 0.2  # metres below the shoulder joints that the diffusion covers
 NECKLINE_WIDTH = 0.34  # of half the shoulder width
 NECKLINE_DEPTH = 0.08  # metres below the shoulder joints
 # (azimuth from the camera towards its right, elevation) radians, intensity:
@@ -34,7 +39,7 @@ FILL_LIGHT = (math.radians(50), math.radians(10), 1.1, (0.92, 0.96, 1.0))
 RIM_LIGHT = (math.radians(150), math.radians(35), 2.2, (1.0, 1.0, 1.0))
 AMBIENT = 0.25
 SHADOW_CELL = 0.01  # metres per shadow-texture texel
-SHADOW_PAD = 0.2  # metres of floor around the footprint the shadow fades into
+SHADOW_PAD = 0.12  # metres of floor around the footprint the shadow fades into
 
 
 def srgb_to_linear(rgb: tuple[int, int, int]) -> np.ndarray:
@@ -50,12 +55,10 @@ def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """
     v0, v1, v2 = (vertices[faces[:, i]] for i in range(3))
     face_normals = np.cross(v1 - v0, v2 - v0)  # length = 2 * area: area weighting
-    normals = np.zeros_like(vertices)
-    for corner in range(3):
-        for axis in range(3):
-            normals[:, axis] += np.bincount(
-                faces[:, corner], weights=face_normals[:, axis], minlength=len(vertices)
-            )
+    normals = np.stack(
+        [np.bincount(faces.ravel(), np.repeat(face_normals[:, axis], 3), len(vertices)) for axis in range(3)],
+        axis=1,
+    )
     return normals / np.linalg.norm(normals, axis=1, keepdims=True).clip(1e-12)
 
 
@@ -70,7 +73,8 @@ def _neighbour_mean(faces: np.ndarray, n_vertices: int) -> sparse.csr_matrix:
     cols = np.concatenate([faces[:, [1, 2, 0, 0, 1, 2]].ravel(), np.arange(n_vertices)])
     adjacency = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_vertices, n_vertices))
     adjacency.data[:] = 1.0  # an edge shared by two faces was summed twice
-    return sparse.diags(1.0 / np.asarray(adjacency.sum(axis=1)).ravel()) @ adjacency
+    adjacency.data /= np.repeat(np.diff(adjacency.indptr), np.diff(adjacency.indptr))
+    return adjacency
 
 
 def _material(rgb: tuple[int, int, int], roughness: float) -> pyrender.MetallicRoughnessMaterial:
@@ -132,9 +136,9 @@ def clip_mesh(
         np.stack([two[:, 1], two[:, 2], i_bc], axis=1),
         np.stack([two[:, 1], i_bc, i_ca], axis=1),
     ])
-    used = np.unique(new_f)
-    remap = np.zeros(len(new_v), dtype=np.int64)
-    remap[used] = np.arange(len(used))
+    used = np.zeros(len(new_v), dtype=bool)
+    used[new_f] = True
+    remap = np.cumsum(used) - 1
     return new_v[used], new_n[used], remap[new_f]
 
 
@@ -146,7 +150,11 @@ def base_layer_mesh(
     landmarks: dict[str, int],
     arm_mask: np.ndarray,
 ) -> pyrender.Mesh:
-    """A tank top and shorts: from mid-thigh to just under the armpits, with straps.
+    """A scoop-neck tank top and shorts in one piece, from mid-thigh to the shoulders.
+
+    The mesh is the skin's, cut along smooth curves (``clip_mesh``) and
+    lifted off it along the normals: hems at mid-thigh, a U neckline between
+    the straps, armholes clear of the arms.
 
     vertices, normals: (V, 3); faces: (F, 3); joints: (J, 3) metres;
     landmarks: name -> joint index; arm_mask: (V,) bool, True on the arms.
@@ -155,16 +163,22 @@ def base_layer_mesh(
         return joints[landmarks[name]]
 
     hem = (joint("hip.L")[2] + joint("knee.L")[2]) / 2  # mid-thigh
-    # The armpit is the lowest point where the arm meets the torso.
     # Armholes: a level set of the arm mask diffused over the mesh, so the
     # cut is a smooth curve a little clear of the staircase the mask makes.
-    near_arm = arm_mask.astype(np.float64)
-    smoothing = _neighbour_mean(faces, len(vertices))
-    for _ in range(ARMHOLE_SMOOTHING):
-        near_arm = smoothing @ near_arm
-    # A U-shaped scoop neckline between the straps (u = |x| / half the shoulder width).
+    # Only the shoulders need it (below the neck, above the armpits);
+    # elsewhere the plain mask does.
     neck = joint("neck")
     shoulder = (joint("shoulder.L")[2] + joint("shoulder.R")[2]) / 2
+    corner_z = vertices[:, 2][faces]
+    around = (corner_z > shoulder - ARMHOLE_REGION).all(axis=1) & (corner_z < neck[2]).all(axis=1)
+    local, local_faces = np.unique(faces[around], return_inverse=True)
+    smoothing = _neighbour_mean(local_faces.reshape(-1, 3), len(local))
+    local_near = arm_mask[local].astype(np.float64)
+    for _ in range(ARMHOLE_SMOOTHING):
+        local_near = smoothing @ local_near
+    near_arm = arm_mask.astype(np.float64)
+    near_arm[local] = local_near
+    # A U-shaped scoop neckline between the straps (u = |x| / half the shoulder width).
     u = np.abs(vertices[:, 0] - neck[0]) / (abs(joint("shoulder.L")[0] - joint("shoulder.R")[0]) / 2)
     scoop = np.clip(1 - (u / NECKLINE_WIDTH) ** 2, 0, 1)
     top = neck[2] - (neck[2] - shoulder + NECKLINE_DEPTH) * scoop
@@ -196,8 +210,12 @@ def contact_shadow(vertices: np.ndarray, opaque_background: bool) -> tuple[pyren
     np.maximum.at(near, (iy, ix), np.exp(-low[:, 2] / 0.04))
     near = ndimage.maximum_filter(near, size=3)  # close the gaps between vertices
     core = ndimage.gaussian_filter(near, 1.5)
-    penumbra = ndimage.gaussian_filter(near, 5.0)
-    alpha = np.clip(0.55 * core / max(core.max(), 1e-6) + 0.35 * penumbra / max(penumbra.max(), 1e-6), 0, 1)
+    penumbra = ndimage.gaussian_filter(near, 4.0)
+    alpha = 0.55 * core / max(core.max(), 1e-6) + 0.3 * penumbra / max(penumbra.max(), 1e-6)
+    # Fade to exactly nothing at the quad's edges, so it never shows a border.
+    fade_x = _smoothstep(0.0, SHADOW_PAD / 2, np.minimum(np.arange(nx), np.arange(nx)[::-1]) * SHADOW_CELL)
+    fade_y = _smoothstep(0.0, SHADOW_PAD / 2, np.minimum(np.arange(ny), np.arange(ny)[::-1]) * SHADOW_CELL)
+    alpha = np.clip(alpha * fade_y[:, None] * fade_x[None, :], 0.0, 1.0)
     if not opaque_background:
         # pyrender blends alpha with the same SRC_ALPHA factor as colour, so
         # over a transparent background the stored alpha is a^2.
@@ -212,7 +230,10 @@ def contact_shadow(vertices: np.ndarray, opaque_background: bool) -> tuple[pyren
         baseColorFactor=[1.0, 1.0, 1.0, 1.0],
         baseColorTexture=pyrender.Texture(
             source=texture, source_channels="RGBA",
-            sampler=pyrender.Sampler(magFilter=9729, minFilter=9729, wrapS=33071, wrapT=33071),
+            sampler=pyrender.Sampler(
+                magFilter=GLTF.LINEAR, minFilter=GLTF.LINEAR,
+                wrapS=GLTF.CLAMP_TO_EDGE, wrapT=GLTF.CLAMP_TO_EDGE,
+            ),
         ),
         alphaMode="BLEND",
     )
@@ -274,7 +295,8 @@ def body_scene(
     shadow, shadow_corners = contact_shadow(vertices, opaque_background=background is not None)
     scene.add(shadow)
     pose, znear, zfar = frame_points(np.concatenate([vertices, shadow_corners]), azimuth, aspect)
-    scene.add(pyrender.PerspectiveCamera(yfov=DEFAULT_YFOV, znear=znear, zfar=zfar, aspectRatio=aspect), pose=pose)
+    camera = pyrender.PerspectiveCamera(yfov=DEFAULT_YFOV, znear=znear, zfar=zfar, aspectRatio=aspect)
+    scene.add(camera, pose=pose)
     for offset, elevation, intensity, colour in (KEY_LIGHT, FILL_LIGHT, RIM_LIGHT):
         scene.add(
             pyrender.DirectionalLight(color=colour, intensity=intensity),

@@ -9,6 +9,7 @@ like a product photographer's, so vertical lines stay vertical.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -31,6 +32,15 @@ def view_azimuth(view: str) -> float:
     if view not in VIEWS:
         raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}")
     return VIEWS[view]
+
+
+def resolve_view(view: str | float) -> float:
+    """Camera azimuth, radians, of a view name or of an azimuth given in radians."""
+    if isinstance(view, str):
+        return view_azimuth(view)
+    if isinstance(view, numbers.Real) and not isinstance(view, bool) and math.isfinite(view):
+        return float(view)
+    raise ValueError(f"a view is a name ({', '.join(VIEWS)}) or an azimuth in radians, got {view!r}")
 
 
 def turntable_views(n: int) -> np.ndarray:
@@ -75,8 +85,9 @@ def frame_points(
     tx = math.tan(yfov / 2) * (aspect - 2 * margin)
     # With the camera at s*right + h*up - d*forward, a point is in view when
     # |a - s| <= tx * (e + d) and |b - h| <= ty * (e + d). The smallest d
-    # that admits some s and h is closed-form; s and h then centre the
-    # extreme points, so the margins on opposite sides match.
+    # that admits some s and h is closed-form. s and h then sit mid-way in
+    # their feasible ranges: the image is centred exactly on the tight axis
+    # and, on the other, up to the depth spread of the extreme points.
     lo_x, hi_x = np.max(a - tx * e), np.min(a + tx * e)
     lo_y, hi_y = np.max(b - ty * e), np.min(b + ty * e)
     d = max((lo_x - hi_x) / (2 * tx), (lo_y - hi_y) / (2 * ty))
