@@ -17,7 +17,8 @@ from PIL import Image
 from tryon.body_render import render_body, render_body_rgba
 from tryon.image_encoding import encode_image
 from tryon.renderer import get_renderer
-from tryon.scene import body_scene, clip_mesh, vertex_normals
+from garments.base_outfit import clip_mesh
+from tryon.scene import body_scene, vertex_normals
 from tryon.views import VIEWS, frame_points, turntable_views
 
 W, H = 96, 144  # small: the suite stays fast

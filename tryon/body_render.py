@@ -11,7 +11,7 @@ import numpy as np
 
 from tryon.image_encoding import check_format, encode_image
 from tryon.renderer import check_size, get_renderer
-from tryon.scene import body_scene
+from tryon.scene import GarmentLayer, body_scene
 from tryon.views import resolve_view
 
 
@@ -42,6 +42,7 @@ def render_body_rgba(
     width: int = 512,
     height: int = 768,
     background: tuple[int, int, int] | None = None,
+    garments: tuple[GarmentLayer, ...] = (),
 ) -> np.ndarray:
     """(height, width, 4) uint8 straight RGBA render of one body.
 
@@ -53,6 +54,7 @@ def render_body_rgba(
     skin_tone: Monk Skin Tone 1-10.
     view: a name from ``tryon.views.VIEWS`` or a camera azimuth in radians.
     background: sRGB 0-255, or None for transparent.
+    garments: draped garments worn over the base outfit.
     Raises ValueError on a bad size, view, tone, background or array shape.
     """
     width, height = check_size(width, height)
@@ -69,7 +71,8 @@ def render_body_rgba(
     if arm_mask.shape != (len(vertices),):
         raise ValueError(f"arm_mask must be ({len(vertices)},), got {arm_mask.shape}")
     scene = body_scene(
-        vertices, faces, joints, landmarks, arm_mask, skin_tone, azimuth, width / height, background
+        vertices, faces, joints, landmarks, arm_mask, skin_tone, azimuth, width / height, background,
+        tuple(garments),
     )
     return get_renderer().render(scene, width, height)
 
@@ -86,6 +89,7 @@ def render_body(
     height: int = 768,
     background: tuple[int, int, int] | None = None,
     fmt: str = "png",
+    garments: tuple[GarmentLayer, ...] = (),
 ) -> bytes:
     """``render_body_rgba`` encoded as ``fmt`` ('png', 'jpeg' or 'webp') bytes.
 
@@ -93,6 +97,7 @@ def render_body(
     """
     fmt = check_format(fmt)  # fail before rendering
     rgba = render_body_rgba(
-        vertices, faces, joints, landmarks, arm_mask, skin_tone, view, width, height, background
+        vertices, faces, joints, landmarks, arm_mask, skin_tone, view, width, height, background,
+        garments,
     )
     return encode_image(rgba, fmt, background=background)

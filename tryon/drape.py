@@ -52,6 +52,7 @@ class Drape:
     positions: (M, 3) float32 draped physics vertices, metres; faces: (P, 3);
     face_stretch: (P,) largest edge stretch of each face against the authored garment;
     gap: (M,) metres from the body surface (negative inside);
+    room: (M,) gap beyond the designed one (on the mannequin), metres;
     render_positions: (N, 3) the render mesh (UV seams split) on the drape;
     fits: verdict per region; advice: a sentence; recommended_size;
     stats: JSON-ready numbers.
@@ -63,6 +64,7 @@ class Drape:
     faces: np.ndarray
     face_stretch: np.ndarray
     gap: np.ndarray
+    room: np.ndarray
     render_positions: np.ndarray
     mesh: GarmentMesh
     fits: list[RegionFit]
@@ -75,6 +77,24 @@ class Drape:
 def _mannequin_body(fit: str, size: str) -> np.ndarray:
     model, body = pose_avatar(mannequin(fit, size), AUTHORING_POSE)
     return body.vertices[0].numpy().astype(np.float64)
+
+
+def _designed_gap(garment, size: str, mesh: GarmentMesh, body_faces: np.ndarray) -> np.ndarray:
+    """(M,) metres from the authored garment to its own mannequin: the room
+    the design gives (a flare, a loose cut), which is not a fit problem.
+    Garment ids carry a hash of their content, so (id, size) names it."""
+    key = (garment.id, size)
+    if key not in _DESIGNED_GAPS:
+        body = _mannequin_body(garment.fit, letter_size(garment.fit, size))
+        surface = nearest_surface_points(mesh.physics_vertices, body, body_faces)
+        _DESIGNED_GAPS[key] = signed_distance(mesh.physics_vertices, surface)
+        while len(_DESIGNED_GAPS) > _DESIGNED_GAPS_KEPT:
+            _DESIGNED_GAPS.pop(next(iter(_DESIGNED_GAPS)))
+    return _DESIGNED_GAPS[key]
+
+
+_DESIGNED_GAPS: dict[tuple[str, str], np.ndarray] = {}
+_DESIGNED_GAPS_KEPT = 64
 
 
 def _target(avatar: Avatar, pose: str) -> BodyGeometry:
@@ -104,7 +124,7 @@ def _length_fit(rest: np.ndarray, draped: np.ndarray, mannequin_height: float,
     worn = draped[:, 2].min() / target.vertices[:, 2].max()
     shift = float(worn - designed)
     verdict = "short" if shift > _LENGTH_TOLERANCE else "long" if shift < -_LENGTH_TOLERANCE else "fits"
-    return RegionFit("length", verdict, 0.0, round(shift * 100, 1))
+    return RegionFit("length", verdict, 0.0, 0.0, hem_shift_pct=round(shift * 100, 1))
 
 
 def _cache_key(avatar: Avatar, garment_id: str, size: str, pose: str, digest: str) -> str:
@@ -173,11 +193,12 @@ def _analyse(garment, size, mesh, target, positions, seconds, iterations, conver
     stretch = face_stretch(rest, positions.astype(np.float64), faces)
     surface = nearest_surface_points(positions, target.vertices, target.faces)
     gap = signed_distance(positions, surface)
-    face_gap = gap[faces].mean(axis=1)
+    room = gap - _designed_gap(garment, size, mesh, target.faces)
+    face_room = room[faces].mean(axis=1)
     area = 0.5 * np.linalg.norm(np.cross(rest[faces[:, 1]] - rest[faces[:, 0]],
                                          rest[faces[:, 2]] - rest[faces[:, 0]]), axis=1)
     regions = _face_regions(target, surface.face, faces)
-    fits = region_fits(stretch, face_gap, area, regions)
+    fits = region_fits(stretch, face_room, area, regions)
     torso = regions >= 0
     advice, recommended = recommendation(fits, garment.sizes, size)
     mannequin_height = mannequin(garment.fit, letter_size(garment.fit, size)).height_cm / 100
@@ -193,13 +214,15 @@ def _analyse(garment, size, mesh, target, positions, seconds, iterations, conver
         "stretch_percentiles": {f"p{q}": round(float(np.percentile(stretch, q)), 4)
                                 for q in (50, 90, 99)},
         "regions": {f.region: {"verdict": f.verdict, "mean_stretch": f.mean_stretch,
-                               "mean_gap_cm": f.mean_gap_cm} for f in fits},
+                               "extra_room_cm": f.extra_room_cm,
+                               **({"hem_shift_pct": f.hem_shift_pct} if f.hem_shift_pct is not None else {})}
+                    for f in fits},
         "verdict": [f.sentence() for f in fits if f.verdict != "fits"] or ["fits everywhere"],
         "advice": advice,
         "recommended_size": recommended,
     }
     return Drape(
         garment_id=garment.id, size=size, positions=positions, faces=faces, face_stretch=stretch,
-        gap=gap, render_positions=positions[mesh.render_to_physics], mesh=mesh, fits=fits,
+        gap=gap, room=room, render_positions=positions[mesh.render_to_physics], mesh=mesh, fits=fits,
         advice=advice, recommended_size=recommended, stats=stats,
     )

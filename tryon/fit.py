@@ -8,8 +8,9 @@ that buckles into folds shears its triangles, which a principal stretch
 would report as tension. Thresholds:
 
 - tight: stretch above ``TIGHT_STRETCH`` (3 %);
-- loose: no stretch (below 1 %) and more than ``LOOSE_GAP_M`` (2.5 cm)
-  between the garment and the body;
+- loose: no stretch (below 1 %) and more than ``LOOSE_ROOM_M`` (2.5 cm)
+  more room between garment and body than the design has on its mannequin
+  (a flared hem stands off the legs by design: that is not loose);
 - fits: everything else.
 """
 
@@ -21,7 +22,7 @@ import numpy as np
 
 TIGHT_STRETCH = 0.03
 RELAXED_STRETCH = 0.01
-LOOSE_GAP_M = 0.025
+LOOSE_ROOM_M = 0.025
 VERY_TIGHT_STRETCH = 0.08  # two sizes up
 REGIONS = ("shoulders", "chest", "waist", "hips")
 # Fit-map colours, sRGB 0-255.
@@ -39,18 +40,19 @@ def face_stretch(rest: np.ndarray, deformed: np.ndarray, faces: np.ndarray) -> n
     return np.max(stretch, axis=0)
 
 
-def fit_class(stretch: np.ndarray, gap: np.ndarray) -> np.ndarray:
-    """Per element: 0 loose, 1 fits, 2 tight. stretch, gap (metres) same shape."""
+def fit_class(stretch: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """Per element: 0 loose, 1 fits, 2 tight. stretch and extra room (metres
+    of gap beyond the designed one), same shape."""
     classes = np.ones(stretch.shape, dtype=np.int8)
-    classes[(stretch < RELAXED_STRETCH) & (gap > LOOSE_GAP_M)] = 0
+    classes[(stretch < RELAXED_STRETCH) & (room > LOOSE_ROOM_M)] = 0
     classes[stretch > TIGHT_STRETCH] = 2
     return classes
 
 
-def fit_map_colours(vertex_stretch: np.ndarray, gap: np.ndarray) -> np.ndarray:
-    """(N, 3) uint8 sRGB fit-map colour per vertex."""
+def fit_map_colours(vertex_stretch: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """(N, 3) uint8 sRGB fit-map colour per vertex from stretch and extra room (m)."""
     palette = np.array([FIT_COLOURS[k] for k in ("loose", "fits", "tight")], dtype=np.uint8)
-    return palette[fit_class(vertex_stretch, gap)]
+    return palette[fit_class(vertex_stretch, room)]
 
 
 def vertex_values(faces: np.ndarray, face_values: np.ndarray, n_vertices: int) -> np.ndarray:
@@ -65,16 +67,17 @@ class RegionFit:
     region: str
     verdict: str  # loose, fits, tight
     mean_stretch: float
-    mean_gap_cm: float
+    extra_room_cm: float  # mean gap to the body beyond the designed one
+    hem_shift_pct: float | None = None  # length only: hem height change, % of stature
 
     def sentence(self) -> str:
         return f"{self.verdict} at {self.region}" if self.verdict != "fits" else f"fits at {self.region}"
 
 
 def region_fits(
-    face_stretch: np.ndarray, face_gap: np.ndarray, face_area: np.ndarray, face_region: np.ndarray
+    face_stretch: np.ndarray, face_room: np.ndarray, face_area: np.ndarray, face_region: np.ndarray
 ) -> list[RegionFit]:
-    """Verdict per region from (F,) stretch, gap (m), area (m^2) and region
+    """Verdict per region from (F,) stretch, extra room (m), area (m^2) and region
     index into ``REGIONS`` (-1: none); regions the garment misses are left out."""
     fits = []
     for i, region in enumerate(REGIONS):
@@ -83,9 +86,9 @@ def region_fits(
             continue
         weights = face_area[mask]
         stretch = float(np.average(face_stretch[mask], weights=weights))
-        gap = float(np.average(face_gap[mask], weights=weights))
-        verdict = ("loose", "fits", "tight")[int(fit_class(np.array(stretch), np.array(gap)))]
-        fits.append(RegionFit(region, verdict, round(stretch, 4), round(gap * 100, 1)))
+        room = float(np.average(face_room[mask], weights=weights))
+        verdict = ("loose", "fits", "tight")[int(fit_class(np.array(stretch), np.array(room)))]
+        fits.append(RegionFit(region, verdict, round(stretch, 4), round(room * 100, 1)))
     return fits
 
 

@@ -8,29 +8,24 @@ on output, so colours given here in sRGB are linearised first.
 
 from __future__ import annotations
 
+import io
 import math
 import os
+from dataclasses import dataclass
 
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")  # before pyrender; see tryon.renderer
 
 import numpy as np  # noqa: E402
 import pyrender  # noqa: E402
 from pyrender.constants import GLTF  # noqa: E402
-from scipy import ndimage, sparse  # noqa: E402
+from PIL import Image  # noqa: E402
+from scipy import ndimage  # noqa: E402
 
 from avatars.skin_tones import skin_rgb  # noqa: E402
+from garments.base_outfit import BASE_ROUGHNESS, base_outfit  # noqa: E402
 from tryon.views import DEFAULT_YFOV, camera_axes, frame_points  # noqa: E402
 
 SKIN_ROUGHNESS = 0.55
-# The base layer: a matte charcoal bodysuit, so no avatar is shown bare.
-BASE_LAYER_RGB = (74, 77, 82)
-BASE_LAYER_ROUGHNESS = 0.9
-BASE_LAYER_OFFSET = 0.0025  # metres along the skin normal, clear of z-fighting
-ARMHOLE_SMOOTHING = 20  # diffusion steps, each about one edge long
-ARMHOLE_LEVEL = 0.4  # of the diffused arm mask
-ARMHOLE_REGION = 0.2  # metres below the shoulder joints that the diffusion covers
-NECKLINE_WIDTH = 0.34  # of half the shoulder width
-NECKLINE_DEPTH = 0.08  # metres below the shoulder joints
 # (azimuth from the camera towards its right, elevation) radians, intensity:
 # a warm key from the upper left, a cool, weaker fill from the right, and a
 # rim behind the body that outlines it, which dark skin needs to read.
@@ -67,16 +62,6 @@ def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:
     return t * t * (3 - 2 * t)
 
 
-def _neighbour_mean(faces: np.ndarray, n_vertices: int) -> sparse.csr_matrix:
-    """(V, V) sparse operator: each vertex's value becomes the mean over itself and its neighbours."""
-    rows = np.concatenate([faces[:, [0, 1, 2, 1, 2, 0]].ravel(), np.arange(n_vertices)])
-    cols = np.concatenate([faces[:, [1, 2, 0, 0, 1, 2]].ravel(), np.arange(n_vertices)])
-    adjacency = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n_vertices, n_vertices))
-    adjacency.data[:] = 1.0  # an edge shared by two faces was summed twice
-    adjacency.data /= np.repeat(np.diff(adjacency.indptr), np.diff(adjacency.indptr))
-    return adjacency
-
-
 def _material(rgb: tuple[int, int, int], roughness: float) -> pyrender.MetallicRoughnessMaterial:
     return pyrender.MetallicRoughnessMaterial(
         baseColorFactor=[*srgb_to_linear(rgb), 1.0], metallicFactor=0.0, roughnessFactor=roughness
@@ -92,103 +77,13 @@ def body_mesh(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, skin
     return pyrender.Mesh([primitive], name="body")
 
 
-def clip_mesh(
-    vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, field: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Keep the part of a mesh where a per-vertex field is >= 0, cut cleanly.
-
-    Triangles that cross the zero level are cut along it (the field is
-    linear along each edge), so the edge is smooth, not a staircase of
-    whole triangles. vertices, normals: (V, 3); faces: (F, 3); field: (V,).
-    Returns (vertices (V', 3), normals (V', 3), faces (F', 3)), winding kept.
-    """
-    inside = field[faces] >= 0
-    count = inside.sum(axis=1)
-    whole = faces[count == 3]
-    # Roll each cut triangle so its odd corner comes first (the lone inside
-    # corner, or the lone outside one); rolling keeps the winding.
-    rolls = []
-    for n_in, odd in ((1, True), (2, False)):
-        tri = faces[count == n_in]
-        first = np.argmax(inside[count == n_in] == odd, axis=1)
-        rolls.append(tri[np.arange(len(tri))[:, None], (first[:, None] + np.arange(3)) % 3])
-    one, two = rolls
-
-    def cut(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        t = (field[a] / (field[a] - field[b]))[:, None]
-        n = normals[a] + t * (normals[b] - normals[a])
-        return vertices[a] + t * (vertices[b] - vertices[a]), n / np.linalg.norm(n, axis=1, keepdims=True)
-
-    # One corner inside: (a, b, c) -> (a, ab, ac).
-    ab, ac = cut(one[:, 0], one[:, 1]), cut(one[:, 0], one[:, 2])
-    # Two inside, c outside at first: (c, a, b) -> (a, b, bc), (a, bc, ca).
-    bc, ca = cut(two[:, 2], two[:, 0]), cut(two[:, 1], two[:, 0])
-    n_v, n1, n2 = len(vertices), len(one), len(two)
-    new_v = np.concatenate([vertices, ab[0], ac[0], bc[0], ca[0]])
-    new_n = np.concatenate([normals, ab[1], ac[1], bc[1], ca[1]])
-    i_ab = n_v + np.arange(n1)
-    i_ac = i_ab + n1
-    i_bc = n_v + 2 * n1 + np.arange(n2)
-    i_ca = i_bc + n2
-    new_f = np.concatenate([
-        whole,
-        np.stack([one[:, 0], i_ab, i_ac], axis=1),
-        np.stack([two[:, 1], two[:, 2], i_bc], axis=1),
-        np.stack([two[:, 1], i_bc, i_ca], axis=1),
-    ])
-    used = np.zeros(len(new_v), dtype=bool)
-    used[new_f] = True
-    remap = np.cumsum(used) - 1
-    return new_v[used], new_n[used], remap[new_f]
-
-
-def base_layer_mesh(
-    vertices: np.ndarray,
-    normals: np.ndarray,
-    faces: np.ndarray,
-    joints: np.ndarray,
-    landmarks: dict[str, int],
-    arm_mask: np.ndarray,
-) -> pyrender.Mesh:
-    """A scoop-neck tank top and shorts in one piece, from mid-thigh to the shoulders.
-
-    The mesh is the skin's, cut along smooth curves (``clip_mesh``) and
-    lifted off it along the normals: hems at mid-thigh, a U neckline between
-    the straps, armholes clear of the arms.
-
-    vertices, normals: (V, 3); faces: (F, 3); joints: (J, 3) metres;
-    landmarks: name -> joint index; arm_mask: (V,) bool, True on the arms.
-    """
-    def joint(name: str) -> np.ndarray:
-        return joints[landmarks[name]]
-
-    hem = (joint("hip.L")[2] + joint("knee.L")[2]) / 2  # mid-thigh
-    # Armholes: a level set of the arm mask diffused over the mesh, so the
-    # cut is a smooth curve a little clear of the staircase the mask makes.
-    # Only the shoulders need it (below the neck, above the armpits);
-    # elsewhere the plain mask does.
-    neck = joint("neck")
-    shoulder = (joint("shoulder.L")[2] + joint("shoulder.R")[2]) / 2
-    corner_z = vertices[:, 2][faces]
-    around = (corner_z > shoulder - ARMHOLE_REGION).all(axis=1) & (corner_z < neck[2]).all(axis=1)
-    local, local_faces = np.unique(faces[around], return_inverse=True)
-    smoothing = _neighbour_mean(local_faces.reshape(-1, 3), len(local))
-    local_near = arm_mask[local].astype(np.float64)
-    for _ in range(ARMHOLE_SMOOTHING):
-        local_near = smoothing @ local_near
-    near_arm = arm_mask.astype(np.float64)
-    near_arm[local] = local_near
-    # A U-shaped scoop neckline between the straps (u = |x| / half the shoulder width).
-    u = np.abs(vertices[:, 0] - neck[0]) / (abs(joint("shoulder.L")[0] - joint("shoulder.R")[0]) / 2)
-    scoop = np.clip(1 - (u / NECKLINE_WIDTH) ** 2, 0, 1)
-    top = neck[2] - (neck[2] - shoulder + NECKLINE_DEPTH) * scoop
-    field = np.minimum.reduce([vertices[:, 2] - hem, top - vertices[:, 2], ARMHOLE_LEVEL - near_arm])
-    v, n, f = clip_mesh(vertices, normals, faces, field)
-    primitive = pyrender.Primitive(
-        positions=v + BASE_LAYER_OFFSET * n, normals=n, indices=f,
-        material=_material(BASE_LAYER_RGB, BASE_LAYER_ROUGHNESS),
-    )
-    return pyrender.Mesh([primitive], name="base-layer")
+def base_outfit_meshes(vertices, normals, faces, joints, landmarks, arm_mask) -> list[pyrender.Mesh]:
+    """The base outfit (``garments.base_outfit``) as matte pyrender meshes."""
+    return [
+        pyrender.Mesh([pyrender.Primitive(positions=v, normals=n, indices=f,
+                                          material=_material(rgb, BASE_ROUGHNESS))], name="base-outfit")
+        for v, n, f, rgb in base_outfit(vertices, normals, faces, joints, landmarks, arm_mask)
+    ]
 
 
 def contact_shadow(vertices: np.ndarray, opaque_background: bool) -> tuple[pyrender.Mesh, np.ndarray]:
@@ -264,6 +159,49 @@ def _light_pose(camera_azimuth: float, offset: float, elevation: float) -> np.nd
     return pose
 
 
+@dataclass(frozen=True)
+class GarmentLayer:
+    """A draped garment to show.
+
+    vertices: (N, 3) metres; faces: (F, 3); rgb: sRGB 0-255 base colour;
+    roughness: 0-1; vertex_rgb: (N, 3) uint8 sRGB colours that replace the
+    base colour (the fit map) or None; uvs: (N, 2) with texture: encoded
+    image bytes, or None.
+    """
+
+    vertices: np.ndarray
+    faces: np.ndarray
+    rgb: tuple[int, int, int]
+    roughness: float = 0.85
+    vertex_rgb: np.ndarray | None = None
+    uvs: np.ndarray | None = None
+    texture: bytes | None = None
+
+
+def garment_mesh(layer: GarmentLayer) -> pyrender.Mesh:
+    """A garment as a double-sided pyrender mesh (its inside shows at openings)."""
+    vertices = np.asarray(layer.vertices, dtype=np.float32)
+    faces = np.asarray(layer.faces, dtype=np.int64)
+    material = pyrender.MetallicRoughnessMaterial(
+        baseColorFactor=[*srgb_to_linear(layer.rgb), 1.0], metallicFactor=0.0,
+        roughnessFactor=layer.roughness, doubleSided=True,
+    )
+    colours = None
+    if layer.vertex_rgb is not None:
+        material.baseColorFactor = [1.0, 1.0, 1.0, 1.0]
+        colours = np.column_stack([srgb_to_linear(layer.vertex_rgb), np.ones(len(vertices))])
+    elif layer.texture is not None and layer.uvs is not None:
+        image = np.asarray(Image.open(io.BytesIO(layer.texture)).convert("RGB"))
+        material.baseColorFactor = [1.0, 1.0, 1.0, 1.0]
+        material.baseColorTexture = pyrender.Texture(source=image, source_channels="RGB")
+    primitive = pyrender.Primitive(
+        positions=vertices, normals=vertex_normals(vertices, faces), indices=faces,
+        color_0=colours, material=material,
+        texcoord_0=None if layer.uvs is None or colours is not None else np.asarray(layer.uvs, np.float32),
+    )
+    return pyrender.Mesh([primitive], name="garment")
+
+
 def body_scene(
     vertices: np.ndarray,
     faces: np.ndarray,
@@ -274,8 +212,10 @@ def body_scene(
     azimuth: float,
     aspect: float,
     background: tuple[int, int, int] | None = None,
+    garments: tuple[GarmentLayer, ...] = (),
 ) -> pyrender.Scene:
-    """A lit scene of one body with its camera, ready to render.
+    """A lit scene of one body, dressed in the base outfit and ``garments``,
+    with its camera, ready to render.
 
     vertices: (V, 3) metres; faces: (F, 3); joints: (J, 3) metres;
     landmarks: name -> joint index; arm_mask: (V,) bool; skin_tone: Monk 1-10;
@@ -291,10 +231,14 @@ def body_scene(
     bg = [0.0, 0.0, 0.0, 0.0] if background is None else [c / 255 for c in background] + [1.0]
     scene = pyrender.Scene(bg_color=bg, ambient_light=[AMBIENT] * 3)
     scene.add(body_mesh(vertices, normals, faces, skin_tone))
-    scene.add(base_layer_mesh(vertices, normals, faces, joints, landmarks, arm_mask))
+    for mesh in base_outfit_meshes(vertices, normals, faces, joints, landmarks, arm_mask):
+        scene.add(mesh)
+    for layer in garments:
+        scene.add(garment_mesh(layer))
     shadow, shadow_corners = contact_shadow(vertices, opaque_background=background is not None)
     scene.add(shadow)
-    pose, znear, zfar = frame_points(np.concatenate([vertices, shadow_corners]), azimuth, aspect)
+    framed = [vertices, shadow_corners] + [np.asarray(g.vertices, np.float32) for g in garments]
+    pose, znear, zfar = frame_points(np.concatenate(framed), azimuth, aspect)
     camera = pyrender.PerspectiveCamera(yfov=DEFAULT_YFOV, znear=znear, zfar=zfar, aspectRatio=aspect)
     scene.add(camera, pose=pose)
     for offset, elevation, intensity, colour in (KEY_LIGHT, FILL_LIGHT, RIM_LIGHT):
