@@ -1,4 +1,5 @@
-"""The avatar gallery: every library avatar, rendered on the fly.
+"""The avatar gallery: every library avatar, rendered on the fly, wearing a
+chosen sample garment in a chosen size (with its fit map if asked).
 
 The first page ``tryon serve`` shows until the storefront widget lands.
 Renders run on the process's render thread (never on the request thread)
@@ -26,8 +27,15 @@ _cache_lock = threading.Lock()
 @gallery.get("/")
 def index():
     from avatars.library import library
+    from garments.store import GarmentStore
 
-    return render_template("gallery.html", avatars=list(library().values()))
+    garments = [g for g in GarmentStore().list() if g.status == "published"]
+    chosen = next((g for g in garments if g.id == request.args.get("garment")), None)
+    size = request.args.get("size", "")
+    if chosen is not None and size not in chosen.sizes:
+        size = chosen.sizes[len(chosen.sizes) // 2]
+    return render_template("gallery.html", avatars=list(library().values()), garments=garments,
+                           chosen=chosen, size=size, fit_map=request.args.get("fit_map") == "1")
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -39,28 +47,34 @@ def _int_arg(name: str, default: int) -> int:
 
 @gallery.get("/avatars/<avatar_id>/render.png")
 def render_avatar(avatar_id: str):
-    from avatars.avatar import pose_avatar
     from avatars.library import get_avatar
-    from tryon.body_render import render_body
+    from garments.store import GarmentStore
+    from tryon.try_on import render_try_on
     from tryon.views import VIEWS
 
     view = request.args.get("view", "front")
     if view not in VIEWS:
         raise ProblemError(400, "Invalid parameter", f"view must be one of {', '.join(VIEWS)}", "view")
     width, height = _int_arg("width", 256), _int_arg("height", 384)
+    garment_id, size = request.args.get("garment"), request.args.get("size")
+    fit_map = request.args.get("fit_map", "0") == "1"
     try:
         avatar = get_avatar(avatar_id)
     except KeyError:
         raise ProblemError(404, "Not found", f"no avatar {avatar_id!r}", "avatar") from None
-    key = (avatar_id, view, width, height)
+    if garment_id is not None:
+        try:
+            sizes = GarmentStore().get(garment_id).sizes
+        except KeyError:
+            raise ProblemError(404, "Not found", f"no garment {garment_id!r}", "garment") from None
+        if size not in sizes:
+            raise ProblemError(400, "Invalid parameter", f"size must be one of {', '.join(sizes)}", "size")
+    key = (avatar_id, view, width, height, garment_id, size, fit_map)
     with _cache_lock:
         hit = _cache.get(key)
     if hit is None:
-        model, body = pose_avatar(avatar)
-        image = render_body(
-            body.vertices[0].numpy(), model.faces, body.joints[0].numpy(), model.landmarks,
-            model.arm_vertex_mask(), avatar.skin_tone, view=view, width=width, height=height,
-        )
+        image = render_try_on(avatar, garment_id, size, view=view, width=width, height=height,
+                              fit_map=fit_map)
         hit = (image, hashlib.sha256(image).hexdigest()[:32])
         with _cache_lock:
             _cache[key] = hit

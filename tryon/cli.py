@@ -52,26 +52,33 @@ def cmd_avatars(args) -> int:
 
 
 def cmd_render(args) -> int:
-    from avatars.avatar import pose_avatar
     from avatars.library import get_avatar
-    from tryon.body_render import render_body
+    from garments.store import GarmentStore
+    from tryon.try_on import render_size_comparison, render_try_on
 
     fmt = FORMATS.get(Path(args.out).suffix.lower())
     if fmt is None:
         return _fail(f"--out must end in one of {', '.join(FORMATS)}")
+    if (args.garment is None) != (args.size is None):
+        return _fail("--garment and --size go together")
+    if (args.fit_map or args.compare_size) and args.garment is None:
+        return _fail("--fit-map and --compare-size need --garment and --size")
     try:
         avatar = get_avatar(args.avatar)
+        if args.garment is not None:
+            GarmentStore().get(args.garment)
     except KeyError as e:
-        return _fail(f"{e.args[0]}; `tryon avatars` lists them")
-    model, body = pose_avatar(avatar, args.pose)
+        return _fail(f"{e.args[0]}; `tryon avatars` and `tryon garments` list them")
+    options = dict(view=args.view, width=args.width, height=args.height, pose=args.pose,
+                   fit_map=args.fit_map, background=args.background, fmt=fmt)
     try:
-        image = render_body(
-            body.vertices[0].numpy(), model.faces, body.joints[0].numpy(), model.landmarks,
-            model.arm_vertex_mask(), avatar.skin_tone, view=args.view, width=args.width,
-            height=args.height, background=args.background, fmt=fmt,
-        )
-    except ValueError as e:
-        return _fail(str(e))
+        if args.compare_size:
+            image = render_size_comparison(avatar, args.garment, (args.size, args.compare_size),
+                                           **options)
+        else:
+            image = render_try_on(avatar, args.garment, args.size, **options)
+    except (ValueError, KeyError) as e:
+        return _fail(str(e.args[0]) if isinstance(e, KeyError) else str(e))
     Path(args.out).write_bytes(image)
     print(f"wrote {args.out} ({len(image)} bytes)")
     return 0
@@ -198,8 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=cmd_avatars)
 
-    p = commands.add_parser("render", help="render a library avatar to an image")
+    p = commands.add_parser("render", help="render an avatar, dressed in a garment or not")
     p.add_argument("--avatar", required=True, help="avatar id (see `tryon avatars`)")
+    p.add_argument("--garment", help="garment id (see `tryon garments`)")
+    p.add_argument("--size", help="the garment's size")
+    p.add_argument("--fit-map", action="store_true", help="colour the garment by fit, with a legend")
+    p.add_argument("--compare-size", help="a second size, rendered side by side")
     p.add_argument("--view", default="front", choices=list(VIEWS))
     p.add_argument("--pose", default="a-pose", choices=POSE_NAMES)
     p.add_argument("--width", type=int, default=512, help="pixels, 1-2048")
