@@ -9,11 +9,17 @@ crotch, knees and ankles). Units: metres, Z-up.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from avatars.body_model import BodyModel
 from avatars.measurements import measurer_for
+
+
+CONTACT_REACH_M = 0.012  # about one body-mesh edge: vertices this close may be in contact
+SEPARATE_M = 0.05  # ... if they are this far apart on the T-posed average body
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class BodyGeometry:
     wrist_reach: float
     levels: BodyLevels
     torso_edges: np.ndarray
+    self_contact: np.ndarray  # (V,) bool, see ``self_contact``
 
 
 def _reach_along(points, start, middle, end):
@@ -85,7 +92,35 @@ def body_geometry(model: BodyModel, vertices: np.ndarray, joints: np.ndarray) ->
     wrist_reach = float(np.linalg.norm(joints[lm["elbow.L"]] - joints[lm["shoulder.L"]])
                         + np.linalg.norm(joints[lm["wrist.L"]] - joints[lm["elbow.L"]]))
     return BodyGeometry(vertices, model.faces, joints, arm, reach, wrist_reach, levels,
-                        measurer.torso_edges)
+                        measurer.torso_edges, self_contact(model, vertices))
+
+
+@lru_cache(maxsize=4)
+def _spread_body(model: BodyModel) -> np.ndarray:
+    """(V, 3) the model's average body in the T-pose: no two parts touch."""
+    out = model.forward(model.default_shape(), model.named_pose("t-pose"))
+    return out.vertices[0].detach().numpy()
+
+
+def self_contact(model: BodyModel, vertices: np.ndarray) -> np.ndarray:
+    """(V,) bool: skin touching, or passing through, another part of the body.
+
+    On heavy bodies the body model's inner thighs, belly and thighs, upper
+    arms and flanks touch and interpenetrate; cloth there is pinched between
+    two skins and cannot be outside both, so penetration is measured outside
+    these zones. Two vertices are in contact when they are within
+    ``CONTACT_REACH_M`` of each other here but ``SEPARATE_M`` apart on the
+    same model's T-posed average body (so they are not mesh neighbours);
+    the zone then grows by one ring of neighbours.
+    """
+    pairs = cKDTree(vertices).query_pairs(CONTACT_REACH_M, output_type="ndarray")
+    spread = _spread_body(model)
+    apart = np.linalg.norm(spread[pairs[:, 0]] - spread[pairs[:, 1]], axis=1) > SEPARATE_M
+    contact = np.zeros(len(vertices), dtype=bool)
+    contact[pairs[apart].ravel()] = True
+    faces = model.faces
+    contact[faces[contact[faces].any(axis=1)].ravel()] = True
+    return contact
 
 
 def region_submesh(faces: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -32,7 +32,10 @@ from garments.store import GarmentStore
 from garments.surface_binding import bind, nearest_surface_points, place, signed_distance
 from tryon.cloth_solver import FabricParams, relax
 from tryon.config import data_dir
-from tryon.fit import REGIONS, RegionFit, face_stretch, recommendation, region_fits
+from tryon.fit import (
+    REGIONS, RegionFit, face_stretch, girth_heights, girths, recommendation, region_fits,
+    vertex_values,
+)
 
 DRAPE_VERSION = "1"  # bump when the solver or transfer changes results
 AUTHORING_POSE = "a-pose"
@@ -52,7 +55,7 @@ class Drape:
     positions: (M, 3) float32 draped physics vertices, metres; faces: (P, 3);
     face_stretch: (P,) largest edge stretch of each face against the authored garment;
     gap: (M,) metres from the body surface (negative inside);
-    room: (M,) gap beyond the designed one (on the mannequin), metres;
+    loose: (M,) bool, vertices in a region that is loose (too much ease);
     render_positions: (N, 3) the render mesh (UV seams split) on the drape;
     fits: verdict per region; advice: a sentence; recommended_size;
     stats: JSON-ready numbers.
@@ -64,7 +67,7 @@ class Drape:
     faces: np.ndarray
     face_stretch: np.ndarray
     gap: np.ndarray
-    room: np.ndarray
+    loose: np.ndarray
     render_positions: np.ndarray
     mesh: GarmentMesh
     fits: list[RegionFit]
@@ -74,27 +77,43 @@ class Drape:
 
 
 @lru_cache(maxsize=16)
-def _mannequin_body(fit: str, size: str) -> np.ndarray:
-    model, body = pose_avatar(mannequin(fit, size), AUTHORING_POSE)
-    return body.vertices[0].numpy().astype(np.float64)
+def _mannequin(fit: str, size: str) -> BodyGeometry:
+    return _target(mannequin(fit, size), AUTHORING_POSE)
 
 
-def _designed_gap(garment, size: str, mesh: GarmentMesh, body_faces: np.ndarray) -> np.ndarray:
-    """(M,) metres from the authored garment to its own mannequin: the room
-    the design gives (a flare, a loose cut), which is not a fit problem.
-    Garment ids carry a hash of their content, so (id, size) names it."""
+def _torso_edges(faces: np.ndarray, over_arm: np.ndarray) -> np.ndarray:
+    """(E, 2) edges of a garment's faces, leaving out sleeves (vertices over arms)."""
+    torso_faces = faces[~over_arm[faces].any(axis=1)]
+    return np.unique(np.sort(torso_faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1), axis=0)
+
+
+def _ease(points, faces, body: BodyGeometry, surface_face) -> dict[str, float]:
+    """Garment girth minus body girth (metres) at each girth level of the body,
+    for the levels the garment reaches."""
+    over_arm = body.arm[body.faces[surface_face, 0]]
+    heights = girth_heights(body.levels.crotch, body.levels.shoulder)
+    garment = girths(points, _torso_edges(faces, over_arm), heights)
+    skin = girths(body.vertices, body.torso_edges, heights)
+    return {r: garment[r] - skin[r] for r in heights if garment[r] > 0}
+
+
+def _designed_ease(garment, size: str, mesh: GarmentMesh) -> dict[str, float]:
+    """The ease the design has on its own mannequin (a flare, a loose cut),
+    which is not a fit problem. Garment ids carry a hash of their content,
+    so (id, size) names it."""
     key = (garment.id, size)
-    if key not in _DESIGNED_GAPS:
-        body = _mannequin_body(garment.fit, letter_size(garment.fit, size))
-        surface = nearest_surface_points(mesh.physics_vertices, body, body_faces)
-        _DESIGNED_GAPS[key] = signed_distance(mesh.physics_vertices, surface)
-        while len(_DESIGNED_GAPS) > _DESIGNED_GAPS_KEPT:
-            _DESIGNED_GAPS.pop(next(iter(_DESIGNED_GAPS)))
-    return _DESIGNED_GAPS[key]
+    if key not in _DESIGNED_EASE:
+        body = _mannequin(garment.fit, letter_size(garment.fit, size))
+        rest = mesh.physics_vertices
+        surface = nearest_surface_points(rest, body.vertices, body.faces)
+        _DESIGNED_EASE[key] = _ease(rest, mesh.physics_faces, body, surface.face)
+        while len(_DESIGNED_EASE) > _DESIGNED_EASE_KEPT:
+            _DESIGNED_EASE.pop(next(iter(_DESIGNED_EASE)))
+    return _DESIGNED_EASE[key]
 
 
-_DESIGNED_GAPS: dict[tuple[str, str], np.ndarray] = {}
-_DESIGNED_GAPS_KEPT = 64
+_DESIGNED_EASE: dict[tuple[str, str], dict[str, float]] = {}
+_DESIGNED_EASE_KEPT = 64
 
 
 def _target(avatar: Avatar, pose: str) -> BodyGeometry:
@@ -124,7 +143,7 @@ def _length_fit(rest: np.ndarray, draped: np.ndarray, mannequin_height: float,
     worn = draped[:, 2].min() / target.vertices[:, 2].max()
     shift = float(worn - designed)
     verdict = "short" if shift > _LENGTH_TOLERANCE else "long" if shift < -_LENGTH_TOLERANCE else "fits"
-    return RegionFit("length", verdict, 0.0, 0.0, hem_shift_pct=round(shift * 100, 1))
+    return RegionFit("length", verdict, 0.0, hem_shift_pct=round(shift * 100, 1))
 
 
 def _cache_key(avatar: Avatar, garment_id: str, size: str, pose: str, digest: str) -> str:
@@ -171,12 +190,16 @@ def cached_drape(avatar: Avatar, garment_id: str, size: str, pose: str = "a-pose
 def _solve(garment, size, mesh: GarmentMesh, target: BodyGeometry):
     """Transfer the authored garment onto the target body and relax it there."""
     rest = mesh.physics_vertices
-    mannequin_vertices = _mannequin_body(garment.fit, letter_size(garment.fit, size))
+    mannequin_vertices = _mannequin(garment.fit, letter_size(garment.fit, size)).vertices
     placed = place(bind(rest, mannequin_vertices, target.faces), target.vertices, target.faces)
     preset = fabric_preset(garment.fabric).quantities()
     fabric = FabricParams(**{**preset, "thickness": max(preset["thickness"], _MIN_CLEARANCE_M)})
     return relax(placed, mesh.physics_faces, rest, target.vertices, target.faces, fabric,
                  max_iterations=RELAX_STEPS)
+
+
+def _penetration_mm(gap: np.ndarray) -> float:
+    return round(max(0.0, -float(gap.min(initial=0.0))) * 1000, 2)
 
 
 def _save(path, positions, numbers) -> None:
@@ -193,12 +216,17 @@ def _analyse(garment, size, mesh, target, positions, seconds, iterations, conver
     stretch = face_stretch(rest, positions.astype(np.float64), faces)
     surface = nearest_surface_points(positions, target.vertices, target.faces)
     gap = signed_distance(positions, surface)
-    room = gap - _designed_gap(garment, size, mesh, target.faces)
-    face_room = room[faces].mean(axis=1)
     area = 0.5 * np.linalg.norm(np.cross(rest[faces[:, 1]] - rest[faces[:, 0]],
                                          rest[faces[:, 2]] - rest[faces[:, 0]]), axis=1)
+    # cloth between two touching skins (heavy inner thighs) cannot clear both
+    pinched = target.self_contact[target.faces[surface.face]].any(axis=1)
     regions = _face_regions(target, surface.face, faces)
-    fits = region_fits(stretch, face_room, area, regions)
+    designed = _designed_ease(garment, size, mesh)
+    ease = _ease(positions.astype(np.float64), faces, target, surface.face)
+    extra_ease = {r: ease[r] - designed[r] for r in ease if r in designed}
+    fits = region_fits(stretch, area, regions, extra_ease)
+    loose_regions = [REGIONS.index(f.region) for f in fits if f.verdict == "loose"]
+    loose = vertex_values(faces, np.isin(regions, loose_regions).astype(float), len(positions)) > 0.5
     torso = regions >= 0
     advice, recommended = recommendation(fits, garment.sizes, size)
     mannequin_height = mannequin(garment.fit, letter_size(garment.fit, size)).height_cm / 100
@@ -208,13 +236,15 @@ def _analyse(garment, size, mesh, target, positions, seconds, iterations, conver
         "iterations": int(iterations),
         "converged": bool(converged),
         "vertices": int(len(positions)),
-        "max_penetration_mm": round(max(0.0, -float(gap.min())) * 1000, 2),
+        "max_penetration_mm": _penetration_mm(gap[~pinched]),
+        "pinched_vertices": int(pinched.sum()),
+        "pinched_penetration_mm": _penetration_mm(gap[pinched]),
         "torso_mean_stretch": round(float(np.average(np.maximum(stretch[torso], 0), weights=area[torso]))
                                     if torso.any() else 0.0, 4),
         "stretch_percentiles": {f"p{q}": round(float(np.percentile(stretch, q)), 4)
                                 for q in (50, 90, 99)},
         "regions": {f.region: {"verdict": f.verdict, "mean_stretch": f.mean_stretch,
-                               "extra_room_cm": f.extra_room_cm,
+                               **({"extra_ease_cm": f.extra_ease_cm} if f.extra_ease_cm is not None else {}),
                                **({"hem_shift_pct": f.hem_shift_pct} if f.hem_shift_pct is not None else {})}
                     for f in fits},
         "verdict": [f.sentence() for f in fits if f.verdict != "fits"] or ["fits everywhere"],
@@ -223,6 +253,6 @@ def _analyse(garment, size, mesh, target, positions, seconds, iterations, conver
     }
     return Drape(
         garment_id=garment.id, size=size, positions=positions, faces=faces, face_stretch=stretch,
-        gap=gap, room=room, render_positions=positions[mesh.render_to_physics], mesh=mesh, fits=fits,
+        gap=gap, loose=loose, render_positions=positions[mesh.render_to_physics], mesh=mesh, fits=fits,
         advice=advice, recommended_size=recommended, stats=stats,
     )

@@ -8,9 +8,11 @@ that buckles into folds shears its triangles, which a principal stretch
 would report as tension. Thresholds:
 
 - tight: stretch above ``TIGHT_STRETCH`` (3 %);
-- loose: no stretch (below 1 %) and more than ``LOOSE_ROOM_M`` (2.5 cm)
-  more room between garment and body than the design has on its mannequin
-  (a flared hem stands off the legs by design: that is not loose);
+- loose: no stretch (below 1 %) and more than ``LOOSE_EASE_M`` (6 cm, about
+  one size step) more ease than the design has on its mannequin. Ease is
+  what a tailor means by it: the garment's girth minus the body's, both as a
+  tape measures them (convex hull of the horizontal section), at the hips,
+  waist and chest levels. A flared hem has ease by design: that is not loose;
 - fits: everything else.
 """
 
@@ -20,9 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from avatars.measurements import convex_girth, horizontal_sections
+
 TIGHT_STRETCH = 0.03
 RELAXED_STRETCH = 0.01
-LOOSE_ROOM_M = 0.025
+LOOSE_EASE_M = 0.06
+# Heights of the girths, as a fraction of the way from crotch to shoulders.
+GIRTH_LEVELS = {"hips": 0.15, "waist": 0.55, "chest": 0.8}
 VERY_TIGHT_STRETCH = 0.08  # two sizes up
 REGIONS = ("shoulders", "chest", "waist", "hips")
 # Fit-map colours, sRGB 0-255.
@@ -40,19 +46,33 @@ def face_stretch(rest: np.ndarray, deformed: np.ndarray, faces: np.ndarray) -> n
     return np.max(stretch, axis=0)
 
 
-def fit_class(stretch: np.ndarray, room: np.ndarray) -> np.ndarray:
-    """Per element: 0 loose, 1 fits, 2 tight. stretch and extra room (metres
-    of gap beyond the designed one), same shape."""
-    classes = np.ones(stretch.shape, dtype=np.int8)
-    classes[(stretch < RELAXED_STRETCH) & (room > LOOSE_ROOM_M)] = 0
-    classes[stretch > TIGHT_STRETCH] = 2
+def fit_class(stretch: np.ndarray, loose: np.ndarray) -> np.ndarray:
+    """Per element: 0 loose, 1 fits, 2 tight, from stretch and whether the
+    element lies in a loose region (bool), same shape."""
+    classes = np.ones(np.shape(stretch), dtype=np.int8)
+    classes[np.asarray(loose) & (np.asarray(stretch) < RELAXED_STRETCH)] = 0
+    classes[np.asarray(stretch) > TIGHT_STRETCH] = 2
     return classes
 
 
-def fit_map_colours(vertex_stretch: np.ndarray, room: np.ndarray) -> np.ndarray:
-    """(N, 3) uint8 sRGB fit-map colour per vertex from stretch and extra room (m)."""
+def fit_map_colours(vertex_stretch: np.ndarray, vertex_loose: np.ndarray) -> np.ndarray:
+    """(N, 3) uint8 sRGB fit-map colour per vertex."""
     palette = np.array([FIT_COLOURS[k] for k in ("loose", "fits", "tight")], dtype=np.uint8)
-    return palette[fit_class(vertex_stretch, room)]
+    return palette[fit_class(vertex_stretch, vertex_loose)]
+
+
+def girth_heights(crotch_z: float, shoulder_z: float) -> dict[str, float]:
+    """z (metres) of each girth in ``GIRTH_LEVELS`` on a body."""
+    return {r: crotch_z + t * (shoulder_z - crotch_z) for r, t in GIRTH_LEVELS.items()}
+
+
+def girths(points: np.ndarray, edges: np.ndarray, heights: dict[str, float]) -> dict[str, float]:
+    """Tape girth (metres) of a mesh at named heights; 0 where it has no section.
+
+    points: (N, 3) metres; edges: (E, 2) of the part to measure."""
+    names = list(heights)
+    sections = horizontal_sections(points, edges, np.array([heights[n] for n in names]))
+    return {n: convex_girth(section) for n, section in zip(names, sections)}
 
 
 def vertex_values(faces: np.ndarray, face_values: np.ndarray, n_vertices: int) -> np.ndarray:
@@ -67,7 +87,7 @@ class RegionFit:
     region: str
     verdict: str  # loose, fits, tight
     mean_stretch: float
-    extra_room_cm: float  # mean gap to the body beyond the designed one
+    extra_ease_cm: float | None = None  # girth ease beyond the design's (hips, waist, chest)
     hem_shift_pct: float | None = None  # length only: hem height change, % of stature
 
     def sentence(self) -> str:
@@ -75,26 +95,33 @@ class RegionFit:
 
 
 def region_fits(
-    face_stretch: np.ndarray, face_room: np.ndarray, face_area: np.ndarray, face_region: np.ndarray
+    face_stretch: np.ndarray, face_area: np.ndarray, face_region: np.ndarray,
+    extra_ease: dict[str, float],
 ) -> list[RegionFit]:
-    """Verdict per region from (F,) stretch, extra room (m), area (m^2) and region
-    index into ``REGIONS`` (-1: none); regions the garment misses are left out."""
+    """Verdict per region from (F,) stretch, area (m^2), region index into
+    ``REGIONS`` (-1: none) and the ease beyond the design's per girth region
+    (metres); regions the garment misses are left out."""
     fits = []
     for i, region in enumerate(REGIONS):
         mask = face_region == i
         if face_area[mask].sum() < 1e-4:
             continue
-        weights = face_area[mask]
-        stretch = float(np.average(face_stretch[mask], weights=weights))
-        room = float(np.average(face_room[mask], weights=weights))
-        verdict = ("loose", "fits", "tight")[int(fit_class(np.array(stretch), np.array(room)))]
-        fits.append(RegionFit(region, verdict, round(stretch, 4), round(room * 100, 1)))
+        stretch = float(np.average(face_stretch[mask], weights=face_area[mask]))
+        ease = extra_ease.get(region)
+        loose = ease is not None and ease > LOOSE_EASE_M
+        verdict = ("loose", "fits", "tight")[int(fit_class(stretch, loose))]
+        fits.append(RegionFit(region, verdict, round(stretch, 4),
+                              None if ease is None else round(ease * 100, 1)))
     return fits
 
 
 def recommendation(fits: list[RegionFit], sizes: list[str], size: str) -> tuple[str, str | None]:
     """(sentence, recommended size) from region verdicts on ``size``, given the
-    garment's sizes from smallest to largest."""
+    garment's sizes from smallest to largest.
+
+    Any tight region: size up (two when one is very tight). No tight region
+    and at least half the girths loose: size down (two when every loose
+    girth has more than twice ``LOOSE_EASE_M`` to spare)."""
     index = sizes.index(size)
     tight = [f for f in fits if f.verdict == "tight"]
     if tight:
@@ -103,6 +130,12 @@ def recommendation(fits: list[RegionFit], sizes: list[str], size: str) -> tuple[
         if target == index:
             return "tight even in the largest size", None
         return f"{target - index} size{'s' if target - index > 1 else ''} up recommended", sizes[target]
-    if fits and all(f.verdict == "loose" for f in fits) and index > 0:
-        return "1 size down recommended", sizes[index - 1]
+    girth_fits = [f for f in fits if f.region in GIRTH_LEVELS]
+    loose = [f for f in girth_fits if f.verdict == "loose"]
+    if loose and 2 * len(loose) >= len(girth_fits):
+        steps = 2 if min(f.extra_ease_cm for f in loose) > 200 * LOOSE_EASE_M else 1
+        target = max(index - steps, 0)
+        if target == index:
+            return "loose even in the smallest size", None
+        return f"{index - target} size{'s' if index - target > 1 else ''} down recommended", sizes[target]
     return "this size fits", size

@@ -14,11 +14,11 @@ from PIL import Image, ImageDraw, ImageFont
 from avatars.avatar import Avatar, pose_avatar
 from tryon.body_render import render_body_rgba
 from tryon.drape import Drape, cached_drape
-from tryon.fit import FIT_COLOURS, LOOSE_ROOM_M, TIGHT_STRETCH, fit_map_colours, vertex_values
+from tryon.fit import FIT_COLOURS, LOOSE_EASE_M, TIGHT_STRETCH, fit_map_colours, vertex_values
 from tryon.image_encoding import check_format, encode_image
 from tryon.scene import GarmentLayer
 
-LEGEND = [("loose", f"loose (> {LOOSE_ROOM_M * 100:.1f} cm room)"), ("fits", "fits"),
+LEGEND = [("loose", f"loose (> {LOOSE_EASE_M * 100:.0f} cm extra ease)"), ("fits", "fits"),
           ("tight", f"tight (> {TIGHT_STRETCH * 100:.0f} % stretch)")]
 
 
@@ -28,7 +28,7 @@ def garment_layer(drape: Drape, fit_map: bool = False) -> GarmentLayer:
     vertex_rgb = None
     if fit_map:
         stretch = vertex_values(drape.faces, drape.face_stretch, len(drape.positions))
-        vertex_rgb = fit_map_colours(stretch, drape.room)[drape.mesh.render_to_physics]
+        vertex_rgb = fit_map_colours(stretch, drape.loose)[drape.mesh.render_to_physics]
     rgb = tuple(int(round(c * 255)) for c in material.base_color[:3])
     return GarmentLayer(
         vertices=drape.render_positions, faces=drape.mesh.faces, rgb=rgb,
