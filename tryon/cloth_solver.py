@@ -58,6 +58,7 @@ MIN_STEPS = 100
 MAX_STEP = 2.0e-3  # m a vertex may move in one step, so contacts stay valid
 CONTACT_REACH = 0.5  # m: the exact searches, for vertices that start deep inside
 COLLIDERS_KEPT = 4  # bodies whose collider the cache keeps
+PUSH_OUT_PASSES = 8  # exact collision passes that end a solve
 
 
 @dataclass(frozen=True)
@@ -420,7 +421,9 @@ def _settle(positions, faces, rest_positions, fabric, pinned, collider, max_iter
         if dt == COARSE_TIME_STEP and (moved * TIME_STEP / dt < SETTLING * tolerance
                                        or state.iterations >= COARSE_SHARE * max_iterations):
             dt = TIME_STEP
-    collider.push_out(state.x, state.inv_mass, fabric.thickness)
+    # In a crease, leaving one face can mean entering its neighbour: repeat.
+    for _ in range(PUSH_OUT_PASSES):
+        collider.push_out(state.x, state.inv_mass, fabric.thickness)
     return state
 
 
