@@ -178,6 +178,49 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_keys_create(args) -> int:
+    from tryon.api_keys import create_key
+    from tryon.database import session_scope, upgrade_database
+
+    upgrade_database()
+    try:
+        with session_scope() as session:
+            key, plaintext = create_key(session, args.role, args.origin, args.label)
+    except ValueError as e:
+        return _fail(str(e))
+    print(f"Created {key.role} key {key.prefix}" + (f" ({key.label})" if key.label else "")
+          + f"; origins: {', '.join(key.origins) or 'any (server-side key)'}.")
+    print("Store it now; it is not shown again (tryon keeps only its hash):")
+    print(plaintext)
+    return 0
+
+
+def cmd_keys_list(args) -> int:
+    from tryon.api_keys import list_keys
+    from tryon.database import session_scope, upgrade_database
+
+    upgrade_database()
+    with session_scope() as session:
+        for k in list_keys(session):
+            status = "revoked" if k.revoked_at else "active"
+            print(f"{k.prefix}  {k.role:11} {status:7}  {k.created_at:%Y-%m-%d %H:%M}Z  "
+                  f"{k.label or '-'}  {' '.join(k.origins)}")
+    return 0
+
+
+def cmd_keys_revoke(args) -> int:
+    from tryon.api_keys import revoke_key
+    from tryon.database import session_scope, upgrade_database
+
+    upgrade_database()
+    with session_scope() as session:
+        key = revoke_key(session, args.prefix)
+    if key is None:
+        return _fail(f"no key with prefix {args.prefix!r}; `tryon keys list` shows them")
+    print(f"revoked {key.role} key {key.prefix}")
+    return 0
+
+
 def _colour(text: str) -> tuple[int, int, int]:
     text = text.lstrip("#")
     if len(text) != 6:
@@ -193,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     from garments.fabrics import FABRICS
     from garments.garment import CATEGORIES
     from garments.mannequin import FITS
+    from tryon.db_models import ROLES
     from tryon.views import VIEWS
 
     parser = argparse.ArgumentParser(prog="tryon", description="Virtual try-on for online stores.")
@@ -253,6 +297,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--dev", action="store_true", help="Flask's development server")
     p.set_defaults(run=cmd_serve)
+
+    p = commands.add_parser("keys", help="create, list and revoke API keys")
+    actions = p.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="make a key; prints it alone on the last line, once")
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--origin", action="append", default=[],
+                        help="scheme://host[:port] allowed to use the key; repeat for more; "
+                             "publishable keys need one")
+    create.add_argument("--label", help="a note to recognise the key by")
+    create.set_defaults(run=cmd_keys_create)
+    actions.add_parser("list", help="list keys (never their secrets)").set_defaults(run=cmd_keys_list)
+    revoke = actions.add_parser("revoke", help="revoke a key at once, everywhere")
+    revoke.add_argument("prefix", help="the key's prefix, as `tryon keys list` shows it")
+    revoke.set_defaults(run=cmd_keys_revoke)
     return parser
 
 

@@ -1,0 +1,152 @@
+"""Tables of the serving layer: API keys, jobs, and the render cache index.
+
+Types are portable between SQLite and PostgreSQL: strings with CHECK
+constraints rather than native enums, ``JSON`` for structured fields, and
+timestamps stored as UTC and always read back timezone-aware (``UtcDateTime``).
+The schema itself is created by the Alembic migrations in
+``tryon/migrations``; a change here needs a new migration there
+(``tests/storage`` checks that the two agree).
+
+JSON columns do not notice in-place changes: assign a new list or dict
+(``key.origins = [*key.origins, origin]``), never ``.append``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (JSON, BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer,
+                        MetaData, String, Text, TypeDecorator)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ROLES = ("publishable", "merchant", "admin", "studio", "talent")
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+DIGEST_LENGTH = 64  # sha256, hex
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UtcDateTime(TypeDecorator):
+    """A timestamp stored in UTC and read back timezone-aware on every backend.
+
+    SQLite has no time zones and would hand back naive datetimes, which
+    cannot be compared with aware ones; naive values are refused on write.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so that later migrations can alter them by name
+    # (SQLite's batch mode rebuilds tables and needs the names).
+    metadata = MetaData(naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    })
+
+
+class ApiKey(Base):
+    """An API key: its public lookup prefix and the argon2 hash of the whole key.
+
+    The plaintext key is never stored (``tryon.api_keys`` makes and checks
+    keys). ``origins`` lists ``scheme://host[:port]`` strings; a
+    publishable key is accepted only from those origins.
+    """
+
+    __tablename__ = "api_keys"
+    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(32), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    def __repr__(self) -> str:
+        return f"ApiKey(prefix={self.prefix!r}, role={self.role!r}, revoked={self.revoked_at is not None})"
+
+
+class Job(Base):
+    """One unit of background work (a render, a drape) or a batch of them.
+
+    ``params`` is the job's input as JSON; ``result`` a blob digest or URL.
+    Progress is ``progress_done`` of ``progress_total`` items (a batch
+    counts its children). A running job holds a lease until
+    ``lease_expires_at``, extended by its worker's heartbeats; a running job
+    whose lease has passed belongs to a worker that died, and is retried or
+    failed. Children of a batch point to it with ``batch_id``.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", JOB_STATUSES), name="status"),
+        Index(None, "status", "created_at"),  # workers take the oldest queued job
+        Index(None, "batch_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    result: Mapped[str | None] = mapped_column(String(2048))
+    error: Mapped[str | None] = mapped_column(Text)
+    progress_done: Mapped[int] = mapped_column(Integer, default=0)
+    progress_total: Mapped[int] = mapped_column(Integer, default=1)
+    batch_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    def __repr__(self) -> str:
+        return f"Job(id={self.id!r}, kind={self.kind!r}, status={self.status!r})"
+
+
+class RenderRecord(Base):
+    """The render cache index: a cache key -> the blob that holds the rendered bytes.
+
+    The cache key is a hex hash of every input of the render (up to 128
+    characters); ``digest`` is the blob's sha256, ``size_bytes`` its length.
+    """
+
+    __tablename__ = "render_records"
+    __table_args__ = (Index(None, "digest"),)  # which cache entries share a blob
+
+    cache_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"RenderRecord(cache_key={self.cache_key!r}, digest={self.digest!r})"
