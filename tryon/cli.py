@@ -155,6 +155,8 @@ def cmd_drape(args) -> int:
         result = cached_drape(avatar, args.garment, args.size, args.pose)
     except KeyError as e:
         return _fail(e.args[0])
+    except ValueError as e:
+        return _fail(str(e))
     mesh = trimesh.Trimesh(result.render_positions, result.mesh.faces, process=False)
     if result.mesh.uvs is not None:
         mesh.visual = trimesh.visual.TextureVisuals(uv=result.mesh.uvs)
@@ -232,10 +234,11 @@ def _colour(text: str) -> tuple[int, int, int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from avatars.poses import POSE_NAMES
+    # Only light modules here: every command parses these arguments, and the
+    # body model and solver cost seconds to import. Poses and fits are
+    # checked by the commands that use them.
     from garments.fabrics import FABRICS
     from garments.garment import CATEGORIES
-    from garments.mannequin import FITS
     from tryon.db_models import ROLES
     from tryon.views import VIEWS
 
@@ -256,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fit-map", action="store_true", help="colour the garment by fit, with a legend")
     p.add_argument("--compare-size", help="a second size, rendered side by side")
     p.add_argument("--view", default="front", choices=list(VIEWS))
-    p.add_argument("--pose", default="a-pose", choices=POSE_NAMES)
+    p.add_argument("--pose", default="a-pose", help="a-pose (default), t-pose or relaxed")
     p.add_argument("--width", type=int, default=512, help="pixels, 1-2048")
     p.add_argument("--height", type=int, default=768, help="pixels, 1-2048")
     p.add_argument("--background", type=_colour, default=None,
@@ -265,9 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_render)
 
     p = commands.add_parser("mannequin", help="export the mannequin garments are authored on")
-    p.add_argument("--fit", default="women", choices=FITS)
+    p.add_argument("--fit", default="women", help="women (default) or men")
     p.add_argument("--size", required=True, help="XS-XXL, or an EU size")
-    p.add_argument("--pose", default="a-pose", choices=POSE_NAMES)
+    p.add_argument("--pose", default="a-pose", help="a-pose (default), t-pose or relaxed")
     p.add_argument("--out", required=True, help="FILE.obj, .glb or .ply")
     p.set_defaults(run=cmd_mannequin)
 
@@ -281,14 +284,14 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--category", required=True, choices=CATEGORIES)
     add.add_argument("--sizes", required=True, help="comma-separated, one per file: XS,S,M")
     add.add_argument("--fabric", default="woven-cotton", choices=list(FABRICS))
-    add.add_argument("--fit", default="women", choices=FITS)
+    add.add_argument("--fit", default="women", help="women (default) or men")
     add.set_defaults(run=cmd_garments_add)
 
     p = commands.add_parser("drape", help="drape a garment on an avatar and export it")
     p.add_argument("--avatar", required=True)
     p.add_argument("--garment", required=True)
     p.add_argument("--size", required=True)
-    p.add_argument("--pose", default="a-pose", choices=POSE_NAMES)
+    p.add_argument("--pose", default="a-pose", help="a-pose (default), t-pose or relaxed")
     p.add_argument("--out", required=True, help="FILE.glb, .obj or .ply")
     p.set_defaults(run=cmd_drape)
 
