@@ -223,6 +223,22 @@ def cmd_keys_revoke(args) -> int:
     return 0
 
 
+def cmd_worker(args) -> int:
+    import os
+
+    if not os.environ.get("TRYON_BROKER_URL"):
+        return _fail("TRYON_BROKER_URL is not set; point it at the broker, e.g. "
+                     "TRYON_BROKER_URL=redis://127.0.0.1:6379/0 (without it, `tryon serve` "
+                     "runs jobs in its own process and needs no worker)")
+    from tryon.celery_app import app
+
+    argv = ["worker", "--loglevel", args.loglevel, "--pool", args.pool]
+    if args.concurrency:
+        argv += ["--concurrency", str(args.concurrency)]
+    app.worker_main(argv)
+    return 0
+
+
 def _colour(text: str) -> tuple[int, int, int]:
     text = text.lstrip("#")
     if len(text) != 6:
@@ -314,6 +330,13 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = actions.add_parser("revoke", help="revoke a key at once, everywhere")
     revoke.add_argument("prefix", help="the key's prefix, as `tryon keys list` shows it")
     revoke.set_defaults(run=cmd_keys_revoke)
+
+    p = commands.add_parser("worker", help="run jobs from $TRYON_BROKER_URL (Celery worker)")
+    p.add_argument("--concurrency", type=int, help="worker processes (default: one per CPU)")
+    p.add_argument("--pool", default="prefork", choices=["prefork", "solo", "threads"],
+                   help="prefork (default): one renderer per process; solo: in this process")
+    p.add_argument("--loglevel", default="info")
+    p.set_defaults(run=cmd_worker)
     return parser
 
 

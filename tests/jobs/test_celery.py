@@ -1,0 +1,73 @@
+"""A job travels API -> Redis -> a real Celery worker process -> database and blob store."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tryon.blob_store import blob_store_from_env
+from tryon.config import data_dir
+
+BROKER_URL = os.environ.get("TRYON_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def broker():
+    """The test broker's URL, emptied first; skipped when no Redis answers."""
+    import redis
+
+    client = redis.Redis.from_url(BROKER_URL, socket_connect_timeout=2)
+    try:
+        client.flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {BROKER_URL}; set TRYON_TEST_BROKER_URL to test against one")
+    yield BROKER_URL
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture()
+def worker(job_env, broker, monkeypatch, tmp_path):
+    """One Celery worker subprocess sharing this test's database and blobs:
+    (the process, its log file)."""
+    monkeypatch.setenv("TRYON_BROKER_URL", broker)
+    env = {**os.environ, **job_env, "TRYON_BROKER_URL": broker,
+           "TRYON_DATA_DIR": str(data_dir()),  # the prepared body model and garments
+           "PYTHONPATH": str(REPO)}
+    log_path = tmp_path / "worker.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "tryon.celery_app", "worker", "--pool", "solo",
+         "--concurrency", "1", "--loglevel", "info", "--without-gossip", "--without-mingle",
+         "--without-heartbeat"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    yield process, log_path
+    process.send_signal(signal.SIGTERM)  # warm shutdown: finish the current job, then exit
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
+
+
+def test_a_job_runs_on_a_celery_worker(worker, render_params):
+    from tryon.jobs import CeleryRunner, job_queue_from_env
+
+    process, log_path = worker
+    queue = job_queue_from_env()
+    assert isinstance(queue, CeleryRunner)
+    job_id = queue.submit("render", {**render_params, "width": 98})
+    job = queue.wait(job_id, timeout=60)
+    log = log_path.read_text()
+    assert job.status == "done", f"job {job.status}: {job.error}\n{log}"
+    assert process.poll() is None
+    assert f"tryon.run_job[{job_id}] succeeded" in log  # the worker, not this process, ran it
+    assert blob_store_from_env().get(job.result).startswith(b"\x89PNG\r\n\x1a\n")

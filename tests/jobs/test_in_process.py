@@ -1,0 +1,108 @@
+"""Jobs on the in-process runner: render, dedupe, failure, crash recovery."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from tryon.blob_store import blob_store_from_env
+from tryon.database import session_scope
+from tryon.db_models import Job, RenderRecord, utcnow
+from tryon.jobs import MAX_ATTEMPTS, InProcessRunner, recover_stale_jobs
+from tryon.render_key import render_key_for
+
+PNG = b"\x89PNG\r\n\x1a\n"
+TIMEOUT_S = 60
+
+
+def test_render_job_stores_a_png_and_indexes_it(runner, render_params):
+    job = runner.wait(runner.submit("render", render_params), TIMEOUT_S)
+    assert (job.status, job.error, job.attempts) == ("done", None, 1)
+    assert blob_store_from_env().get(job.result).startswith(PNG)
+    with session_scope() as session:
+        record = session.get(RenderRecord, render_key_for(render_params))
+        assert (record.digest, record.media_type) == (job.result, "image/png")
+
+    # Idempotent: the same render again is found, not redone.
+    again = runner.wait(runner.submit("render", render_params), TIMEOUT_S)
+    assert again.result == job.result
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_identical_concurrent_submits_make_one_job(request, job_env, backend, render_params):
+    if backend == "postgres":
+        request.getfixturevalue("postgres_env")
+    runner = InProcessRunner()
+    params = {**render_params, "width": 97}  # a cold render, so it is still running
+    key = render_key_for(params)
+    start = threading.Barrier(20)
+    ids = []
+
+    def submit():
+        start.wait()
+        ids.append(runner.submit("render", params, dedupe_key=key))
+
+    threads = [threading.Thread(target=submit) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert len(set(ids)) == 1 and len(ids) == 20
+        assert runner.wait(ids[0], TIMEOUT_S).status == "done"
+        with session_scope() as session:
+            assert session.query(Job).count() == 1
+            assert session.query(RenderRecord).count() == 1
+    finally:
+        runner.shutdown()
+
+
+def test_a_failing_job_ends_failed_with_a_reason(runner, render_params):
+    job = runner.wait(runner.submit("render", {**render_params, "garment": "no-such-garment"}),
+                      TIMEOUT_S)
+    assert job.status == "failed" and job.result is None
+    assert job.error == "KeyError: no garment 'no-such-garment'"
+
+
+def test_unknown_job_kinds_are_refused(runner):
+    with pytest.raises(ValueError, match="unknown job kind"):
+        runner.submit("teleport", {})
+
+
+def _stranded_job(params, attempts) -> str:
+    """A job as a worker that died mid-run leaves it: running, lease passed."""
+    past = utcnow() - timedelta(minutes=5)
+    with session_scope() as session:
+        job = Job(kind="render", params=params, status="running", attempts=attempts,
+                  started_at=past, lease_expires_at=past + timedelta(seconds=60))
+        session.add(job)
+    return job.id
+
+
+def test_a_dead_workers_job_is_requeued_and_completed_on_restart(job_env, render_params):
+    InProcessRunner().shutdown()  # creates the schema, as an earlier run would have
+    stranded = _stranded_job(render_params, attempts=1)
+
+    runner = InProcessRunner()  # a restart: recovers, then runs the job again
+    try:
+        job = runner.wait(stranded, TIMEOUT_S)
+    finally:
+        runner.shutdown()
+    assert (job.status, job.attempts, job.error) == ("done", 2, None)
+    assert blob_store_from_env().get(job.result).startswith(PNG)
+
+
+def test_a_job_that_exhausted_its_attempts_is_failed(runner, render_params):
+    stranded = _stranded_job(render_params, attempts=MAX_ATTEMPTS)
+    live = _stranded_job(render_params, attempts=1)
+    with session_scope() as session:  # a live worker's lease is in the future
+        session.get(Job, live).lease_expires_at = utcnow() + timedelta(seconds=60)
+
+    with session_scope() as session:
+        assert recover_stale_jobs(session) == []
+    job = runner.get(stranded)
+    assert job.status == "failed" and job.finished_at is not None
+    assert f"gave up after {MAX_ATTEMPTS} attempts" in job.error
+    assert runner.get(live).status == "running"
