@@ -33,13 +33,14 @@ def cache_dir(name: str) -> Path:
 
 
 def point_library_caches() -> None:
-    """Send anny's and Warp's caches into the data directory.
+    """Send anny's, Warp's and Mesa's caches into the data directory.
 
-    Must run before ``anny`` or ``warp`` is imported: both read these
-    variables at import time. An operator's explicit setting wins.
+    Must run before ``anny`` or ``warp`` is imported and before EGL starts:
+    they read these variables then. An operator's explicit setting wins.
     """
     os.environ.setdefault("ANNY_CACHE_DIR", str(cache_dir("anny-build")))
     os.environ.setdefault("WARP_CACHE_PATH", str(cache_dir("warp")))
+    os.environ.setdefault("MESA_SHADER_CACHE_DIR", str(cache_dir("mesa")))  # read at EGL start
     import warp  # importing does not initialise Warp; its first use does
 
     warp.config.log_level = warp.LOG_WARNING  # no banners on stdout, where JSON output goes

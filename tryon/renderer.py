@@ -16,6 +16,10 @@ import os
 # before pyrender (and so PyOpenGL) is imported; an operator's choice wins.
 os.environ.setdefault("PYOPENGL_PLATFORM", "egl")
 
+from tryon.config import point_library_caches  # noqa: E402
+
+point_library_caches()  # Mesa's shader cache goes to the data directory, not ~/.cache
+
 import operator  # noqa: E402
 import queue  # noqa: E402
 import threading  # noqa: E402
