@@ -1,21 +1,51 @@
-"""The tryon web application (Flask app factory)."""
+"""The tryon web application: ``create_app(config=None)``.
+
+An APIFlask app: the versioned JSON API under ``/v1`` (OpenAPI 3.1
+document at ``/v1/openapi.json``, generated from the code; interactive
+docs at ``/v1/docs``), operations routes (``/healthz``, ``/readyz``,
+``/metrics``) and the HTML gallery at ``/``. Errors are problem documents
+(``api.errors``); auth, CORS and rate limits live in ``api.auth`` and
+``api.limits``.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from apiflask import APIFlask
 
-from api.errors import register_error_handlers
+from api.auth import SECURITY_SCHEMES, init_cors
+from api.errors import PROBLEM_SCHEMA, register_error_handlers
+from api.garments import MAX_UPLOAD_BYTES
+from api.limits import init_limits
+from api.metrics import init_metrics
+
+API_VERSION = "1.0.0"
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app. ``config`` overrides Flask settings (tests pass TESTING)."""
-    app = Flask(__name__)
+def create_app(config: dict | None = None) -> APIFlask:
+    """Build the app. ``config`` overrides settings (tests pass TESTING, limits, dirs)."""
+    app = APIFlask(__name__, title="tryon API", version=API_VERSION,
+                   spec_path="/v1/openapi.json", docs_path="/v1/docs")
+    app.config.update(
+        OPENAPI_VERSION="3.1.0",
+        SECURITY_SCHEMES=SECURITY_SCHEMES,
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        VALIDATION_ERROR_STATUS_CODE=422,
+        # document errors as what they are: problem+json (api.errors)
+        HTTP_ERROR_SCHEMA=PROBLEM_SCHEMA,
+        VALIDATION_ERROR_SCHEMA=PROBLEM_SCHEMA,
+    )
     app.config.update(config or {})
     register_error_handlers(app)
+    init_metrics(app)
+    init_limits(app)
+    init_cors(app)
 
+    from api.avatars import avatars
+    from api.fit import fit
     from api.gallery import gallery
+    from api.garments import garments
     from api.health import health
 
-    app.register_blueprint(health)
-    app.register_blueprint(gallery)
+    for blueprint in (health, avatars, garments, fit, gallery):
+        app.register_blueprint(blueprint)
     return app

@@ -1,0 +1,172 @@
+"""Avatars: the library of bodies, and bodies made from a shopper's measurements.
+
+Bodies made by ``POST /v1/avatars`` are kept in this process's memory (at
+most ``MAX_CREATED``, oldest dropped first) under an id derived from the
+measurements (``m-<hash>``), so the same measurements give the same id and
+``GET /v1/avatars/{id}`` and ``/v1/fit`` find them. They are not shared
+between server processes and do not survive a restart: persisting them in
+the database is the next step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from collections import OrderedDict
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Dict, Float, Integer, List, Nested, String
+from apiflask.validators import OneOf, Range
+
+from api.auth import READ_ROLES, SECURITY, require_key
+from api.errors import ProblemError
+from avatars.body_model import BUILDS
+from avatars.from_measurements import LIMITS_CM
+
+avatars = APIBlueprint("avatars", __name__, url_prefix="/v1/avatars", tag="Avatars")
+
+SEXES = ("female", "male", "neutral")
+MAX_CREATED = 1000
+_EU_SIZE = re.compile(r"-eu(\d+)$")  # library ids name the EU size, e.g. f165-eu40
+_created: OrderedDict[str, object] = OrderedDict()
+_created_lock = threading.Lock()
+
+
+class AvatarQuery(Schema):
+    sex = String(validate=OneOf(SEXES))
+    skin_tone = Integer(validate=Range(1, 10), metadata={"description": "Monk skin tone 1-10"})
+    height_min = Float(validate=Range(0, 300), metadata={"description": "cm"})
+    height_max = Float(validate=Range(0, 300), metadata={"description": "cm"})
+    size = Integer(validate=Range(20, 80), metadata={"description": "EU size (library bodies)"})
+
+
+class AvatarOut(Schema):
+    id = String()
+    label = String()
+    sex = String()
+    age_years = Float(allow_none=True)
+    build = String()
+    skin_tone = Integer()
+    height_cm = Float()
+    eu_size = Integer(allow_none=True)
+    measurements = Dict(keys=String(), values=Float(allow_none=True),
+                        metadata={"description": "cm, ISO 8559-1 names"})
+    errors_cm = Dict(keys=String(), values=Float(),
+                     metadata={"description": "solved minus given (created bodies only)"})
+
+
+class AvatarList(Schema):
+    avatars = List(Nested(AvatarOut))
+
+
+def _range(name: str) -> Range:
+    return Range(*LIMITS_CM[name])
+
+
+class MeasurementsIn(Schema):
+    height = Float(required=True, validate=_range("height"), metadata={"description": "cm"})
+    chest = Float(validate=_range("chest"), metadata={"description": "bust/chest girth, cm"})
+    waist = Float(validate=_range("waist"), metadata={"description": "cm"})
+    hips = Float(validate=_range("hips"), metadata={"description": "cm"})
+    inseam = Float(validate=_range("inseam"), metadata={"description": "cm"})
+    sex = String(load_default="neutral", validate=OneOf(SEXES))
+    build = String(load_default="average", validate=OneOf(BUILDS))
+    age_years = Float(validate=Range(18, 90))
+    skin_tone = Integer(load_default=5, validate=Range(1, 10))
+
+
+def describe(avatar, errors_cm: dict | None = None) -> dict:
+    """An avatar as the API shows it."""
+    size = _EU_SIZE.search(avatar.id)
+    return {**avatar.summary(), "eu_size": int(size.group(1)) if size else None,
+            **({"errors_cm": errors_cm} if errors_cm is not None else {})}
+
+
+def find_avatar(avatar_id: str, field: str = "avatar"):
+    """A library or created avatar by id; 404 ProblemError if there is none."""
+    from avatars.library import library
+
+    avatar = library().get(avatar_id)
+    if avatar is None:
+        with _created_lock:
+            avatar = _created.get(avatar_id)
+    if avatar is None:
+        raise ProblemError(404, "Not Found", f"no avatar {avatar_id!r}", field)
+    return avatar
+
+
+@avatars.get("")
+@require_key(*READ_ROLES)
+@avatars.input(AvatarQuery, location="query")
+@avatars.output(AvatarList)
+@avatars.doc(security=SECURITY)
+def list_avatars(query_data):
+    """The library's bodies, filtered by sex, skin tone, height (cm) and EU size."""
+    from avatars.library import library
+
+    q = query_data
+    found = [describe(a) for a in library().values()
+             if q.get("sex", a.sex) == a.sex
+             and q.get("skin_tone", a.skin_tone) == a.skin_tone
+             and q.get("height_min", 0) <= a.height_cm <= q.get("height_max", 1000)]
+    if "size" in q:
+        found = [a for a in found if a["eu_size"] == q["size"]]
+    return {"avatars": found}
+
+
+@avatars.get("/<avatar_id>")
+@require_key(*READ_ROLES)
+@avatars.output(AvatarOut)
+@avatars.doc(security=SECURITY, responses=[404])
+def get_avatar(avatar_id: str):
+    """One avatar: a library body or one made from measurements."""
+    return describe(find_avatar(avatar_id, "avatar_id"))
+
+
+@avatars.post("")
+@require_key(*READ_ROLES)
+@avatars.input(MeasurementsIn)
+@avatars.output(AvatarOut, status_code=201)
+@avatars.doc(security=SECURITY, responses=[422])
+def create_avatar(json_data):
+    """A body from measurements (cm): height plus any of chest, waist, hips and inseam.
+
+    Answers the solved body's measurements and how far each given one is
+    from it; 422 names the field when no body matches.
+    """
+    from avatars.avatar import Avatar
+    from avatars.from_measurements import BodyDescription, MeasurementError, solve_body
+    from avatars.registry import get_body_model
+
+    skin_tone = json_data.pop("skin_tone")
+    description = BodyDescription(**json_data)
+    model = get_body_model(description.sex)
+    avatar_id = "m-" + hashlib.sha256(json.dumps(
+        [sorted(json_data.items()), skin_tone, model.cache_key], default=str).encode()
+    ).hexdigest()[:16]
+    try:
+        solved = solve_body(description, model)
+    except MeasurementError as e:
+        raise ProblemError(422, "Unprocessable Entity", str(e), _measurement_field(str(e))) from None
+    avatar = Avatar(id=avatar_id, label=f"Body from measurements, {description.height:g} cm",
+                    sex=description.sex, age_years=description.age_years, build=description.build,
+                    skin_tone=skin_tone, shape=tuple(round(float(x), 6) for x in solved.shape),
+                    measurements=solved.measurements.as_dict())
+    with _created_lock:
+        _created[avatar_id] = avatar
+        _created.move_to_end(avatar_id)
+        while len(_created) > MAX_CREATED:
+            _created.popitem(last=False)
+    return describe(avatar, solved.errors_cm), 201, {"Location": f"/v1/avatars/{avatar_id}"}
+
+
+def _measurement_field(message: str) -> str | None:
+    """The measurement a solver message is about: its first word, or the first it missed."""
+    names = (*LIMITS_CM, "sex", "build", "age")
+    first = message.split(" ", 1)[0]
+    if first in names:
+        return "age_years" if first == "age" else first
+    missed = re.search(r":\s*(\w+) \(", message)
+    return missed.group(1) if missed and missed.group(1) in names else None

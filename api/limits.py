@@ -1,0 +1,68 @@
+"""Rate limits: per API key and per client IP, over every /v1 route together.
+
+``LIMITS`` holds the defaults; ``RATELIMIT_PER_KEY`` and ``RATELIMIT_PER_IP``
+in the app config override them. Counters live in ``$TRYON_RATELIMIT_STORAGE``
+(``memory://`` by default: per process; use ``redis://host:6379`` when
+several processes serve). A request over a limit answers 429 with
+``Retry-After`` (seconds) and the ``X-RateLimit-*`` headers.
+
+The per-key counter is keyed by a hash of the presented key, not its public
+prefix, so nobody can spend another site's budget by sending its prefix
+with a wrong secret. Behind a reverse proxy, fix ``remote_addr`` first
+(werkzeug's ``ProxyFix``), or every client shares the proxy's IP budget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from flask import Flask, current_app, request
+from flask_limiter import ApplicationLimit, Limiter
+from flask_limiter.util import get_remote_address
+
+from api.auth import presented_key
+
+LIMITS = {"per_key": "600/minute", "per_ip": "300/minute"}
+DEFAULT_STORAGE = "memory://"
+_EXEMPT_PATHS = ("/healthz", "/readyz", "/metrics")
+
+
+def _key_identity() -> str:
+    token, _ = presented_key()
+    if token is None:
+        return f"ip:{get_remote_address()}"
+    return "key:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def _exempt() -> bool:
+    return (request.method == "OPTIONS" or request.path in _EXEMPT_PATHS
+            or not request.path.startswith("/v1/"))
+
+
+def init_limits(app: Flask) -> Limiter:
+    """Attach a limiter (one per app, so test apps do not share counters)."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI",
+                          os.environ.get("TRYON_RATELIMIT_STORAGE") or DEFAULT_STORAGE)
+    limiter = Limiter(
+        get_remote_address,
+        application_limits=[
+            ApplicationLimit(limit_provider=lambda: current_app.config.get(
+                "RATELIMIT_PER_KEY", LIMITS["per_key"]), key_function=_key_identity, scope="per-key"),
+            ApplicationLimit(limit_provider=lambda: current_app.config.get(
+                "RATELIMIT_PER_IP", LIMITS["per_ip"]), scope="per-ip"),
+        ],
+        application_limits_exempt_when=_exempt,
+        headers_enabled=True,
+    )
+    # after_request hooks run last-registered first: this one runs after the limiter's
+    app.after_request(_retry_after_only_on_429)
+    limiter.init_app(app)
+    return limiter
+
+
+def _retry_after_only_on_429(response):
+    # flask-limiter sends Retry-After on every answer; it means "wait" only on a 429
+    if response.status_code != 429:
+        response.headers.pop("Retry-After", None)
+    return response

@@ -1,0 +1,54 @@
+"""The OpenAPI document, health, readiness, metrics, and errors as problems."""
+
+from tests.api.helpers import assert_problem
+
+ROUTES = ["/v1/avatars", "/v1/avatars/{avatar_id}", "/v1/garments", "/v1/garments/{garment_id}",
+          "/v1/garments/{garment_id}/publish", "/v1/garments/{garment_id}/unpublish", "/v1/fit",
+          "/healthz", "/readyz"]
+
+
+def test_openapi_document(client):
+    response = client.get("/v1/openapi.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    spec = response.get_json()
+    assert spec["openapi"].startswith("3.1")
+    assert set(ROUTES) <= set(spec["paths"])
+    assert set(spec["paths"]["/v1/garments/{garment_id}"]) >= {"get", "delete"}
+    upload = spec["paths"]["/v1/garments"]["post"]["requestBody"]["content"]
+    assert "multipart/form-data" in upload
+    assert spec["components"]["securitySchemes"]["bearerKey"]["scheme"] == "bearer"
+    assert spec["paths"]["/v1/avatars"]["get"]["security"] == [{"bearerKey": []}]
+
+
+def test_health_and_readiness(client, app, monkeypatch):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz").get_json()
+    assert ready["status"] == "ok" and ready["checks"] == {"database": "ok", "body_model": "ok"}
+    monkeypatch.setenv("TRYON_DATABASE_URL", "sqlite:////nonexistent/dir/db.sqlite3")
+    assert_problem(client.get("/readyz"), 503)
+
+
+def test_metrics_count_requests(client, auth):
+    client.get("/v1/avatars", headers=auth("merchant"))
+    client.get("/v1/avatars")
+    page = client.get("/metrics").get_data(as_text=True)
+    assert 'tryon_http_requests_total{method="GET",route="/v1/avatars",status="200"} 1.0' in page
+    assert 'route="/v1/avatars",status="401"' in page
+    assert "tryon_http_request_duration_seconds_bucket" in page
+
+
+def test_unknown_routes_and_methods_are_problems(client, auth):
+    assert_problem(client.get("/v1/nothing"), 404)
+    assert_problem(client.put("/v1/avatars", headers=auth("merchant")), 405)
+
+
+def test_an_unexpected_failure_is_a_500_problem_not_a_traceback(app, client, auth, monkeypatch):
+    import avatars.library
+
+    def broken():
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(avatars.library, "library", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    body = assert_problem(client.get("/v1/avatars", headers=auth("merchant")), 500)
+    assert "secret" not in body["detail"]
