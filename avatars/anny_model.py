@@ -134,8 +134,11 @@ class AnnyBodyModel(BodyModel):
             )
         self.cache_key = path.stem
         data = ModelData.load_safetensors(path)
+        # Plain torch skinning, not anny's Warp kernel: the body model is then
+        # safe to call from any thread while the cloth solver captures Warp
+        # graphs, and no kernel compiles on first use.
         self._model = anny.Anny.from_model_data(
-            data, bone_orientation="cached", pose_parameterization="local-ref"
+            data, bone_orientation="cached", pose_parameterization="local-ref", skinning_method="lbs"
         ).eval()
         self.faces = data.faces.numpy().astype(np.int64)
         self.bone_names = list(self._model.bone_labels)

@@ -97,3 +97,15 @@ def test_cached_drape_returns_the_same_result(garment_ids, tmp_path, monkeypatch
     second = cached_drape(body, garment_ids["Classic T-shirt"], "S")
     np.testing.assert_array_equal(first.positions, second.positions)
     assert first.stats["regions"] == second.stats["regions"]
+
+
+def test_drapes_from_several_threads_take_turns(garment_ids):
+    """A server drapes on many threads; the solver must not trip over itself."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bodies = ["f152-eu34", "f155-eu44", "f157-eu40"]
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        drapes = list(pool.map(lambda b: drape(get_avatar(b), garment_ids["A-line skirt"], "S"), bodies))
+    alone = drape(get_avatar(bodies[0]), garment_ids["A-line skirt"], "S")
+    np.testing.assert_array_equal(drapes[0].positions, alone.positions)  # deterministic, untangled
+    assert all(d.stats["max_penetration_mm"] <= 1.0 for d in drapes)

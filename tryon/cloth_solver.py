@@ -369,7 +369,23 @@ def relax(
     proxy_vertices: a garment with more than 1.25 times this many vertices is
         solved on a proxy simplified to about this many and carried back;
         None solves the full mesh.
+
+    Safe to call from several threads: solves take turns.
     """
+    with _SOLVE_LOCK:
+        return _relax(positions, faces, rest_positions, body_vertices, body_faces, fabric, pinned,
+                      max_iterations, tolerance, collider, proxy_vertices)
+
+
+# Solves from several threads (a server's request or job threads) take turns:
+# Warp's graph capture is global to a device, so a launch from another thread
+# during a capture would be recorded into it; on the CPU, Warp runs kernels on
+# one thread anyway.
+_SOLVE_LOCK = threading.Lock()
+
+
+def _relax(positions, faces, rest_positions, body_vertices, body_faces, fabric, pinned,
+           max_iterations, tolerance, collider, proxy_vertices) -> RelaxResult:
     start = time.perf_counter()
     positions = np.asarray(positions, dtype=np.float64)
     faces = np.asarray(faces, dtype=np.int64)
