@@ -45,7 +45,9 @@ def create_app(config: dict | None = None) -> APIFlask:
     from api.gallery import gallery
     from api.garments import garments
     from api.health import health
+    from api.jobs import jobs
+    from api.renders import renders
 
-    for blueprint in (health, avatars, garments, fit, gallery):
+    for blueprint in (health, avatars, garments, fit, renders, jobs, gallery):
         app.register_blueprint(blueprint)
     return app

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.util import get_remote_address
 
@@ -62,7 +62,10 @@ def init_limits(app: Flask) -> Limiter:
 
 
 def _retry_after_only_on_429(response):
-    # flask-limiter sends Retry-After on every answer; it means "wait" only on a 429
+    # flask-limiter sends Retry-After on every answer; it means "wait" only on a 429,
+    # or where a view asked for it (g.retry_after: a 202 whose job is not done yet)
     if response.status_code != 429:
         response.headers.pop("Retry-After", None)
+        if g.get("retry_after") is not None:
+            response.headers["Retry-After"] = str(g.retry_after)
     return response

@@ -167,16 +167,20 @@ def cmd_drape(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from api import create_app
-
-    app = create_app()
     if args.dev:
-        app.run(host=args.host, port=args.port, threaded=True)
-        return 0
-    import waitress
+        from api import create_app
+        from tryon.database import upgrade_database
 
-    print(f"tryon serving on http://{args.host}:{args.port}/")
-    waitress.serve(app, host=args.host, port=args.port, threads=8)
+        upgrade_database()
+        create_app().run(host=args.host, port=args.port, threaded=True)
+        return 0
+    from tryon.server import serve
+
+    # gunicorn: the master migrates the database, then forks the workers;
+    # each builds its own app, job queue and renderer (tryon.server).
+    print(f"tryon serving on http://{args.host}:{args.port}/ "
+          f"({args.workers} workers x {args.threads} threads)", flush=True)
+    serve(args.host, args.port, workers=args.workers, threads=args.threads)
     return 0
 
 
@@ -314,7 +318,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("serve", help="serve the API and demo page")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--dev", action="store_true", help="Flask's development server")
+    p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--threads", type=int, default=4, help="request threads per worker (default 4)")
+    p.add_argument("--dev", action="store_true", help="Flask's development server (one process)")
     p.set_defaults(run=cmd_serve)
 
     p = commands.add_parser("keys", help="create, list and revoke API keys")

@@ -1,0 +1,156 @@
+"""Jobs and blobs: ``GET /v1/jobs/{id}`` and ``GET /v1/blobs/{digest}``.
+
+A job's state is read from the database (``tryon.jobs``), whichever runner
+runs it. A done render job points at its image as a blob URL,
+``/v1/blobs/{digest}``, which serves the bytes with their media type and
+the caching headers of a content-addressed URL. Only render outputs are
+served as blobs (garment files share the store and stay private).
+
+The app's job queue lives here too: one per process, made on first use
+(``job_queue()``), after any fork, and shut down at exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Dict, Integer, String
+from flask import Response, current_app, g, request
+from sqlalchemy import select
+
+from api.auth import READ_ROLES, SECURITY, require_key
+from api.errors import ProblemError
+from tryon.database import session_scope
+from tryon.db_models import Job, RenderRecord
+
+jobs = APIBlueprint("jobs", __name__, url_prefix="/v1", tag="Jobs")
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+#: Seconds a client is asked to wait before polling an unfinished job again.
+POLL_AFTER_S = 1
+_queue_lock = threading.Lock()
+
+
+def job_queue():
+    """The app's ``JobQueue``, made on first use (``JOB_QUEUE_FACTORY`` in the
+    config, else ``tryon.jobs.job_queue_from_env``) and shut down at exit."""
+    app = current_app._get_current_object()
+    queue = app.extensions.get("tryon_job_queue")
+    if queue is None:
+        with _queue_lock:
+            queue = app.extensions.get("tryon_job_queue")
+            if queue is None:
+                from tryon.jobs import job_queue_from_env
+
+                queue = app.config.get("JOB_QUEUE_FACTORY", job_queue_from_env)()
+                app.extensions["tryon_job_queue"] = queue
+                atexit.register(_shutdown, queue)
+    return queue
+
+
+def shutdown_job_queue(app, wait: bool = True) -> None:
+    """Stop the app's queue, if it made one (tests, and process exit)."""
+    queue = app.extensions.pop("tryon_job_queue", None)
+    if queue is not None:
+        _shutdown(queue, wait)
+
+
+def _shutdown(queue, wait: bool = False) -> None:
+    shutdown = getattr(queue, "shutdown", None)
+    if shutdown is not None:
+        shutdown(wait=wait)
+
+
+class ProgressOut(Schema):
+    done = Integer()
+    total = Integer()
+
+
+class JobOut(Schema):
+    id = String()
+    kind = String()
+    status = String(metadata={"description": "queued, running, done or failed"})
+    progress = Dict(metadata={"description": "{done, total}: parts finished (batches)"})
+    result_url = String(allow_none=True, metadata={"description": "where a done job's output is"})
+    media_type = String(allow_none=True)
+    error = String(allow_none=True, metadata={"description": "why a failed job failed"})
+    created_at = String()
+    finished_at = String(allow_none=True)
+
+
+def result_url(job: Job) -> str | None:
+    """Where a done job's output can be fetched."""
+    if job.status != "done" or not job.result:
+        return None
+    if job.kind in ("render", "scene"):
+        return f"/v1/blobs/{job.result}"
+    return None
+
+
+def describe_job(job: Job) -> dict:
+    done, total = job.progress_done or 0, job.progress_total or 1
+    if job.kind == "batch" or job.batch_id is None:
+        # a batch's progress is its children's, when it has any
+        with session_scope() as session:
+            children = session.execute(select(Job.status).where(Job.batch_id == job.id)).scalars().all()
+        if children:
+            done, total = sum(s in ("done", "failed") for s in children), len(children)
+    media_type = None
+    if job.status == "done" and job.result:
+        with session_scope() as session:
+            media_type = session.scalars(select(RenderRecord.media_type)
+                                         .where(RenderRecord.digest == job.result)).first()
+    return {"id": job.id, "kind": job.kind, "status": job.status,
+            "progress": {"done": done, "total": total}, "result_url": result_url(job),
+            "media_type": media_type, "error": job.error if job.status == "failed" else None,
+            "created_at": job.created_at.isoformat() if job.created_at else None,
+            "finished_at": job.finished_at.isoformat() if job.finished_at else None}
+
+
+@jobs.get("/jobs/<job_id>")
+@require_key(*READ_ROLES)
+@jobs.output(JobOut)
+@jobs.doc(security=SECURITY, responses=[404])
+def get_job(job_id: str):
+    """A job's state: queued, running, done (with its result URL) or failed (with the reason)."""
+    job = job_queue().get(job_id) if len(job_id) <= 36 else None
+    if job is None:
+        raise ProblemError(404, "Not Found", f"no job {job_id!r}", "job_id")
+    if job.status in ("queued", "running"):
+        g.retry_after = POLL_AFTER_S  # api.limits keeps it on the answer
+    return describe_job(job)
+
+
+@jobs.get("/blobs/<digest>")
+@require_key(*READ_ROLES)
+@jobs.doc(security=SECURITY, responses={200: {"description": "the bytes, with their media type",
+                                              "content": {"image/png": {}, "image/jpeg": {},
+                                                          "image/webp": {}, "model/gltf-binary": {}}},
+                                        304: "not modified", 404: "no such output"})
+def get_blob(digest: str):
+    """A render's bytes by their sha256, cacheable forever."""
+    with session_scope() as session:
+        media_type = session.scalars(select(RenderRecord.media_type)
+                                     .where(RenderRecord.digest == digest)).first()
+    if media_type is None:
+        raise ProblemError(404, "Not Found", f"no output {digest!r}", "digest")
+    return send_blob(digest, media_type, etag=digest)
+
+
+def send_blob(digest: str, media_type: str, etag: str) -> Response:
+    """The blob's bytes with a strong ETag and immutable caching; 304 if the client has them."""
+    from tryon.blob_store import blob_store_from_env
+
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        try:
+            data = blob_store_from_env().get(digest)
+        except KeyError:
+            raise ProblemError(404, "Not Found", "the output is no longer stored", "digest") from None
+        response = Response(data, mimetype=media_type)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = IMMUTABLE
+    return response

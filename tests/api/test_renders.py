@@ -1,0 +1,208 @@
+"""/v1/render, /v1/jobs/{id} and /v1/blobs/{digest}: content-addressed renders made by jobs."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from garments.store import GarmentStore
+from tests.api.conftest import SHOP
+from tests.api.helpers import assert_problem
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture()
+def render_app(app, tmp_path, monkeypatch):
+    """The API app with its own blob folder and an in-process job runner."""
+    from api.jobs import shutdown_job_queue
+
+    monkeypatch.setenv("TRYON_BLOB_URL", f"file://{tmp_path / 'blobs'}")
+    monkeypatch.delenv("TRYON_BROKER_URL", raising=False)
+    app.config["RENDER_BUDGET_S"] = 0
+    yield app
+    shutdown_job_queue(app)
+
+
+@pytest.fixture()
+def rclient(render_app):
+    return render_app.test_client()
+
+
+def _url(**extra) -> str:
+    skirt = next(g for g in GarmentStore().list() if g.name == "A-line skirt").id
+    query = {"avatar": "f165-eu40", "garment": skirt, "size": "M", "width": 64, "height": 96, **extra}
+    return "/v1/render?" + "&".join(f"{k}={v}" for k, v in query.items())
+
+
+def _poll(client, location: str, headers: dict, timeout: float = 120.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(location, headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        job = response.get_json()
+        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
+            return job
+        assert response.headers["Retry-After"] == "1"
+        time.sleep(0.1)
+
+
+def test_budget_zero_answers_202_then_the_job_gives_a_png(rclient, auth):
+    headers = auth("publishable")
+    response = rclient.get(_url(), headers=headers)
+    assert response.status_code == 202, response.get_data(as_text=True)
+    location = response.headers["Location"]
+    assert location.startswith("/v1/jobs/") and response.headers["Retry-After"] == "1"
+    assert response.get_json()["location"] == location
+    job = _poll(rclient, location, headers)
+    assert job["status"] == "done", job
+    assert job["progress"] == {"done": 1, "total": 1} and job["media_type"] == "image/png"
+    image = rclient.get(job["result_url"], headers=headers)
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    assert image.data.startswith(PNG)
+    assert image.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    # now cached: the render URL answers the same bytes at once, with the key as strong ETag
+    hit = rclient.get(_url(), headers=headers)
+    assert hit.status_code == 200 and hit.data == image.data and hit.mimetype == "image/png"
+    etag = hit.headers["ETag"]
+    assert etag.startswith('"') and not etag.startswith("W/") and len(etag) == 66
+    assert hit.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    again = rclient.get(_url(), headers={**headers, "If-None-Match": etag})
+    assert again.status_code == 304 and again.headers["ETag"] == etag and not again.data
+    # another spelling of the same request shares the key
+    assert rclient.get(_url(size="m"), headers=headers).headers["ETag"] == etag
+    # a different request does not
+    other = rclient.get(_url(view="back"), headers={**headers, "If-None-Match": etag})
+    assert other.status_code == 202
+
+
+def test_cold_render_within_the_budget_answers_200(rclient, render_app, auth):
+    render_app.config["RENDER_BUDGET_S"] = 60
+    response = rclient.get(_url(format="jpeg", background="ffffff"), headers=auth("publishable"))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "image/jpeg" and response.data[:3] == b"\xff\xd8\xff"
+    assert response.headers["ETag"]
+
+
+def test_publishable_key_in_the_url_for_img_tags(rclient, render_app, keys):
+    render_app.config["RENDER_BUDGET_S"] = 60
+    url = _url(key=keys["publishable"])
+    assert rclient.get(url, headers={"Referer": SHOP + "/product/1"}).status_code == 200
+    assert_problem(rclient.get(url, headers={"Referer": "https://evil.example/"}), 403, "Origin")
+    assert_problem(rclient.get(url, headers={"Origin": "https://evil.example"}), 403, "Origin")
+    assert_problem(rclient.get(_url(key=keys["merchant"])), 401, "key")
+    assert_problem(rclient.get(_url()), 401)
+    assert_problem(rclient.get(_url(key="nope")), 401, "key")
+
+
+def test_fifty_identical_requests_render_once(render_app, auth, monkeypatch):
+    import tryon.try_on
+
+    calls = []
+    real = tryon.try_on.render_try_on
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        time.sleep(0.5)  # stay running while the requests arrive
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tryon.try_on, "render_try_on", counting)
+    headers = auth("publishable")
+    answers, barrier = [], threading.Barrier(50)
+
+    def call():
+        client = render_app.test_client()
+        barrier.wait()
+        answers.append(client.get(_url(view="left"), headers=headers))
+
+    threads = [threading.Thread(target=call) for _ in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 50 and {a.status_code for a in answers} <= {200, 202}
+    locations = {a.headers["Location"] for a in answers if a.status_code == 202}
+    assert len(locations) == 1
+    job = _poll(render_app.test_client(), locations.pop(), headers)
+    assert job["status"] == "done" and len(calls) == 1
+
+    from sqlalchemy import func, select
+
+    from tryon.database import session_scope
+    from tryon.db_models import Job
+
+    with session_scope() as session:
+        assert session.scalar(select(func.count()).select_from(Job).where(Job.kind == "render")) == 1
+
+
+@pytest.mark.parametrize("query, status, field", [
+    ("garment=x&size=M", 422, "avatar"),
+    ("avatar=f165-eu40&width=0", 422, "width"),
+    ("avatar=f165-eu40&height=2049", 422, "height"),
+    ("avatar=f165-eu40&width=abc", 422, "width"),
+    ("avatar=f165-eu40&view=top", 422, "view"),
+    ("avatar=f165-eu40&format=gif", 422, "format"),
+    ("avatar=f165-eu40&fit_map=2", 422, "fit_map"),
+    ("avatar=f165-eu40&background=red", 422, "background"),
+    ("avatar=f165-eu40&background=300,0,0", 422, "background"),
+    ("avatar=f165-eu40&size=M", 422, "garment"),
+    ("avatar=nobody", 404, "avatar"),
+    ("avatar=f165-eu40&garment=nothing&size=M", 404, "garment"),
+])
+def test_bad_render_parameters_are_problems(rclient, auth, query, status, field):
+    assert_problem(rclient.get(f"/v1/render?{query}", headers=auth("publishable")), status, field)
+
+
+def test_size_not_in_the_garment(rclient, auth):
+    assert_problem(rclient.get(_url(size="XXXL"), headers=auth("publishable")), 422, "size")
+
+
+def test_unknown_jobs_and_blobs_are_404(rclient, auth):
+    headers = auth("publishable")
+    assert_problem(rclient.get("/v1/jobs/not-a-job", headers=headers), 404, "job_id")
+    assert_problem(rclient.get("/v1/jobs/" + "x" * 300, headers=headers), 404, "job_id")
+    assert_problem(rclient.get("/v1/blobs/" + "0" * 64, headers=headers), 404, "digest")
+    assert_problem(rclient.get("/v1/blobs/..%2f..%2fetc", headers=headers), 404)
+    assert_problem(rclient.get("/v1/jobs/x"), 401)
+    assert_problem(rclient.get("/v1/blobs/" + "0" * 64), 401)
+
+
+def test_a_failed_job_reports_its_reason(rclient, render_app, auth):
+    from api.jobs import job_queue
+
+    with render_app.app_context():
+        job_id = job_queue().submit("render", {"avatar": "nobody"})
+        job = job_queue().wait(job_id, 30)
+    assert job.status == "failed"
+    body = rclient.get(f"/v1/jobs/{job_id}", headers=auth("publishable")).get_json()
+    assert body["status"] == "failed" and "nobody" in body["error"] and body["result_url"] is None
+
+
+def test_routes_are_in_the_openapi_document(rclient):
+    paths = rclient.get("/v1/openapi.json").get_json()["paths"]
+    assert {"/v1/render", "/v1/jobs/{job_id}", "/v1/blobs/{digest}"} <= set(paths)
+
+
+def test_scene_glb_of_the_draped_garment(rclient, render_app, auth):
+    import io
+
+    import trimesh
+
+    headers = auth("publishable")
+    url = _url().replace("/v1/render", "/v1/scene.glb").split("&width")[0]
+    response = rclient.get(url, headers=headers)
+    assert response.status_code == 202
+    job = _poll(rclient, response.headers["Location"], headers)
+    assert job["status"] == "done" and job["media_type"] == "model/gltf-binary", job
+    glb = rclient.get(url, headers=headers)
+    assert glb.status_code == 200 and glb.mimetype == "model/gltf-binary"
+    assert glb.data[:4] == b"glTF" and glb.headers["Cache-Control"].endswith("immutable")
+    scene = trimesh.load(io.BytesIO(glb.data), file_type="glb")
+    assert {"body", "garment"} <= set(scene.geometry)
+    assert scene.geometry["garment"].visual.uv is not None
+    assert rclient.get(url, headers={**headers, "If-None-Match": glb.headers["ETag"]}).status_code == 304
+    assert glb.headers["ETag"] != rclient.get(_url(), headers=headers).headers.get("ETag")
+    assert_problem(rclient.get("/v1/scene.glb?avatar=nobody", headers=headers), 404, "avatar")
+    assert_problem(rclient.get(url.replace("size=M", "size=XXXL"), headers=headers), 422, "size")

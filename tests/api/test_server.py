@@ -1,0 +1,96 @@
+"""``tryon serve`` as a real server: gunicorn, two worker processes, a cold render over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from garments.store import GarmentStore
+
+SHOP = "https://shop.example.com"
+TRYON = [sys.executable, "-m", "tryon.cli"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, headers: dict) -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+@pytest.fixture()
+def server_env(tmp_path):
+    env = {**os.environ, "TRYON_DATABASE_URL": f"sqlite:///{tmp_path / 'server.sqlite3'}",
+           "TRYON_BLOB_URL": f"file://{tmp_path / 'blobs'}", "TRYON_RENDER_BUDGET_S": "2"}
+    env.pop("TRYON_BROKER_URL", None)
+    return env
+
+
+def test_tryon_serve_renders_for_a_publishable_key(server_env, tmp_path):
+    port = _free_port()
+    log = open(tmp_path / "server.log", "wb")
+    server = subprocess.Popen([*TRYON, "serve", "--port", str(port), "--workers", "2"],
+                              env=server_env, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    try:
+        made = subprocess.run([*TRYON, "keys", "create", "--role", "publishable", "--origin", SHOP],
+                              env=server_env, capture_output=True, text=True, timeout=120, check=True)
+        key = made.stdout.strip().splitlines()[-1]
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while True:  # wait for the server to listen
+            try:
+                status, _, _ = _get(f"{base}/healthz", {})
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            assert server.poll() is None, (tmp_path / "server.log").read_text()
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.3)
+
+        skirt = next(g for g in GarmentStore().list() if g.name == "A-line skirt").id
+        url = f"{base}/v1/render?avatar=f165-eu40&garment={skirt}&size=M&width=64&height=96"
+        headers = {"Authorization": f"Bearer {key}", "Origin": SHOP}
+        assert _get(url, {**headers, "Origin": "https://evil.example"})[0] == 403
+        deadline = time.monotonic() + 180
+        while True:
+            status, response_headers, body = _get(url, headers)
+            assert status in (200, 202), body
+            if status == 200:
+                break
+            assert response_headers["Location"].startswith("/v1/jobs/")
+            assert time.monotonic() < deadline, "the render never finished"
+            time.sleep(0.5)
+        assert body.startswith(b"\x89PNG\r\n\x1a\n") and response_headers["Content-Type"] == "image/png"
+        assert response_headers["Access-Control-Allow-Origin"] == SHOP
+        assert _get(url, {**headers, "If-None-Match": response_headers["ETag"]})[0] == 304
+        assert _get(f"{base}/", {})[0] == 200  # the gallery
+        # two workers: gunicorn's master and its children
+        children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True)
+        assert len(children.stdout.split()) == 2, (tmp_path / "server.log").read_text()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+    assert server.returncode == 0, (tmp_path / "server.log").read_text()

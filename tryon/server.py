@@ -1,0 +1,54 @@
+"""``tryon serve``: the API on gunicorn, several worker processes.
+
+The master process only migrates the database (once, before any worker
+forks) and supervises; it never builds the app, imports the renderer or
+touches EGL. Each worker builds its own app after the fork
+(``preload_app`` off), and with it, on first use, its own job queue and
+render thread (``tryon.renderer.get_renderer`` is per process), so no GL
+state crosses a fork. Requests are served by ``threads`` threads per
+worker (gunicorn's gthread worker).
+"""
+
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+#: A render request waits up to its budget (8 s by default): well inside this.
+WORKER_TIMEOUT_S = 120
+
+
+class TryonServer(BaseApplication):
+    """gunicorn, configured in code, serving ``api.create_app()`` in each worker."""
+
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for name, value in self.options.items():
+            if name in self.cfg.settings and value is not None:
+                self.cfg.set(name, value)
+
+    def load(self):
+        # Runs in each worker after the fork (preload_app is off).
+        from api import create_app
+
+        return create_app()
+
+
+def server_options(host: str, port: int, workers: int = 2, threads: int = 4) -> dict:
+    if workers < 1 or threads < 1:
+        raise ValueError("workers and threads must be at least 1")
+    return {"bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+            "workers": workers, "threads": threads, "worker_class": "gthread",
+            "preload_app": False, "timeout": WORKER_TIMEOUT_S, "graceful_timeout": 30,
+            "proc_name": "tryon", "accesslog": None, "errorlog": "-", "loglevel": "info"}
+
+
+def serve(host: str, port: int, workers: int = 2, threads: int = 4) -> None:
+    """Migrate the database once, then run gunicorn until it is stopped (SIGTERM/SIGINT)."""
+    from tryon.database import dispose_engines, upgrade_database
+
+    upgrade_database()
+    dispose_engines()  # no pooled connection is inherited by the workers
+    TryonServer(server_options(host, port, workers, threads)).run()
