@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     init_cors(app)
 
     from api.avatars import avatars
+    from api.catalog import catalog
     from api.fit import fit
     from api.gallery import gallery
     from api.garments import garments
@@ -48,6 +49,6 @@ def create_app(config: dict | None = None) -> APIFlask:
     from api.jobs import jobs
     from api.renders import renders
 
-    for blueprint in (health, avatars, garments, fit, renders, jobs, gallery):
+    for blueprint in (health, avatars, garments, fit, renders, jobs, catalog, gallery):
         app.register_blueprint(blueprint)
     return app

@@ -16,7 +16,7 @@ import atexit
 import threading
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Dict, Integer, String
+from apiflask.fields import Dict, Integer, List, String
 from flask import Response, current_app, g, request
 from sqlalchemy import select
 
@@ -76,6 +76,7 @@ class JobOut(Schema):
     result_url = String(allow_none=True, metadata={"description": "where a done job's output is"})
     media_type = String(allow_none=True)
     error = String(allow_none=True, metadata={"description": "why a failed job failed"})
+    failed = List(Dict(), metadata={"description": "a batch's failed renders, with their reasons"})
     created_at = String()
     finished_at = String(allow_none=True)
 
@@ -91,7 +92,18 @@ def result_url(job: Job) -> str | None:
 
 def describe_job(job: Job) -> dict:
     done, total = job.progress_done or 0, job.progress_total or 1
-    if job.kind == "batch" or job.batch_id is None:
+    if job.kind == "batch":
+        from tryon.catalog import batch_state
+
+        state = batch_state(job.id)
+        if state is not None:
+            return {"id": job.id, "kind": job.kind, "status": state["status"],
+                    "progress": {"done": state["done"], "total": state["total"]},
+                    "result_url": None, "media_type": None, "error": state["error"],
+                    "failed": state["failed"],
+                    "created_at": job.created_at.isoformat() if job.created_at else None,
+                    "finished_at": state["finished_at"]}
+    if job.batch_id is None:
         # a batch's progress is its children's, when it has any
         with session_scope() as session:
             children = session.execute(select(Job.status).where(Job.batch_id == job.id)).scalars().all()

@@ -37,7 +37,8 @@ from tryon.database import session_scope, upgrade_database
 from tryon.db_models import Job, utcnow
 
 MAX_ATTEMPTS = 3
-LEASE_S = 60.0  # a worker silent this long is taken for dead
+# a worker silent this long is taken for dead ($TRYON_JOB_LEASE_S overrides)
+LEASE_S = float(os.environ.get("TRYON_JOB_LEASE_S") or 60.0)
 ACTIVE = ("queued", "running")
 DEDUPE_PARAM = "dedupe_key"  # kept in params: the jobs table has no column for it
 
