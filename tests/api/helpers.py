@@ -1,5 +1,7 @@
 """Small shared checks for the API tests."""
 
+import time
+
 
 def assert_problem(response, status: int, field: str | None = None) -> dict:
     """The response is a problem document with this status (and field, if given)."""
@@ -10,3 +12,16 @@ def assert_problem(response, status: int, field: str | None = None) -> dict:
     if field is not None:
         assert body.get("field") == field, body
     return body
+
+
+def poll_job(client, location: str, headers: dict, timeout: float = 180.0) -> dict:
+    """GET a job URL until it is done or failed (or ``timeout`` seconds pass)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(location, headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        job = response.get_json()
+        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
+            return job
+        assert response.headers["Retry-After"] == "1"
+        time.sleep(0.1)

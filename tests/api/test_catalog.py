@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
 from garments.store import GarmentStore
-from tests.api.helpers import assert_problem
+from tests.api.helpers import assert_problem, poll_job
 from tests.api.test_renders import render_app, rclient  # noqa: F401  (fixtures)
 
 
 @pytest.fixture()
 def skirt() -> str:
     return next(g.id for g in GarmentStore().list() if g.name == "A-line skirt")
-
-
-def _poll(client, location, headers, timeout=180.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        response = client.get(location, headers=headers)
-        assert response.status_code == 200, response.get_data(as_text=True)
-        job = response.get_json()
-        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
-            return job
-        time.sleep(0.2)
 
 
 def test_prerender_batch_runs_its_children_and_reports_progress(rclient, auth, skirt):
@@ -41,7 +29,7 @@ def test_prerender_batch_runs_its_children_and_reports_progress(rclient, auth, s
     location = response.headers["Location"]
     batch_id = response.get_json()["job"]
     assert location == f"/v1/jobs/{batch_id}" and response.get_json()["total"] == 4
-    job = _poll(rclient, location, headers)
+    job = poll_job(rclient, location, headers)
     assert job["kind"] == "batch" and job["status"] == "done", job
     assert job["progress"] == {"done": 4, "total": 4} and job["failed"] == []
     with session_scope() as session:
@@ -69,7 +57,7 @@ def test_prerender_counts_failed_children(rclient, auth, skirt, monkeypatch):
     response = rclient.post("/v1/catalog/prerender", headers=headers, json={
         "garments": [skirt], "avatars": ["f165-eu40"], "sizes": ["M"], "width": 8, "height": 8})
     assert response.status_code == 202, response.get_data(as_text=True)
-    job = _poll(rclient, response.headers["Location"], headers)
+    job = poll_job(rclient, response.headers["Location"], headers)
     assert job["status"] == "done" and job["progress"] == {"done": 1, "total": 1}
     assert len(job["failed"]) == 1 and "renderer exploded" in job["failed"][0]["error"]
     assert job["failed"][0]["size"] == "M" and "1 of 1" in job["error"]

@@ -9,7 +9,7 @@ import pytest
 
 from garments.store import GarmentStore
 from tests.api.conftest import SHOP
-from tests.api.helpers import assert_problem
+from tests.api.helpers import assert_problem, poll_job
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -37,18 +37,6 @@ def _url(**extra) -> str:
     return "/v1/render?" + "&".join(f"{k}={v}" for k, v in query.items())
 
 
-def _poll(client, location: str, headers: dict, timeout: float = 120.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        response = client.get(location, headers=headers)
-        assert response.status_code == 200, response.get_data(as_text=True)
-        job = response.get_json()
-        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
-            return job
-        assert response.headers["Retry-After"] == "1"
-        time.sleep(0.1)
-
-
 def test_budget_zero_answers_202_then_the_job_gives_a_png(rclient, auth):
     headers = auth("publishable")
     response = rclient.get(_url(), headers=headers)
@@ -56,7 +44,7 @@ def test_budget_zero_answers_202_then_the_job_gives_a_png(rclient, auth):
     location = response.headers["Location"]
     assert location.startswith("/v1/jobs/") and response.headers["Retry-After"] == "1"
     assert response.get_json()["location"] == location
-    job = _poll(rclient, location, headers)
+    job = poll_job(rclient, location, headers)
     assert job["status"] == "done", job
     assert job["progress"] == {"done": 1, "total": 1} and job["media_type"] == "image/png"
     image = rclient.get(job["result_url"], headers=headers)
@@ -125,7 +113,7 @@ def test_fifty_identical_requests_render_once(render_app, auth, monkeypatch):
     assert len(answers) == 50 and {a.status_code for a in answers} <= {200, 202}
     locations = {a.headers["Location"] for a in answers if a.status_code == 202}
     assert len(locations) == 1
-    job = _poll(render_app.test_client(), locations.pop(), headers)
+    job = poll_job(render_app.test_client(), locations.pop(), headers)
     assert job["status"] == "done" and len(calls) == 1
 
     from sqlalchemy import func, select
@@ -194,7 +182,7 @@ def test_scene_glb_of_the_draped_garment(rclient, render_app, auth):
     url = _url().replace("/v1/render", "/v1/scene.glb").split("&width")[0]
     response = rclient.get(url, headers=headers)
     assert response.status_code == 202
-    job = _poll(rclient, response.headers["Location"], headers)
+    job = poll_job(rclient, response.headers["Location"], headers)
     assert job["status"] == "done" and job["media_type"] == "model/gltf-binary", job
     glb = rclient.get(url, headers=headers)
     assert glb.status_code == 200 and glb.mimetype == "model/gltf-binary"
