@@ -15,6 +15,7 @@ test: setup-test prepare
 	$(BIN)/python -m pytest
 
 bench: setup-test prepare
+	$(BIN)/pip install -e '.[smplx,test,bench]'  # newton, for the VBD comparison only
 	for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 prepare:
