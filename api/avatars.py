@@ -1,11 +1,10 @@
 """Avatars: the library of bodies, and bodies made from a shopper's measurements.
 
-Bodies made by ``POST /v1/avatars`` are kept in this process's memory (at
-most ``MAX_CREATED``, oldest dropped first) under an id derived from the
-measurements (``m-<hash>``), so the same measurements give the same id and
-``GET /v1/avatars/{id}`` and ``/v1/fit`` find them. They are not shared
-between server processes and do not survive a restart: persisting them in
-the database is the next step.
+Bodies made by ``POST /v1/avatars`` are stored in the database
+(``tryon.db_models.MeasuredAvatar``) under an id derived from the
+measurements (``m-<hash>``), so the same measurements give the same id, and
+``GET /v1/avatars/{id}``, ``/v1/fit``, ``/v1/render``, ``/v1/scene.glb`` and
+the job workers find them in any process (``tryon.avatar_lookup``).
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
-from collections import OrderedDict
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Dict, Float, Integer, List, Nested, String
@@ -28,10 +25,7 @@ from avatars.from_measurements import LIMITS_CM
 avatars = APIBlueprint("avatars", __name__, url_prefix="/v1/avatars", tag="Avatars")
 
 SEXES = ("female", "male", "neutral")
-MAX_CREATED = 1000
 _EU_SIZE = re.compile(r"-eu(\d+)$")  # library ids name the EU size, e.g. f165-eu40
-_created: OrderedDict[str, object] = OrderedDict()
-_created_lock = threading.Lock()
 
 
 class AvatarQuery(Schema):
@@ -86,12 +80,9 @@ def describe(avatar, errors_cm: dict | None = None) -> dict:
 
 def find_avatar(avatar_id: str, field: str = "avatar"):
     """A library or created avatar by id; 404 ProblemError if there is none."""
-    from avatars.library import library
+    from tryon.avatar_lookup import find_avatar as lookup
 
-    avatar = library().get(avatar_id)
-    if avatar is None:
-        with _created_lock:
-            avatar = _created.get(avatar_id)
+    avatar = lookup(avatar_id)
     if avatar is None:
         raise ProblemError(404, "Not Found", f"no avatar {avatar_id!r}", field)
     return avatar
@@ -154,11 +145,9 @@ def create_avatar(json_data):
                     sex=description.sex, age_years=description.age_years, build=description.build,
                     skin_tone=skin_tone, shape=tuple(round(float(x), 6) for x in solved.shape),
                     measurements=solved.measurements.as_dict())
-    with _created_lock:
-        _created[avatar_id] = avatar
-        _created.move_to_end(avatar_id)
-        while len(_created) > MAX_CREATED:
-            _created.popitem(last=False)
+    from tryon.avatar_lookup import store_measured
+
+    store_measured(avatar)
     return describe(avatar, solved.errors_cm), 201, {"Location": f"/v1/avatars/{avatar_id}"}
 
 

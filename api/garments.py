@@ -3,13 +3,19 @@
 Upload (``POST /v1/garments``, ``multipart/form-data``): fields ``name``,
 ``category``, ``fabric``, ``fit`` and one file per size in a field named
 ``size_<SIZE>`` (``size_S``, ``size_M``, ... on the letter chart
-``SIZES``). Files are OBJ, GLB, glTF or PLY, told apart by the extension of
-the uploaded file's name; that name is never used as a path. Each file is
-saved under a fixed name in a temporary folder, then imported by
-``GarmentStore.add``: if any size is rejected the answer is 422 with every
-size's validation report and nothing is stored. Uploads are limited to
-``MAX_UPLOAD_BYTES`` in all (413 beyond). OBJ companions (MTL, textures)
-are not taken yet: an OBJ is imported without its materials.
+``SIZES``, or numeric EU sizes such as ``size_38``, which the store maps to
+the chart of the garment's fit). Files are OBJ, GLB, glTF or PLY, told apart
+by the extension of the uploaded file's name; that name is never used as a
+path. Each file is saved under a fixed name in a temporary folder, then
+imported by ``GarmentStore.add``: if any size is rejected the answer is 422
+with every size's validation report and nothing is stored. Uploads are
+limited to ``MAX_UPLOAD_BYTES`` in all (413 beyond).
+
+Companion files (an OBJ's MTL and textures, a glTF's buffers) come in the
+repeated field ``companion``; each is saved under its own base name next to
+every size's file, so the mesh's references (``mtllib``, ``map_Kd``) resolve.
+A companion name must be a plain file name of ``[A-Za-z0-9._-]`` (no folder
+part, not ``.``/``..``); other names are refused (422, field ``companion``).
 
 Publishable keys see published garments only; merchant and admin keys see
 drafts too, and alone may upload, publish, unpublish and delete.
@@ -17,6 +23,7 @@ drafts too, and alone may upload, publish, unpublish and delete.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -30,12 +37,15 @@ from api.errors import ProblemError
 from garments.fabrics import FABRICS
 from garments.garment import CATEGORIES
 from garments.loading import FORMATS
-from garments.mannequin import FITS, SIZES
+from garments.mannequin import FITS, NUMERIC_SIZES, SIZES
 from garments.store import GarmentStore
 
 garments = APIBlueprint("garments", __name__, url_prefix="/v1/garments", tag="Garments")
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the whole request; Flask answers 413 beyond
+# letter sizes, then every numeric EU size of any fit (the store checks it against the fit)
+UPLOAD_SIZES = SIZES + tuple(sorted({n for chart in NUMERIC_SIZES.values() for n in chart}, key=int))
+_COMPANION_NAME = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 
 
 def store() -> GarmentStore:
@@ -48,9 +58,12 @@ GarmentUpload = Schema.from_dict({
     "category": String(required=True, validate=OneOf(CATEGORIES)),
     "fabric": String(required=True, validate=OneOf(list(FABRICS))),
     "fit": String(required=True, validate=OneOf(FITS)),
-    # one optional file field per size on the chart
+    # one optional file field per size on the chart (letter or numeric EU)
     **{f"size_{size}": File(metadata={"description": f"the mesh of size {size} (OBJ, GLB, glTF or PLY)"})
-       for size in SIZES},
+       for size in UPLOAD_SIZES},
+    "companion": List(File(), metadata={
+        "description": "files the meshes refer to (MTL, textures, buffers), by their base names; "
+                       "repeat the field for each"}),
 }, name="GarmentUpload")
 
 
@@ -102,6 +115,7 @@ def upload(form_and_files_data):
     if not files:
         raise ProblemError(422, "Unprocessable Entity",
                            f"upload one file per size, in fields size_{'/size_'.join(SIZES)}", "size_M")
+    companions = _companions(data.pop("companion", None) or [])
     with tempfile.TemporaryDirectory(prefix="tryon-upload-") as folder:
         paths = {}
         for size, upload_file in files.items():
@@ -110,6 +124,11 @@ def upload(form_and_files_data):
             path = Path(folder) / size / f"upload{suffix if suffix in FORMATS else '.bin'}"
             path.parent.mkdir()
             upload_file.save(path)
+            for name, content in companions.items():
+                if name == path.name:
+                    raise ProblemError(422, "Unprocessable Entity",
+                                       f"companion name {name!r} is taken by the mesh", "companion")
+                (path.parent / name).write_bytes(content)
             paths[size] = path
         try:
             garment, reports = store().add(data["name"], data["category"], data["fabric"],
@@ -123,6 +142,23 @@ def upload(form_and_files_data):
                            f"size_{rejected[0]}",
                            reports={size: report.as_dict() for size, report in reports.items()})
     return describe(garment), 201, {"Location": f"/v1/garments/{garment.id}"}
+
+
+def _companions(uploads) -> dict[str, bytes]:
+    """Companion uploads by their checked base names; 422 (field ``companion``) for a
+    name that is not a plain file name, or a name given twice."""
+    found: dict[str, bytes] = {}
+    for upload_file in uploads:
+        name = upload_file.filename or ""
+        if not _COMPANION_NAME.fullmatch(name) or name in (".", "..") or name.startswith("."):
+            raise ProblemError(422, "Unprocessable Entity",
+                               f"companion names are plain file names of A-Z a-z 0-9 . _ -; "
+                               f"got {name!r}", "companion")
+        if name in found:
+            raise ProblemError(422, "Unprocessable Entity", f"companion {name!r} given twice",
+                               "companion")
+        found[name] = upload_file.read()
+    return found
 
 
 @garments.get("")

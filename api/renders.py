@@ -72,11 +72,10 @@ def parse_background(text: str | None) -> list[int] | None:
 
 def render_params(query: dict) -> dict:
     """The job params of a validated query; 404/422 problems for unknown things."""
-    from avatars.library import library
+    from tryon.avatar_lookup import find_avatar
 
-    if library().get(query["avatar"]) is None:
-        raise ProblemError(404, "Not Found", f"no library avatar {query['avatar']!r} "
-                           "(renders are of library avatars)", "avatar")
+    if find_avatar(query["avatar"]) is None:
+        raise ProblemError(404, "Not Found", f"no avatar {query['avatar']!r}", "avatar")
     params = {"avatar": query["avatar"], "view": query["view"], "width": query["width"],
               "height": query["height"], "format": query["format"],
               "fit_map": bool(query["fit_map"]), "background": parse_background(query.get("background"))}

@@ -150,3 +150,21 @@ class RenderRecord(Base):
 
     def __repr__(self) -> str:
         return f"RenderRecord(cache_key={self.cache_key!r}, digest={self.digest!r})"
+
+
+class MeasuredAvatar(Base):
+    """A body made from a shopper's measurements (``POST /v1/avatars``).
+
+    ``id`` is ``m-<hash>`` of the measurements and the body model, so the
+    same measurements name the same row; ``data`` holds every ``Avatar``
+    field (shape and measurements included) as JSON.
+    """
+
+    __tablename__ = "measured_avatars"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"MeasuredAvatar(id={self.id!r})"

@@ -72,11 +72,11 @@ def render_key_for(params: Mapping[str, Any], garments=None) -> str:
     Raises ValueError for invalid parameters and KeyError for an unknown
     avatar, garment or size. Cheap: it reads one mesh file to hash it.
     """
-    from avatars.library import get_avatar
+    from tryon.avatar_lookup import resolve_avatar
     from garments.store import GarmentStore
 
     p = normalize_render_params(params)
-    avatar = get_avatar(p["avatar"])
+    avatar = resolve_avatar(p["avatar"])
     digest = None
     if p["garment"] is not None:
         digest = (garments or GarmentStore()).size_digest(p["garment"], p["size"])

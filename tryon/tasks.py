@@ -27,7 +27,7 @@ def run_render(params: Mapping[str, Any], blobs: BlobStore | None = None) -> str
     ValueError for invalid parameters, KeyError for an unknown avatar,
     garment or size.
     """
-    from avatars.library import get_avatar
+    from tryon.avatar_lookup import resolve_avatar
     from garments.store import GarmentStore
     from tryon.image_encoding import MEDIA_TYPES
     from tryon.render_key import normalize_render_params, render_key
@@ -35,7 +35,7 @@ def run_render(params: Mapping[str, Any], blobs: BlobStore | None = None) -> str
 
     p = normalize_render_params(params)
     blobs = blobs or blob_store_from_env()
-    avatar = get_avatar(p["avatar"])
+    avatar = resolve_avatar(p["avatar"])
     size_digest = GarmentStore().size_digest(p["garment"], p["size"]) if p["garment"] else None
     key = render_key(p, avatar.shape, size_digest)
 
@@ -134,7 +134,7 @@ def scene_glb(avatar, garment_id: str | None, size: str | None) -> bytes:
 
 def run_scene(params: Mapping[str, Any], blobs: BlobStore | None = None) -> str:
     """Export the draped scene ``params`` describe as GLB; return its blob's digest."""
-    from avatars.library import get_avatar
+    from tryon.avatar_lookup import resolve_avatar
 
     p = scene_params(params)
     key = scene_key(p)
@@ -143,7 +143,7 @@ def run_scene(params: Mapping[str, Any], blobs: BlobStore | None = None) -> str:
     if cached is not None:
         return cached
     size = None if p["size"] is None else str(p["size"]).strip().upper()
-    data = scene_glb(get_avatar(p["avatar"]), p["garment"], size)
+    data = scene_glb(resolve_avatar(p["avatar"]), p["garment"], size)
     digest = blobs.put(data)
     record_render(key, digest, GLB_MEDIA_TYPE, len(data))
     return digest

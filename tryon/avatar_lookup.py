@@ -1,0 +1,63 @@
+"""One way to find an avatar by id: the library, else a body made from
+measurements and stored in the database (``POST /v1/avatars``).
+
+Every process (API workers, job runners, Celery workers) resolves ids the
+same way, so a measured avatar can be fitted and rendered anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from sqlalchemy.exc import IntegrityError
+
+from avatars.avatar import Avatar
+
+MEASURED_PREFIX = "m-"
+
+
+def resolve_avatar(avatar_id: str) -> Avatar:
+    """The library or measured avatar ``avatar_id``; KeyError if there is none."""
+    from avatars.library import library
+
+    avatar = library().get(avatar_id)
+    if avatar is None and isinstance(avatar_id, str) and avatar_id.startswith(MEASURED_PREFIX):
+        avatar = load_measured(avatar_id)
+    if avatar is None:
+        raise KeyError(f"no avatar {avatar_id!r}")
+    return avatar
+
+
+def find_avatar(avatar_id: str) -> Avatar | None:
+    """``resolve_avatar``, or None when there is no such avatar."""
+    try:
+        return resolve_avatar(avatar_id)
+    except KeyError:
+        return None
+
+
+def load_measured(avatar_id: str) -> Avatar | None:
+    from tryon.database import session_scope
+    from tryon.db_models import MeasuredAvatar
+
+    with session_scope() as session:
+        row = session.get(MeasuredAvatar, avatar_id)
+        data = dict(row.data) if row is not None else None
+    if data is None:
+        return None
+    return Avatar(**{**data, "shape": tuple(data["shape"]), "measurements": dict(data["measurements"])})
+
+
+def store_measured(avatar: Avatar) -> None:
+    """Keep a measured avatar; storing equal ids again is a no-op (same measurements,
+    same body)."""
+    from tryon.database import session_scope
+    from tryon.db_models import MeasuredAvatar
+
+    data = {**asdict(avatar), "shape": [float(x) for x in avatar.shape]}
+    try:
+        with session_scope() as session:
+            if session.get(MeasuredAvatar, avatar.id) is None:
+                session.add(MeasuredAvatar(id=avatar.id, data=data))
+    except IntegrityError:
+        pass  # another request stored the same body between our read and write
