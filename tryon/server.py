@@ -42,7 +42,10 @@ def server_options(host: str, port: int, workers: int = 2, threads: int = 4) -> 
     return {"bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             "workers": workers, "threads": threads, "worker_class": "gthread",
             "preload_app": False, "timeout": WORKER_TIMEOUT_S, "graceful_timeout": 30,
-            "proc_name": "tryon", "accesslog": None, "errorlog": "-", "loglevel": "info"}
+            "proc_name": "tryon", "accesslog": None, "errorlog": "-", "loglevel": "info",
+            # gunicorn's control socket would live in ~/.gunicorn: nothing of
+            # ours writes into a user's home behind their back.
+            "control_socket_disable": True}
 
 
 def serve(host: str, port: int, workers: int = 2, threads: int = 4) -> None:
