@@ -57,6 +57,8 @@ def store_measured(avatar: Avatar) -> None:
     data = {**asdict(avatar), "shape": [float(x) for x in avatar.shape]}
     try:
         with session_scope() as session:
+            # read then write: SQLite's write lock first (see tryon.database)
+            session.connection(execution_options={"sqlite_begin_immediate": True})
             if session.get(MeasuredAvatar, avatar.id) is None:
                 session.add(MeasuredAvatar(id=avatar.id, data=data))
     except IntegrityError:

@@ -132,6 +132,9 @@ def batch_state(batch_id: str) -> dict[str, Any] | None:
     """A batch's progress {done, total}, its failed children, and its status; a batch
     whose children are all done or failed is marked done. None if there is no such batch."""
     with session_scope() as session:
+        # It reads, then writes the progress: take SQLite's write lock first,
+        # as a read transaction cannot become a write one while others write.
+        session.connection(execution_options={"sqlite_begin_immediate": True})
         batch = session.get(Job, batch_id)
         if batch is None or batch.kind != BATCH_KIND:
             return None

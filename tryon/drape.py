@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import torch
 
-from avatars.avatar import Avatar, pose_avatar
+from avatars.avatar import Avatar
+from avatars.registry import get_body_model
 from garments.base_outfit import BASE_OFFSET_M
 from garments.body_regions import BodyGeometry, body_geometry
 from garments.fabrics import fabric as fabric_preset
@@ -77,7 +79,16 @@ def _mannequin(fit: str, size: str) -> BodyGeometry:
 
 
 def _target(avatar: Avatar, pose: str) -> BodyGeometry:
-    model, body = pose_avatar(avatar, pose)
+    """The posed body and its regions, kept for the bodies draped on most
+    recently (a shopper tries several sizes and garments on one body)."""
+    return _posed_geometry(avatar.sex, avatar.shape, pose)
+
+
+@lru_cache(maxsize=32)
+def _posed_geometry(sex: str, shape: tuple[float, ...], pose: str) -> BodyGeometry:
+    model = get_body_model(sex)
+    with torch.no_grad():
+        body = model.forward(torch.tensor(shape, dtype=torch.float32), model.named_pose(pose))
     return body_geometry(model, body.vertices[0].numpy().astype(np.float64), body.joints[0].numpy())
 
 
