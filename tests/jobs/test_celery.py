@@ -49,13 +49,18 @@ def worker(job_env, broker, monkeypatch, tmp_path):
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     yield process, log_path
-    process.send_signal(signal.SIGTERM)  # warm shutdown: finish the current job, then exit
+    stop_worker(process)
+    log.close()
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    """Warm shutdown (finish the current job, then exit); kill if it hangs."""
+    process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-    log.close()
 
 
 def test_a_job_runs_on_a_celery_worker(worker, render_params):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.jobs.test_celery import REPO, broker  # noqa: F401  (fixture)
+from tests.jobs.test_celery import REPO, broker, stop_worker  # noqa: F401  (broker: a fixture)
 from tryon.blob_store import blob_store_from_env
 from tryon.config import data_dir
 
@@ -46,12 +46,7 @@ def start_worker(job_env, broker, monkeypatch, tmp_path):  # noqa: F811
     yield start
     for process, log in started:
         if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_worker(process)
         log.close()
 
 
