@@ -358,21 +358,3 @@ def measure_penetration(mesh: wp.uint64, x: wp.array[wp.vec3], max_dist: float, 
     if query.result and query.sign < 0.0:
         point = wp.mesh_eval_position(mesh, query.face, query.u, query.v)
         wp.atomic_max(penetration, 0, wp.length(x[i] - point))
-
-
-@wp.kernel
-def closest_faces(
-    mesh: wp.uint64,
-    points: wp.array[wp.vec3],
-    max_dist: float,
-    face: wp.array[wp.int32],
-    bary: wp.array[wp.vec3],
-):
-    """Closest triangle of a mesh to each point, and the barycentric coordinates of the closest point on it."""
-    i = wp.tid()
-    query = wp.mesh_query_point_no_sign(mesh, points[i], max_dist)
-    if query.result:
-        face[i] = query.face
-        bary[i] = wp.vec3(query.u, query.v, 1.0 - query.u - query.v)
-    else:
-        face[i] = -1

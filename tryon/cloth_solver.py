@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import fast_simplification
 import numpy as np
 
+from garments.surface_binding import bind, place
 from tryon import cloth_kernels as kernels
 from tryon.cloth_kernels import wp
 
@@ -395,9 +396,10 @@ def _relax(positions, faces, rest_positions, body_vertices, body_faces, fabric, 
     steps, converged = 0, None
     if proxy_vertices is not None and len(positions) > 1.25 * proxy_vertices:
         proxy_x, proxy_faces = simplify_proxy(positions, faces, proxy_vertices)
-        on_full = SurfaceBinding.bind(proxy_x, positions, faces)
-        proxy = _settle(proxy_x, proxy_faces, on_full.place(rest_positions), fabric,
-                        on_full.interpolate(pinned.astype(np.float64)) > 0.5, collider, max_iterations, tolerance)
+        on_full = bind(proxy_x, positions, faces)
+        proxy_pinned = np.einsum("pk,pk->p", on_full.bary, pinned[faces[on_full.face]]) > 0.5
+        proxy = _settle(proxy_x, proxy_faces, place(on_full, rest_positions, faces), fabric,
+                        proxy_pinned, collider, max_iterations, tolerance)
         positions = np.where(pinned[:, None], positions,
                              carry_back(positions, proxy_x, proxy_faces, proxy.x.numpy()))
         steps, converged = proxy.iterations, proxy.converged
@@ -443,65 +445,6 @@ def _settle(positions, faces, rest_positions, fabric, pinned, collider, max_iter
     return state
 
 
-@dataclass(frozen=True)
-class SurfaceBinding:
-    """Points bound to a triangle mesh: a triangle, barycentric coordinates
-    on it, and an offset in the triangle's own frame, so the points follow
-    the mesh as it moves and bends.
-
-    face: (P,) triangle index; bary: (P, 3); offset: (P, 3) metres along
-    (first edge, in-plane perpendicular, normal) of the triangle;
-    faces: (F, 3) the mesh's triangles.
-    """
-
-    face: np.ndarray
-    bary: np.ndarray
-    offset: np.ndarray
-    faces: np.ndarray
-
-    @classmethod
-    def bind(cls, points: np.ndarray, vertices: np.ndarray, faces: np.ndarray) -> SurfaceBinding:
-        """Bind (P, 3) points to their closest triangles of the mesh (vertices (V, 3), faces (F, 3))."""
-        points = np.asarray(points, dtype=np.float64)
-        vertices = np.asarray(vertices, dtype=np.float64)
-        faces = np.asarray(faces, dtype=np.int64)
-        device = wp.get_preferred_device()
-        mesh = wp.Mesh(points=wp.array(vertices.astype(np.float32), dtype=wp.vec3, device=device),
-                       indices=wp.array(faces.astype(np.int32).ravel(), dtype=wp.int32, device=device))
-        face = wp.zeros(len(points), dtype=wp.int32, device=device)
-        bary = wp.zeros(len(points), dtype=wp.vec3, device=device)
-        query = wp.array(points.astype(np.float32), dtype=wp.vec3, device=device)
-        wp.launch(kernels.closest_faces, dim=len(points), inputs=[mesh.id, query, 1.0e6, face, bary], device=device)
-        face, bary = face.numpy().astype(np.int64), bary.numpy().astype(np.float64)
-        if (face < 0).any():
-            raise ValueError("some points found no triangle to bind to (degenerate mesh?)")
-        binding = cls(face, bary, np.zeros_like(points), faces)
-        on_surface = binding.interpolate(vertices)
-        frames = _frames(vertices, faces[face])
-        return cls(face, bary, np.einsum("pij,pj->pi", frames, points - on_surface), faces)
-
-    def interpolate(self, values: np.ndarray) -> np.ndarray:
-        """Per-vertex values (V, ...) interpolated at the bound surface points (P, ...)."""
-        corners = np.asarray(values)[self.faces[self.face]]  # (P, 3, ...)
-        return np.einsum("pk,pk...->p...", self.bary, corners)
-
-    def place(self, vertices: np.ndarray) -> np.ndarray:
-        """(P, 3) the bound points on the mesh with these (V, 3) vertex positions."""
-        vertices = np.asarray(vertices, dtype=np.float64)
-        frames = _frames(vertices, self.faces[self.face])
-        return self.interpolate(vertices) + np.einsum("pij,pi->pj", frames, self.offset)
-
-
-def _frames(vertices: np.ndarray, tris: np.ndarray) -> np.ndarray:
-    """(T, 3, 3) orthonormal frames of triangles (T, 3) as rows: first edge, in-plane perpendicular, normal."""
-    v0, v1, v2 = (vertices[tris[:, k]] for k in range(3))
-    tangent = v1 - v0
-    normal = np.cross(tangent, v2 - v0)
-    tangent /= np.maximum(np.linalg.norm(tangent, axis=1, keepdims=True), 1e-20)
-    normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-20)
-    return np.stack([tangent, np.cross(normal, tangent), normal], axis=1)
-
-
 def simplify_proxy(vertices: np.ndarray, faces: np.ndarray, target_vertices: int = 5000) -> tuple[np.ndarray, np.ndarray]:
     """A proxy of a garment mesh with about ``target_vertices`` vertices, by quadric decimation.
 
@@ -526,4 +469,4 @@ def carry_back(
     before relaxation (proxy_positions (M, 3), proxy_faces (G, 3)) and
     re-placed on the relaxed proxy (M, 3). Returns (N, 3) float64 metres.
     """
-    return SurfaceBinding.bind(full_positions, proxy_positions, proxy_faces).place(relaxed_proxy)
+    return place(bind(full_positions, proxy_positions, proxy_faces), relaxed_proxy, proxy_faces)
