@@ -174,7 +174,7 @@ def main() -> None:
     rest, faces = mesh.physics_vertices, mesh.physics_faces
     fabric = fabric_preset(garment.fabric).quantities()
     # our drape keeps the base outfit's clearance from the skin: Newton gets the same margin
-    fabric["thickness"] = max(fabric["thickness"], tryon_drape._MIN_CLEARANCE_M)
+    fabric["thickness"] = max(fabric["thickness"], tryon_drape.MIN_CLEARANCE_M)
     hem = rest[:, 2] < rest[:, 2].min() + HEM_BAND
     print(f"{GARMENT} {SIZE} ({len(rest)} vertices, {garment.fabric}) on {AVATAR}, "
           f"transferred from the {garment.fit}'s {letter_size(garment.fit, SIZE)} mannequin")

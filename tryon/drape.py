@@ -41,7 +41,7 @@ DRAPE_VERSION = "1"  # bump when the solver or transfer changes results
 AUTHORING_POSE = "a-pose"
 # Clearance kept from the skin: the base outfit plus a little air, so the
 # base layer never pokes through the garment.
-_MIN_CLEARANCE_M = BASE_OFFSET_M + 0.002
+MIN_CLEARANCE_M = BASE_OFFSET_M + 0.002
 # Solver steps per drape: by 600 steps a garment has settled to within a few
 # millimetres of where 1500 steps take it (measured on the sample garments).
 RELAX_STEPS = 600
@@ -139,7 +139,7 @@ def _solve(garment, size, mesh: GarmentMesh, target: BodyGeometry):
     mannequin_vertices = _mannequin(garment.fit, letter_size(garment.fit, size)).vertices
     placed = place(bind(rest, mannequin_vertices, target.faces), target.vertices, target.faces)
     preset = fabric_preset(garment.fabric).quantities()
-    fabric = FabricParams(**{**preset, "thickness": max(preset["thickness"], _MIN_CLEARANCE_M)})
+    fabric = FabricParams(**{**preset, "thickness": max(preset["thickness"], MIN_CLEARANCE_M)})
     return relax(placed, mesh.physics_faces, rest, target.vertices, target.faces, fabric,
                  max_iterations=RELAX_STEPS)
 
