@@ -126,7 +126,7 @@ def cached(key: str) -> tuple[str, str] | None:
 def render(query_data):
     """A try-on image; 202 with the job's URL if it takes longer than the request's budget."""
     params = render_params(query_data)
-    return _content_addressed("render", params, content_key(params))
+    return content_addressed("render", params, content_key(params))
 
 
 class SceneQuery(Schema):
@@ -155,19 +155,20 @@ def scene(query_data):
         key = scene_key(params)
     except KeyError as e:
         raise ProblemError(404, "Not Found", str(e.args[0] if e.args else e), "garment") from None
-    return _content_addressed("scene", params, key)
+    return content_addressed("scene", params, key)
 
 
-def _content_addressed(kind: str, params: dict, key: str):
+def content_addressed(kind: str, params: dict, key: str, budget_s: float | None = None):
     """The stored output named ``key``, else a ``kind`` job for it (deduplicated on
-    the key), waited for up to the request's budget; 202 with its URL if not done."""
+    the key), waited for up to ``budget_s`` (default: the request budget); 202
+    with its URL if not done."""
     if request.if_none_match.contains(key):  # equal keys, equal bytes: the client has them
         return send_blob("", "", etag=key)
     hit = cached(key)
     if hit is None:
         queue = job_queue()
         job_id = queue.submit(kind, params, dedupe_key=key)
-        budget = render_budget_s()
+        budget = render_budget_s() if budget_s is None else budget_s
         job = queue.wait(job_id, budget) if budget > 0 else queue.get(job_id)
         if job is not None and job.status == "failed":
             raise ProblemError(503, "Render failed", f"the {kind} job failed: {job.error}")
