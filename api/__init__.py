@@ -10,7 +10,10 @@ docs at ``/v1/docs``), operations routes (``/healthz``, ``/readyz``,
 
 from __future__ import annotations
 
+import os
+
 from apiflask import APIFlask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.auth import SECURITY_SCHEMES, init_cors
 from api.errors import PROBLEM_SCHEMA, register_error_handlers
@@ -35,6 +38,7 @@ def create_app(config: dict | None = None) -> APIFlask:
         VALIDATION_ERROR_SCHEMA=PROBLEM_SCHEMA,
     )
     app.config.update(config or {})
+    trust_proxies(app)
     register_error_handlers(app)
     init_metrics(app)
     init_limits(app)
@@ -52,3 +56,16 @@ def create_app(config: dict | None = None) -> APIFlask:
     for blueprint in (health, avatars, garments, fit, renders, jobs, catalog, gallery):
         app.register_blueprint(blueprint)
     return app
+
+
+def trust_proxies(app: APIFlask) -> None:
+    """Behind ``TRUSTED_PROXIES`` (config, else ``$TRYON_TRUSTED_PROXIES``; default 0)
+    reverse proxies, take the client's address, scheme and host from their
+    ``X-Forwarded-*`` headers, so per-IP rate limits see shoppers, not the proxy.
+    Headers from anyone else are ignored: trusting them would let a client
+    pick its own IP."""
+    count = int(app.config.get("TRUSTED_PROXIES", os.environ.get("TRYON_TRUSTED_PROXIES", "0")))
+    if count < 0:
+        raise ValueError("TRYON_TRUSTED_PROXIES is a count of proxies, 0 or more")
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)

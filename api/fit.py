@@ -1,25 +1,24 @@
 """Fit: how one size of a garment fits one avatar, region by region.
 
 Answers each region's verdict (loose, fits, tight) with its mean stretch
-and ease, the advice sentence and the recommended size. The drape behind
-it is cached on disk (``tryon.drape.cached_drape``); the first request for
-an (avatar, garment, size) drapes on the request thread, about a second on
-CPU. Moving that onto the job queue, with 202 and a job URL when it would
-take longer, comes with ``/v1/render``.
+and ease, the advice sentence and the recommended size. The report is a
+content-addressed output like a render (``tryon.tasks.fit_key``: the
+body, the garment size's file, the draping and fit-analysis versions): the
+first request for an (avatar, garment, size) queues a fit job (a drape,
+about a second on CPU) and waits up to the render budget, else answers 202
+with the job's URL; later ones are answered from the store with a strong
+ETag. The drape never runs on the request thread (DESIGN.md decision 2).
 """
 
 from __future__ import annotations
-
-from dataclasses import asdict
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Dict, Float, List, Nested, String
 from apiflask.validators import Length
 
 from api.auth import READ_ROLES, SECURITY, require_key
-from api.avatars import find_avatar
 from api.errors import ProblemError
-from api.garments import find_garment, store
+from api.renders import content_addressed, render_params
 
 fit = APIBlueprint("fit", __name__, url_prefix="/v1", tag="Fit")
 
@@ -28,6 +27,7 @@ class FitQuery(Schema):
     avatar = String(required=True, validate=Length(1, 100))
     garment = String(required=True, validate=Length(1, 100))
     size = String(required=True, validate=Length(1, 10))
+    key = String(metadata={"description": "a publishable key, for plain URLs"})
 
 
 class RegionOut(Schema):
@@ -48,22 +48,30 @@ class FitOut(Schema):
     stats = Dict()
 
 
+class QueuedOut(Schema):
+    job = String()
+    status = String()
+    location = String()
+
+
 @fit.get("/fit")
 @require_key(*READ_ROLES)
 @fit.input(FitQuery, location="query")
-@fit.output(FitOut)
-@fit.doc(security=SECURITY, responses=[404, 422])
+@fit.doc(security=SECURITY, responses={
+    200: {"description": "the fit report", "content": {"application/json": {"schema": FitOut}}},
+    202: {"description": "queued: poll the job at Location, then ask again",
+          "content": {"application/json": {"schema": QueuedOut}}},
+    304: "not modified", 404: "unknown avatar or garment", 422: "invalid parameters"})
 def fit_report(query_data):
-    """Per-region verdicts, advice and the recommended size for one avatar in one size."""
-    from tryon.drape import cached_drape
+    """Per-region verdicts, advice and the recommended size for one avatar in one size;
+    202 with the job's URL if the drape takes longer than the request's budget."""
+    from tryon.tasks import fit_key
 
-    avatar = find_avatar(query_data["avatar"])
-    garment = find_garment(query_data["garment"], "garment")
-    size = query_data["size"].strip().upper()
-    if size not in garment.sizes:
-        raise ProblemError(422, "Unprocessable Entity",
-                           f"size must be one of {', '.join(garment.sizes)}", "size")
-    drape = cached_drape(avatar, garment.id, size, store=store())
-    return {"avatar": avatar.id, "garment": garment.id, "size": size,
-            "regions": [asdict(region) for region in drape.fits], "advice": drape.advice,
-            "recommended_size": drape.recommended_size, "stats": drape.stats}
+    params = render_params({**query_data, "view": "front", "width": 1, "height": 1,
+                            "format": "png", "fit_map": 0})
+    params = {k: params[k] for k in ("avatar", "garment", "size")}
+    try:
+        key = fit_key(params)
+    except KeyError as e:
+        raise ProblemError(404, "Not Found", str(e.args[0] if e.args else e), "garment") from None
+    return content_addressed("fit", params, key)

@@ -85,7 +85,7 @@ def result_url(job: Job) -> str | None:
     """Where a done job's output can be fetched."""
     if job.status != "done" or not job.result:
         return None
-    if job.kind in ("render", "scene"):
+    if job.kind in ("render", "scene", "fit"):
         return f"/v1/blobs/{job.result}"
     return None
 
@@ -139,10 +139,11 @@ def get_job(job_id: str):
 @require_key(*READ_ROLES)
 @jobs.doc(security=SECURITY, responses={200: {"description": "the bytes, with their media type",
                                               "content": {"image/png": {}, "image/jpeg": {},
-                                                          "image/webp": {}, "model/gltf-binary": {}}},
+                                                          "image/webp": {}, "model/gltf-binary": {},
+                                                          "application/json": {}}},
                                         304: "not modified", 404: "no such output"})
 def get_blob(digest: str):
-    """A render's bytes by their sha256, cacheable forever."""
+    """An output's bytes (a render, a GLB, a fit report) by their sha256, cacheable forever."""
     with session_scope() as session:
         media_type = session.scalars(select(RenderRecord.media_type)
                                      .where(RenderRecord.digest == digest)).first()

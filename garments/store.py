@@ -18,11 +18,13 @@ pattern.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import re
 import shutil
+import time
 import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -43,6 +45,8 @@ _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _COMPANION_SUFFIXES = (".mtl", ".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tga", ".tif",
                        ".tiff", ".bin")
 _HASH_CHARS = 10
+# a staging folder this old belongs to an import whose process died
+STALE_IMPORT_S = 3600.0
 
 Reports = dict[str, ValidationReport]
 
@@ -141,8 +145,7 @@ class GarmentStore:
         label = str(size).strip().upper()
         if label not in garment.sizes:
             raise KeyError(f"garment {garment_id!r} has no size {size!r}")
-        path = self._folder(garment_id) / "sizes" / label / "mesh.npz"
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return _file_digest(self._folder(garment_id) / "sizes" / label / "mesh.npz")
 
     def set_status(self, garment_id: str, status: str) -> Garment:
         """Mark a garment draft or published."""
@@ -162,6 +165,16 @@ class GarmentStore:
         trash = self._incoming() / f"deleted-{uuid.uuid4().hex}"
         os.rename(folder, trash)  # gone from the store in one step
         shutil.rmtree(trash, ignore_errors=True)
+
+    def sweep_stale_imports(self, older_than_s: float = STALE_IMPORT_S) -> int:
+        """Remove staging folders left by imports that were killed (older than
+        ``older_than_s``: a live import is never that old); return how many."""
+        cutoff = time.time() - older_than_s
+        stale = [d for d in self._incoming().iterdir()
+                 if d.is_dir() and d.stat().st_mtime < cutoff]
+        for folder in stale:
+            shutil.rmtree(folder, ignore_errors=True)
+        return len(stale)
 
     def _folder(self, garment_id: str) -> Path:
         folder = self.root / str(garment_id)
@@ -205,6 +218,19 @@ class GarmentStore:
                 raise
             return self.get(garment.id)  # the same import finished meanwhile
         return garment
+
+
+@functools.lru_cache(maxsize=4096)
+def _digest_of(path: Path, inode: int, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    # A stored mesh is never rewritten in place (imports rename whole folders),
+    # but key on (inode, mtime, size) anyway: hashing megabytes per request was
+    # most of a cached render's latency.
+    stat = path.stat()
+    return _digest_of(path, stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 def _keep_upload(path: str | os.PathLike, folder: Path, digest) -> LoadResult:

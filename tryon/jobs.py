@@ -111,25 +111,54 @@ class InProcessRunner(JobQueue):
     not known to be thread-safe and renders share one render thread anyway,
     so throughput comes from more processes, not more threads. On start it
     recovers jobs a dead process left running and picks up queued ones that
-    no one is running.
+    no one is running. While its pool is idle it keeps looking for queued
+    jobs every ``IDLE_POLL_S``, so the processes of one server share a
+    batch that a single request queued in one of them.
     """
+
+    IDLE_POLL_S = 0.5
 
     def __init__(self, threads: int | None = None):
         threads = threads or int(os.environ.get("TRYON_JOB_THREADS", "1"))
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="tryon-job")
+        self._threads, self._in_hand = threads, 0
+        self._in_hand_lock = threading.Lock()
+        self._stopped = threading.Event()
         upgrade_database()
         self.recover()
-        with session_scope() as session:
-            orphans = session.scalars(select(Job.id).where(Job.status == "queued")
-                                      .order_by(Job.created_at)).all()
-        for job_id in orphans:  # another live process may take some first; claiming decides
+        for job_id in _queued_jobs():  # another live process may take some first; claiming decides
             self.dispatch(job_id)
+        threading.Thread(target=self._take_idle_work, name="tryon-job-poll", daemon=True).start()
 
     def dispatch(self, job_id: str) -> None:
-        self._pool.submit(execute, job_id)
+        with self._in_hand_lock:
+            self._in_hand += 1
+        self._pool.submit(self._run, job_id)
+
+    def _run(self, job_id: str) -> None:
+        try:
+            execute(job_id)
+        finally:
+            with self._in_hand_lock:
+                self._in_hand -= 1
+
+    def _take_idle_work(self) -> None:
+        # Jobs handed to another process wait in its pool; an idle one claims
+        # them first (the claim is atomic, so the other skips them later).
+        while not self._stopped.wait(self.IDLE_POLL_S):
+            with self._in_hand_lock:
+                free = self._threads - self._in_hand
+            if free <= 0:
+                continue
+            try:
+                for job_id in _queued_jobs(limit=free):
+                    self.dispatch(job_id)
+            except Exception:  # a busy or restarting database: look again later
+                log.warning("looking for queued jobs failed", exc_info=True)
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop taking jobs; with ``wait``, finish the ones already handed over."""
+        self._stopped.set()
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
 
 
@@ -214,6 +243,13 @@ def recover_stale_jobs(session: Session, now: datetime | None = None) -> list[st
     if stale:
         log.warning("recovered %d stale jobs: %d requeued", len(stale), len(requeued))
     return requeued
+
+
+def _queued_jobs(limit: int | None = None) -> list[str]:
+    """Ids of queued jobs, oldest first."""
+    with session_scope() as session:
+        return list(session.scalars(select(Job.id).where(Job.status == "queued")
+                                    .order_by(Job.created_at).limit(limit)).all())
 
 
 def _lock_dedupe_key(session: Session, dedupe_key: str) -> None:

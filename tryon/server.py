@@ -6,7 +6,10 @@ touches EGL. Each worker builds its own app after the fork
 (``preload_app`` off), and with it, on first use, its own job queue and
 render thread (``tryon.renderer.get_renderer`` is per process), so no GL
 state crosses a fork. Requests are served by ``threads`` threads per
-worker (gunicorn's gthread worker).
+worker (gunicorn's gthread worker). Each worker warms up as it starts
+(``tryon.warm_up``), on a background thread, so the first request does not
+load the body model, the cloth kernels and the renderer; ``/readyz`` says
+when it is done.
 """
 
 from __future__ import annotations
@@ -45,13 +48,26 @@ def server_options(host: str, port: int, workers: int = 2, threads: int = 4) -> 
             "proc_name": "tryon", "accesslog": None, "errorlog": "-", "loglevel": "info",
             # gunicorn's control socket would live in ~/.gunicorn: nothing of
             # ours writes into a user's home behind their back.
-            "control_socket_disable": True}
+            "control_socket_disable": True,
+            "post_worker_init": _warm_up_worker}
+
+
+def _warm_up_worker(_worker) -> None:
+    from tryon.warm_up import warm_up_in_background
+
+    warm_up_in_background()
 
 
 def serve(host: str, port: int, workers: int = 2, threads: int = 4) -> None:
-    """Migrate the database once, then run gunicorn until it is stopped (SIGTERM/SIGINT)."""
+    """Migrate the database and sweep what killed imports left, once, then run
+    gunicorn until it is stopped (SIGTERM/SIGINT)."""
+    from garments.store import GarmentStore
+    from tryon.config import log_progress
     from tryon.database import dispose_engines, upgrade_database
 
     upgrade_database()
+    swept = GarmentStore().sweep_stale_imports()
+    if swept:
+        log_progress(f"Removed {swept} unfinished garment imports left by a stopped process.")
     dispose_engines()  # no pooled connection is inherited by the workers
     TryonServer(server_options(host, port, workers, threads)).run()

@@ -34,21 +34,14 @@ def run_render(params: Mapping[str, Any], blobs: BlobStore | None = None) -> str
     from tryon.try_on import render_try_on
 
     p = normalize_render_params(params)
-    blobs = blobs or blob_store_from_env()
     avatar = resolve_avatar(p["avatar"])
     size_digest = GarmentStore().size_digest(p["garment"], p["size"]) if p["garment"] else None
     key = render_key(p, avatar.shape, size_digest)
 
-    cached = cached_render(key, blobs)
-    if cached is not None:
-        return cached
-    data = render_try_on(avatar, p["garment"], p["size"], fmt=p["format"], view=p["view"],
-                         pose=p["pose"], width=p["width"], height=p["height"],
-                         fit_map=p["fit_map"],
-                         background=None if p["background"] is None else tuple(p["background"]))
-    digest = blobs.put(data)
-    record_render(key, digest, MEDIA_TYPES[p["format"]], len(data))
-    return digest
+    background = None if p["background"] is None else tuple(p["background"])
+    return _stored_output(key, MEDIA_TYPES[p["format"]], lambda: render_try_on(
+        avatar, p["garment"], p["size"], fmt=p["format"], view=p["view"], pose=p["pose"],
+        width=p["width"], height=p["height"], fit_map=p["fit_map"], background=background), blobs)
 
 
 def cached_render(key: str, blobs: BlobStore) -> str | None:
@@ -79,11 +72,31 @@ GLB_MEDIA_TYPE = "model/gltf-binary"
 def scene_key(params: Mapping[str, Any]) -> str:
     """The content address of the draped scene of ``params`` (avatar, garment, size):
     the render key of the same inputs, marked as a scene."""
+    return _drape_output_key("scene-glb:", params)
+
+
+def _drape_output_key(marker: str, params: Mapping[str, Any]) -> str:
+    # The render key of the drape's inputs covers the body, the garment file
+    # and the renderer (draping) version; the marker names the output made of it.
     import hashlib
 
     from tryon.render_key import render_key_for
 
-    return hashlib.sha256(b"scene-glb:" + render_key_for(scene_params(params)).encode()).hexdigest()
+    return hashlib.sha256(marker.encode() + render_key_for(scene_params(params)).encode()).hexdigest()
+
+
+def _stored_output(key: str, media_type: str, make: Callable[[], bytes],
+                   blobs: BlobStore | None) -> str:
+    """The digest of the output named ``key``: the stored one, else ``make()``'s
+    bytes, stored blob first, index second."""
+    blobs = blobs or blob_store_from_env()
+    cached = cached_render(key, blobs)
+    if cached is not None:
+        return cached
+    data = make()
+    digest = blobs.put(data)
+    record_render(key, digest, media_type, len(data))
+    return digest
 
 
 def scene_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -137,16 +150,53 @@ def run_scene(params: Mapping[str, Any], blobs: BlobStore | None = None) -> str:
     from tryon.avatar_lookup import resolve_avatar
 
     p = scene_params(params)
-    key = scene_key(p)
-    blobs = blobs or blob_store_from_env()
-    cached = cached_render(key, blobs)
-    if cached is not None:
-        return cached
     size = None if p["size"] is None else str(p["size"]).strip().upper()
-    data = scene_glb(resolve_avatar(p["avatar"]), p["garment"], size)
-    digest = blobs.put(data)
-    record_render(key, digest, GLB_MEDIA_TYPE, len(data))
-    return digest
+    return _stored_output(scene_key(p), GLB_MEDIA_TYPE,
+                          lambda: scene_glb(resolve_avatar(p["avatar"]), p["garment"], size), blobs)
 
 
-TASKS: dict[str, Callable[[Mapping[str, Any]], str]] = {"render": run_render, "scene": run_scene}
+FIT_MEDIA_TYPE = "application/json"
+# Bump when the fit analysis (tryon.fit, tryon.fit_report) changes its answers.
+FIT_VERSION = "1"
+
+
+def fit_key(params: Mapping[str, Any]) -> str:
+    """The content address of the fit report of ``params`` (avatar, garment, size):
+    the drape's inputs (as in a render key) and ``FIT_VERSION``."""
+    return _drape_output_key(f"fit-report-v{FIT_VERSION}:", params)
+
+
+def fit_document(avatar, garment_id: str, size: str) -> dict[str, Any]:
+    """The fit report of one size on one avatar, as ``GET /v1/fit`` answers it:
+    per-region verdicts, advice, recommended size and strain statistics."""
+    from dataclasses import asdict
+
+    from tryon.drape import cached_drape
+
+    drape = cached_drape(avatar, garment_id, size)
+    return {"avatar": avatar.id, "garment": garment_id, "size": size,
+            "regions": [asdict(region) for region in drape.fits], "advice": drape.advice,
+            "recommended_size": drape.recommended_size, "stats": drape.stats}
+
+
+def run_fit(params: Mapping[str, Any], blobs: BlobStore | None = None) -> str:
+    """Drape and analyse the fit ``params`` describe; return the digest of the
+    report's JSON blob."""
+    import json
+
+    from tryon.avatar_lookup import resolve_avatar
+
+    p = scene_params(params)
+    if p["garment"] is None or p["size"] is None:
+        raise ValueError("a fit needs a garment and a size")
+
+    def make() -> bytes:
+        report = fit_document(resolve_avatar(p["avatar"]), p["garment"],
+                              str(p["size"]).strip().upper())
+        return json.dumps(report, sort_keys=True, separators=(",", ":")).encode()
+
+    return _stored_output(fit_key(p), FIT_MEDIA_TYPE, make, blobs)
+
+
+TASKS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "render": run_render, "scene": run_scene, "fit": run_fit}

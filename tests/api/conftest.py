@@ -19,8 +19,12 @@ def app(tmp_path, monkeypatch):
     from tryon.database import dispose_engines, upgrade_database
 
     monkeypatch.setenv("TRYON_DATABASE_URL", f"sqlite:///{tmp_path / 'api.sqlite3'}")
+    from api.jobs import shutdown_job_queue
+
     upgrade_database()
-    yield create_app({"TESTING": True})
+    app = create_app({"TESTING": True})
+    yield app
+    shutdown_job_queue(app)  # its threads must not outlive this test's database
     dispose_engines()
 
 

@@ -104,3 +104,25 @@ def test_uploads_over_the_limit_are_413(app, client, auth):
     response = client.post("/v1/garments", headers=auth("merchant"),
                            data={"name": "x", "size_M": (io.BytesIO(b"v" * 5000), "a.obj")})
     assert_problem(response, 413)
+
+
+def test_per_ip_limits_behind_a_trusted_proxy(client, auth):
+    from api import create_app
+
+    # Behind one trusted proxy, each shopper's address comes from X-Forwarded-For.
+    proxied = create_app({"TESTING": True, "TRUSTED_PROXIES": 1, "RATELIMIT_PER_IP": "1/minute"})
+    proxy = proxied.test_client()
+    for shopper in ("203.0.113.1", "203.0.113.2"):
+        response = proxy.get("/v1/avatars", headers={**auth("merchant"), "X-Forwarded-For": shopper})
+        assert response.status_code == 200
+    again = proxy.get("/v1/avatars", headers={**auth("merchant"), "X-Forwarded-For": "203.0.113.1"})
+    assert_problem(again, 429)
+
+
+def test_forwarded_for_is_ignored_without_a_trusted_proxy(app, client, auth):
+    # Otherwise any client could pick a fresh address for every request.
+    app.config["RATELIMIT_PER_IP"] = "1/minute"
+    first = client.get("/v1/avatars", headers={**auth("merchant"), "X-Forwarded-For": "203.0.113.1"})
+    assert first.status_code == 200
+    second = client.get("/v1/avatars", headers={**auth("merchant"), "X-Forwarded-For": "203.0.113.9"})
+    assert_problem(second, 429)

@@ -23,7 +23,8 @@ def test_openapi_document(client):
 def test_health_and_readiness(client, app, monkeypatch):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz").get_json()
-    assert ready["status"] == "ok" and ready["checks"] == {"database": "ok", "body_model": "ok"}
+    assert ready["status"] == "ok"
+    assert ready["checks"] == {"database": "ok", "body_model": "ok", "warm_up": "ok"}
     monkeypatch.setenv("TRYON_DATABASE_URL", "sqlite:////nonexistent/dir/db.sqlite3")
     assert_problem(client.get("/readyz"), 503)
 

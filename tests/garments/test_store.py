@@ -155,3 +155,21 @@ def test_ids_are_never_paths(tmp_path, uploads):
     with pytest.raises(KeyError):
         store.load_size(garment.id, "../M")
     assert Garment.from_json((store.root / garment.id / "garment.json").read_text()) == garment
+
+
+def test_stale_imports_are_swept_and_live_ones_kept(tmp_path):
+    import os
+    import time
+
+    store = GarmentStore(tmp_path / "garments")
+    incoming = store.root / ".incoming"
+    incoming.mkdir(exist_ok=True)
+    killed, live = incoming / "killed-import", incoming / "live-import"
+    for folder in (killed, live):
+        (folder / "sizes" / "M").mkdir(parents=True)
+        (folder / "sizes" / "M" / "source.obj").write_text("v 0 0 0\n")
+    two_hours_ago = time.time() - 7200
+    os.utime(killed, (two_hours_ago, two_hours_ago))
+
+    assert store.sweep_stale_imports() == 1
+    assert not killed.exists() and live.exists()

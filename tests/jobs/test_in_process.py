@@ -110,3 +110,13 @@ def test_a_job_that_exhausted_its_attempts_is_failed(runner, render_params):
     assert job.status == "failed" and job.finished_at is not None
     assert f"gave up after {MAX_ATTEMPTS} attempts" in job.error
     assert runner.get(live).status == "running"
+
+
+def test_an_idle_runner_takes_a_job_queued_by_another_process(runner, render_params):
+    # A job in the database that no runner of this process was handed: what
+    # another server process's busy pool still holds. The idle runner claims it.
+    with session_scope() as session:
+        job = Job(kind="render", params={**render_params, "width": 98}, status="queued")
+        session.add(job)
+    done = runner.wait(job.id, TIMEOUT_S)
+    assert (done.status, done.attempts) == ("done", 1)
