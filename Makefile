@@ -5,8 +5,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 EGL_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri libgbm1 libopengl0 libgl1
+# The widget's end-to-end tests drive Debian's Chromium (Playwright downloads no browser here).
+BROWSER_PACKAGES := chromium fonts-liberation fonts-dejavu-core
 
-.PHONY: run test setup setup-test system-packages prepare bench
+.PHONY: run test setup setup-test system-packages browser-packages prepare bench
 
 run: setup prepare
 	$(BIN)/tryon serve --host 127.0.0.1 --port 8000
@@ -22,7 +24,7 @@ prepare:
 	$(BIN)/tryon prepare
 
 setup: system-packages $(VENV)/.installed
-setup-test: system-packages $(VENV)/.installed-test
+setup-test: system-packages browser-packages $(VENV)/.installed-test
 
 # Headless rendering needs EGL (Mesa's llvmpipe on a CPU).
 system-packages:
@@ -33,6 +35,17 @@ system-packages:
 	  else \
 	    echo "tryon renders with EGL. Install the system libraries first, then run make again:"; \
 	    echo "  sudo apt-get install -y $(EGL_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
+
+# Tests only: the widget's end-to-end tests run in headless Chromium.
+browser-packages:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BROWSER_PACKAGES); \
+	  else \
+	    echo "The widget's browser tests need Chromium. Install it first, then run make again:"; \
+	    echo "  sudo apt-get install -y $(BROWSER_PACKAGES)"; exit 1; \
 	  fi; \
 	fi
 

@@ -1,10 +1,9 @@
-"""The avatar gallery: every library avatar, rendered on the fly, wearing a
-chosen sample garment in a chosen size (with its fit map if asked).
-
-The first page ``tryon serve`` shows until the storefront widget lands.
-Its images are the API's content-addressed renders (``api.renders``): made
-by the job runner, never on the request thread, stored, served with strong
-ETags.
+"""The avatar gallery at ``/gallery``: every library avatar, rendered on the
+fly, wearing a chosen sample garment in a chosen size (with its fit map if
+asked). An operator's overview of the library; shoppers see the widget on
+the demo storefront at ``/`` (``api.widget``). Its images are the API's
+content-addressed renders (``api.renders``): made by the job runner, never
+on the request thread, stored, served with strong ETags.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ MAX_SIDE = 2048
 GALLERY_BUDGET_S = 120.0
 
 
-@gallery.get("/")
+@gallery.get("/gallery")
 def index():
     from avatars.library import library
     from garments.store import GarmentStore

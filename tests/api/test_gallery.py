@@ -1,4 +1,4 @@
-"""The gallery page and its live renders, through Flask's test client."""
+"""The avatar gallery (``/gallery``) and its live renders, through Flask's test client."""
 
 import io
 
@@ -13,9 +13,16 @@ def _skirt():
 
 
 def test_gallery_lists_every_avatar_and_garment(client):
-    page = client.get("/").get_data(as_text=True)
+    page = client.get("/gallery").get_data(as_text=True)
     assert page.count('<li>') >= 30 and "f165-eu40" in page
     assert _skirt().id in page and "Computer-generated" in page
+    assert 'action="/gallery"' in page and 'href="/"' in page  # the form stays here; the demo is at /
+
+
+def test_gallery_wears_the_chosen_garment(client):
+    skirt = _skirt()
+    page = client.get(f"/gallery?garment={skirt.id}&size=L&fit_map=1").get_data(as_text=True)
+    assert f"garment={skirt.id}&amp;size=L&amp;fit_map=1" in page and "wearing A-line skirt in size L" in page
 
 
 def test_render_is_a_png_with_a_strong_etag(client):

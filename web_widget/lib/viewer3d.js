@@ -1,0 +1,49 @@
+/**
+ * The live 3D view: the draped body and garment as one GLB
+ * (GET /v1/scene.glb), shown with <model-viewer>. The viewer (about 290 KB
+ * gzipped) is imported only when a shopper asks for 3D, from `viewerSrc`:
+ * by default the copy this server serves (web_widget/vendor/), so it works
+ * offline and under a `script-src` that names only the tryon server.
+ */
+import { h, replace } from './dom.js';
+
+const viewers = new Map(); // viewerSrc -> Promise of its import
+
+/**
+ * Import the 3D viewer module once, unless the page already defines <model-viewer>.
+ * @param {string} viewerSrc module URL
+ * @returns {Promise<void>}
+ */
+export function loadViewer(viewerSrc) {
+  if (customElements.get('model-viewer')) return Promise.resolve();
+  if (!viewers.has(viewerSrc)) {
+    viewers.set(viewerSrc, import(viewerSrc).then(() => customElements.whenDefined('model-viewer'), (error) => {
+      viewers.delete(viewerSrc);
+      throw error;
+    }));
+  }
+  return viewers.get(viewerSrc);
+}
+
+/**
+ * Replace `stage`'s content with a <model-viewer> of the scene, once both
+ * the GLB (202 jobs followed) and the viewer are ready.
+ * @param {{client: import('./api.js').Client, viewerSrc: string, stage: HTMLElement,
+ *   params: {avatar: string, garment: string, size: string}, alt: string, isCurrent: () => boolean}} options
+ * @returns {Promise<{destroy: () => void}>}
+ */
+export async function openScene({ client, viewerSrc, stage, params, alt, isCurrent }) {
+  const url = client.url('/v1/scene.glb', params);
+  await Promise.all([client.ready(url).then((r) => r.arrayBuffer()), loadViewer(viewerSrc)]);
+  if (!isCurrent()) return { destroy() {} };
+  const viewer = h('model-viewer', {
+    src: url, alt, 'camera-controls': true, 'touch-action': 'pan-y', 'shadow-intensity': '0.6',
+    exposure: '0.8', 'interaction-prompt': 'none', 'camera-orbit': '0deg 90deg 105%',
+  });
+  await new Promise((resolve, reject) => {
+    viewer.addEventListener('load', () => resolve(), { once: true });
+    viewer.addEventListener('error', (e) => reject(new Error(`the 3D model did not load: ${e.detail?.type ?? 'error'}`)), { once: true });
+    replace(stage, viewer);
+  });
+  return { destroy: () => viewer.remove() };
+}

@@ -1,0 +1,514 @@
+/**
+ * The widget itself, mounted into a <tryon-viewer>'s shadow root once it
+ * nears the viewport: the render stage (rotate by drag, keys or buttons;
+ * two sizes side by side; fit map), the size picker, the fit report, the
+ * body chooser and the live 3D view.
+ */
+import { Client, TryonError } from './api.js';
+import { describeAvatar, isTwin, MONK_TONES, startingAvatar } from './avatars.js';
+import { openChooser } from './chooser.js';
+import { append, h, replace, show } from './dom.js';
+import { describeError } from './errors.js';
+import { LEGEND, summarizeFit } from './fit.js';
+import { heightFor, pickWidth, srcset, WIDTHS } from './images.js';
+import { loadBody } from './measurements.js';
+import { dragSteps, DRAG_STEP_PX, normalizeView, turn, VIEW_LABELS, viewForKey } from './views.js';
+import { openScene } from './viewer3d.js';
+
+/** Milliseconds before a loading indicator shows (fast answers never flash it). */
+const BUSY_DELAY_MS = 150;
+const FORMAT = 'webp';
+
+/**
+ * Mount the widget into `host`'s shadow root.
+ * @param {HTMLElement} host the <tryon-viewer>
+ * @param {{base: string, viewerSrc: string}} options
+ * @returns {{attributeChanged: (name: string, value: string|null) => void, destroy: () => void}}
+ */
+export function mount(host, { base, viewerSrc }) {
+  const widget = new Widget(host, base, viewerSrc);
+  widget.start();
+  return widget;
+}
+
+class Widget {
+  constructor(host, base, viewerSrc) {
+    this.host = host;
+    this.root = host.shadowRoot;
+    this.viewerSrc = viewerSrc;
+    this.client = new Client({ base, key: host.getAttribute('key') || '' });
+    this.state = {
+      garment: null, avatars: [], avatar: null, size: null, compare: '',
+      view: normalizeView(host.getAttribute('view')), fitMap: false, report: null, mode: 'photos',
+    };
+    this.renderRun = null; // AbortController of the renders being loaded
+    this.fitRun = null;
+    this.ready = new Map(); // render URL -> Promise (warmed once per page)
+    this.build();
+  }
+
+  // ---- layout -----------------------------------------------------------
+
+  build() {
+    const s = this.state;
+    this.stage = h('div', {
+      // a group, not a slider: a slider's children are hidden from screen readers, and the alt text matters
+      class: 'stage', tabindex: '0', role: 'group', 'aria-roledescription': 'turnable picture',
+      'aria-label': 'Try-on picture. Left and right arrow keys turn the body.',
+      onkeydown: (e) => this.onKey(e), onpointerdown: (e) => this.onPointerDown(e),
+    });
+    this.busy = h('div', { class: 'busy', hidden: true, role: 'status' },
+      h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', { class: 'busy-text', text: 'Loading\u2026' }));
+    this.error = h('div', { class: 'error', role: 'alert', hidden: true });
+    this.viewName = h('span', { class: 'view', 'aria-live': 'polite' });
+    this.disclosure = h('p', { class: 'disclosure', text: 'Computer-generated image.' });
+    // on the picture itself for a real person's twin, so no crop or screenshot loses it
+    this.twinBadge = h('p', { class: 'twin-badge', hidden: true, text: 'Digital twin \u00b7 computer-generated' });
+    this.btn3d = h('button', { class: 'btn', type: 'button', text: 'View in 3D', onclick: () => this.toggle3d() });
+    this.turnRow = h('div', { class: 'turn' },
+      h('button', { class: 'icon', type: 'button', 'aria-label': 'Turn the body left', text: '\u2039',
+        onclick: () => this.setView(turn(s.view, 1)) }),
+      this.viewName,
+      h('button', { class: 'icon', type: 'button', 'aria-label': 'Turn the body right', text: '\u203a',
+        onclick: () => this.setView(turn(s.view, -1)) }));
+    const stageWrap = h('div', { class: 'stage-wrap' },
+      h('div', { class: 'stage-holder' }, this.stage, this.twinBadge, this.busy, this.error),
+      this.turnRow, this.disclosure, h('div', { class: 'tools' }, this.btn3d));
+
+    this.title = h('h2', { text: 'Try it on' });
+    this.bodyLine = h('div', { class: 'body' });
+    this.sizes = h('div', { class: 'sizes', role: 'radiogroup', 'aria-label': 'Size' });
+    this.fitToggle = h('input', { type: 'checkbox', onchange: (e) => this.setFitMap(e.target.checked) });
+    this.compareSelect = h('select', { onchange: (e) => this.setCompare(e.target.value) });
+    this.legend = h('ul', { class: 'legend', hidden: true, 'aria-label': 'Fit map colours' },
+      LEGEND.map((item) => h('li', null, h('span', { class: 'swatch', dataset: { colour: item.colour } }), item.label)));
+    for (const swatch of this.legend.querySelectorAll('.swatch')) swatch.style.background = swatch.dataset.colour;
+    this.fit = h('section', { class: 'fit', 'aria-live': 'polite', 'aria-busy': 'true' },
+      h('p', { class: 'muted', text: 'Checking the fit\u2026' }));
+    // the controls show once the garment and bodies are known (a failed start shows only its error)
+    const panel = h('div', { class: 'panel', hidden: true },
+      this.title,
+      h('div', { class: 'row' }, this.bodyLine,
+        h('button', { class: 'btn', type: 'button', text: 'Change body', 'aria-haspopup': 'dialog',
+          onclick: () => this.chooseBody() })),
+      h('fieldset', null, h('legend', { text: 'Size' }), this.sizes),
+      h('div', { class: 'options' },
+        h('label', null, this.fitToggle, 'Show fit map'),
+        h('label', null, 'Compare with', this.compareSelect)),
+      this.legend,
+      this.fit);
+    this.panel = panel;
+    this.tools = stageWrap.querySelector('.tools');
+    for (const el of [this.turnRow, this.tools, this.disclosure]) show(el, false);
+    this.frame = h('section', { class: 'tw', 'aria-label': 'Virtual try-on' }, stageWrap, panel);
+    this.root.replaceChildren(this.frame);
+  }
+
+  // ---- start and attributes --------------------------------------------
+
+  async start() {
+    const garmentId = this.host.getAttribute('garment');
+    if (!garmentId || !this.client.key) {
+      this.fail(new TryonError('unauthorized', 'the <tryon-viewer> needs garment and key attributes',
+        { detail: 'Add garment="GARMENT_ID" and key="PUBLISHABLE_KEY" to <tryon-viewer>.' }), () => this.start());
+      return;
+    }
+    this.setBusy(true, 'Loading\u2026');
+    try {
+      const [garment, { avatars }] = await Promise.all([
+        this.client.getJSON(`/v1/garments/${encodeURIComponent(garmentId)}`),
+        this.client.getJSON('/v1/avatars'),
+      ]);
+      this.state.garment = garment;
+      this.state.avatars = avatars;
+      this.title.textContent = `Try on: ${garment.name}`;
+      this.frame.setAttribute('aria-label', `Virtual try-on: ${garment.name}`);
+      const wanted = this.host.getAttribute('size')?.toUpperCase();
+      this.state.size = garment.sizes.includes(wanted) ? wanted : garment.sizes[Math.floor((garment.sizes.length - 1) / 2)];
+      this.state.avatar = await this.initialAvatar(avatars);
+    } catch (error) {
+      this.setBusy(false);
+      this.fail(error, () => this.start(), 'this product');
+      return;
+    }
+    this.drawSizes();
+    this.drawBody();
+    for (const el of [this.panel, this.turnRow, this.tools, this.disclosure]) show(el, true);
+    this.update();
+  }
+
+  /** The attribute's avatar, else the body remembered on this device, else a typical library body. */
+  async initialAvatar(avatars) {
+    const wanted = this.host.getAttribute('avatar');
+    const remembered = loadBody(globalThis.localStorage);
+    const id = wanted || remembered?.avatarId;
+    if (id && !avatars.some((a) => a.id === id)) {
+      try {
+        return await this.client.getJSON(`/v1/avatars/${encodeURIComponent(id)}`);
+      } catch {
+        // a body this server does not know (any more): make it again from what this device remembers
+      }
+      if (!wanted && remembered) {
+        try {
+          return await this.client.postJSON('/v1/avatars',
+            { ...remembered.measurements, sex: remembered.sex, skin_tone: remembered.skinTone });
+        } catch {
+          // the measurements no longer make a body: fall back to the library
+        }
+      }
+    }
+    return startingAvatar(avatars, id);
+  }
+
+  /** Called by the element when one of its observed attributes changes. */
+  attributeChanged(name, value) {
+    const s = this.state;
+    if (!s.garment) return;
+    if (name === 'size' && value && s.garment.sizes.includes(value.toUpperCase())) this.setSize(value.toUpperCase(), false);
+    else if (name === 'view') this.setView(normalizeView(value));
+    else if (name === 'avatar' && value && value !== s.avatar?.id) {
+      const found = s.avatars.find((a) => a.id === value);
+      if (found) this.setAvatar(found, 'attribute');
+    } else if (name === 'garment' || name === 'key') {
+      this.client.key = this.host.getAttribute('key') || '';
+      this.ready.clear();
+      this.start();
+    }
+  }
+
+  destroy() {
+    this.renderRun?.abort();
+    this.fitRun?.abort();
+    this.scene?.destroy();
+  }
+
+  // ---- changes ------------------------------------------------------------
+
+  setSize(size, fromShopper = true) {
+    const s = this.state;
+    if (size === s.size) return;
+    s.size = size;
+    if (s.compare === size) s.compare = '';
+    this.drawSizes();
+    this.emit('tryon:size-change', { size, garment: s.garment.id, source: fromShopper ? 'shopper' : 'attribute' });
+    this.update();
+  }
+
+  setAvatar(avatar, source) {
+    this.state.avatar = avatar;
+    this.drawBody();
+    this.emit('tryon:avatar-change', {
+      avatar: { id: avatar.id, label: avatar.label, kind: avatar.kind ?? null }, source,
+    });
+    this.update();
+  }
+
+  setView(view) {
+    if (view === this.state.view) return;
+    this.state.view = view;
+    this.drawRenders();
+  }
+
+  setFitMap(on) {
+    this.state.fitMap = on;
+    show(this.legend, on);
+    this.drawRenders();
+  }
+
+  setCompare(size) {
+    this.state.compare = size;
+    this.drawRenders();
+  }
+
+  /** Everything that depends on the body or size: renders and the fit report. */
+  update() {
+    if (this.state.mode === '3d') this.toggle3d();
+    this.drawRenders();
+    this.loadFit();
+  }
+
+  emit(type, detail) {
+    this.host.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  // ---- size picker, body line, fit report ----------------------------------
+
+  drawSizes() {
+    const s = this.state;
+    const recommended = s.report?.size === s.size ? s.report.recommended_size : null;
+    if (this.sizesFor !== s.garment) {
+      // built once per garment and then only updated, so keyboard focus stays on the picker
+      this.sizesFor = s.garment;
+      const name = `size-${Math.random().toString(36).slice(2)}`;
+      replace(this.sizes, ...s.garment.sizes.map((size) => h('label', { class: 'pill' },
+        h('input', { type: 'radio', name, value: size, onchange: () => this.setSize(size) }),
+        h('span', { text: size }),
+        h('span', { class: 'rec', text: 'best', 'aria-hidden': 'true', hidden: true }))));
+    }
+    for (const pill of this.sizes.children) {
+      const input = pill.querySelector('input');
+      input.checked = input.value === s.size;
+      input.setAttribute('aria-label', `Size ${input.value}${input.value === recommended ? ' (recommended)' : ''}`);
+      show(pill.querySelector('.rec'), input.value === recommended && input.value !== s.size);
+    }
+    replace(this.compareSelect, h('option', { value: '', text: 'no other size' }),
+      ...s.garment.sizes.filter((size) => size !== s.size)
+        .map((size) => h('option', { value: size, text: `size ${size}`, selected: size === s.compare })));
+  }
+
+  drawBody() {
+    const a = this.state.avatar;
+    const tone = h('span', { class: 'tone', 'aria-hidden': 'true' });
+    tone.style.background = MONK_TONES[(a.skin_tone ?? 5) - 1] ?? MONK_TONES[4];
+    const measured = a.kind === 'measured' || a.id.startsWith('m-');
+    const details = [Number.isInteger(a.skin_tone) ? `Skin tone ${a.skin_tone} of 10` : '',
+      measured ? `${Math.round(a.height_cm)} cm` : ''].filter(Boolean).join(' \u00b7 ');
+    replace(this.bodyLine, tone, h('div', null,
+      h('div', { text: measured ? 'Your measurements' : a.label }),
+      h('div', { class: 'muted', text: details })));
+    const twin = isTwin(a);
+    show(this.twinBadge, twin);
+    this.disclosure.classList.toggle('twin', twin);
+    this.disclosure.textContent = twin
+      ? 'Computer-generated image of a real model\u2019s digital twin, shown with their consent.'
+      : 'Computer-generated image.';
+  }
+
+  async loadFit() {
+    const s = this.state;
+    this.fitRun?.abort();
+    const run = (this.fitRun = new AbortController());
+    this.fit.setAttribute('aria-busy', 'true');
+    replace(this.fit, h('h3', { text: `How size ${s.size} fits` }), h('p', { class: 'muted', text: 'Checking the fit\u2026' }));
+    try {
+      const report = await this.client.getJSON('/v1/fit',
+        { avatar: s.avatar.id, garment: s.garment.id, size: s.size }, { signal: run.signal });
+      if (run.signal.aborted) return;
+      s.report = report;
+      this.drawFit(report);
+      this.drawSizes();
+      this.emit('tryon:recommendation', {
+        garment: s.garment.id, avatar: s.avatar.id, size: report.size,
+        recommendedSize: report.recommended_size, advice: report.advice, regions: report.regions,
+      });
+    } catch (error) {
+      if (run.signal.aborted) return;
+      const text = describeError(error, { origin: location.origin, what: 'the fit for this body' });
+      replace(this.fit, h('h3', { text: `How size ${s.size} fits` }),
+        h('p', { role: 'alert' }, h('strong', { text: `${text.title}. ` }), text.message),
+        text.retry ? h('button', { class: 'btn', type: 'button', text: 'Try again', onclick: () => this.loadFit() }) : null);
+    } finally {
+      if (!run.signal.aborted) this.fit.setAttribute('aria-busy', 'false');
+    }
+  }
+
+  drawFit(report) {
+    const s = this.state;
+    const fit = summarizeFit(report);
+    const action = fit.recommended && !fit.fitsAsIs
+      ? h('button', { class: 'btn primary', type: 'button', text: `Show size ${fit.recommended}`,
+        onclick: () => {
+          this.setSize(fit.recommended);
+          this.sizes.querySelector('input:checked')?.focus(); // this button goes away: keep focus nearby
+        } })
+      : null;
+    replace(this.fit,
+      h('h3', { text: `How size ${report.size} fits this body` }),
+      h('ul', { class: 'regions' }, fit.rows.map((row) => h('li', null,
+        h('span', { text: row.label }),
+        h('span', { class: `chip ${row.verdict}`, text: row.verdictLabel }),
+        h('span', { class: 'muted', text: row.note })))),
+      h('p', { class: 'advice', text: fit.recommended && !fit.fitsAsIs
+        ? `${fit.advice} We suggest size ${fit.recommended}.` : fit.advice }),
+      action);
+  }
+
+  // ---- renders -------------------------------------------------------------
+
+  renderUrl(size, width) {
+    const s = this.state;
+    return this.client.url('/v1/render', {
+      avatar: s.avatar.id, garment: s.garment.id, size, view: s.view,
+      width, height: heightFor(width), format: FORMAT, fit_map: s.fitMap ? 1 : null,
+    });
+  }
+
+  /**
+   * Warm one render URL (poll its job if it answers 202); once per URL per
+   * page. Not cancellable on purpose: a view left and come back to must
+   * find its request still going, and a finished render warms the cache.
+   */
+  warm(url) {
+    let promise = this.ready.get(url);
+    if (!promise) {
+      promise = this.client.ready(url)
+        .then((response) => response.arrayBuffer()); // read whole: the browser cache keeps it for the <img>
+      this.ready.set(url, promise);
+      promise.catch(() => this.ready.delete(url));
+    }
+    return promise;
+  }
+
+  busyText() {
+    return this.state.fitMap ? 'Mapping the fit\u2026' : 'Dressing the body\u2026';
+  }
+
+  async drawRenders() {
+    const s = this.state;
+    if (!s.garment || !s.avatar || s.mode === '3d') return;
+    this.renderRun?.abort();
+    const run = (this.renderRun = new AbortController());
+    const sizes = s.compare ? [s.size, s.compare] : [s.size];
+    this.stage.classList.toggle('compare', sizes.length > 1);
+    this.viewName.textContent = VIEW_LABELS[s.view];
+    show(this.error, false);
+    const stageWidth = this.stage.getBoundingClientRect().width || 320;
+    const cssWidth = (stageWidth - (sizes.length - 1) * 8) / sizes.length;
+    const width = pickWidth(cssWidth, globalThis.devicePixelRatio);
+    const timer = setTimeout(() => this.setBusy(true, this.busyText()), BUSY_DELAY_MS);
+    try {
+      await Promise.all(sizes.map((size) => this.warm(this.renderUrl(size, width))));
+      const shots = sizes.map((size) => this.shot(size, width, cssWidth, sizes.length > 1));
+      // decode before swapping, so the old picture stays until the new one can show
+      await Promise.all(shots.map(({ img }) => img.decode().catch(() => this.repair(img))));
+      if (run.signal.aborted) return;
+      replace(this.stage, ...shots.map(({ figure }) => figure));
+      this.setBusy(false);
+      this.prefetchNeighbours(width);
+    } catch (error) {
+      if (run.signal.aborted) return;
+      this.setBusy(false);
+      this.fail(error, () => this.drawRenders(), 'this garment on this body');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** One <figure> with a sized <img> for `size`. */
+  shot(size, width, cssWidth, tagged) {
+    const s = this.state;
+    const img = h('img', {
+      crossorigin: 'anonymous', // same request mode as the warming fetch: the browser cache answers
+      alt: `${s.garment.name}, size ${size}, on a body: ${describeAvatar(s.avatar)}; ${VIEW_LABELS[s.view].toLowerCase()} view`
+        + `${s.fitMap ? ', coloured by fit (blue loose, green fits, red tight)' : ''}. Computer-generated image`
+        + `${isTwin(s.avatar) ? ' of a real model\u2019s digital twin' : ''}.`,
+      width: String(width), height: String(heightFor(width)),
+    });
+    img.sizes = `${Math.ceil(cssWidth)}px`;
+    img.srcset = srcset((w) => this.renderUrl(size, w), WIDTHS);
+    img.src = this.renderUrl(size, width);
+    return { img, figure: h('figure', { class: 'shot' }, img, tagged ? h('figcaption', { class: 'tag', text: `Size ${size}` }) : null) };
+  }
+
+  /** The browser took a srcset candidate we had not warmed and it was not ready: warm it and retry. */
+  async repair(img) {
+    const url = img.currentSrc || img.src;
+    await this.warm(url);
+    img.removeAttribute('srcset');
+    img.src = url;
+    await img.decode();
+  }
+
+  /** Warm the views either side, so turning the body is quick. */
+  prefetchNeighbours(width) {
+    const s = this.state;
+    const view = s.view;
+    for (const next of [turn(view, 1), turn(view, -1)]) {
+      s.view = next;
+      const url = this.renderUrl(s.size, width);
+      s.view = view;
+      this.warm(url).catch(() => {}); // only a head start; the real request reports errors
+    }
+  }
+
+  setBusy(on, text = 'Loading\u2026') {
+    this.busy.querySelector('.busy-text').textContent = text;
+    show(this.busy, on);
+    this.stage.setAttribute('aria-busy', String(on));
+  }
+
+  /** Show an error over the stage, with a retry when retrying can help. */
+  fail(error, retry, what) {
+    console.warn('tryon:', error);
+    const text = describeError(error, { origin: location.origin, what });
+    const again = h('button', { class: 'btn primary', type: 'button', text: 'Try again',
+      onclick: () => { show(this.error, false); retry(); } });
+    replace(this.error, h('strong', { text: text.title }), h('span', { text: text.message }),
+      text.retry ? again : null, h('small', { text: text.developer }));
+    show(this.error, true);
+    if (text.retry) again.focus({ preventScroll: true });
+  }
+
+  // ---- rotation ------------------------------------------------------------
+
+  onKey(event) {
+    const next = viewForKey(event.key, this.state.view);
+    if (next === null) return;
+    event.preventDefault();
+    this.setView(next);
+  }
+
+  onPointerDown(event) {
+    if (event.button !== 0 || this.state.mode === '3d') return;
+    let startX = event.clientX;
+    this.stage.setPointerCapture(event.pointerId);
+    this.stage.classList.add('dragging');
+    const move = (e) => {
+      const steps = dragSteps(e.clientX - startX);
+      if (steps !== 0) {
+        startX -= steps * DRAG_STEP_PX;
+        this.setView(turn(this.state.view, steps));
+      }
+    };
+    const up = () => {
+      this.stage.classList.remove('dragging');
+      this.stage.removeEventListener('pointermove', move);
+      this.stage.removeEventListener('pointerup', up);
+      this.stage.removeEventListener('pointercancel', up);
+    };
+    this.stage.addEventListener('pointermove', move);
+    this.stage.addEventListener('pointerup', up);
+    this.stage.addEventListener('pointercancel', up);
+  }
+
+  // ---- body chooser and 3D --------------------------------------------------
+
+  chooseBody() {
+    openChooser(this.root, {
+      client: this.client, avatars: this.state.avatars, current: this.state.avatar,
+      onPick: (avatar, source) => this.setAvatar(avatar, source),
+    });
+  }
+
+  async toggle3d() {
+    const s = this.state;
+    if (s.mode === '3d') {
+      s.mode = 'photos';
+      this.scene?.destroy();
+      this.scene = null;
+      this.btn3d.textContent = 'View in 3D';
+      show(this.turnRow, true);
+      this.drawRenders();
+      return;
+    }
+    s.mode = '3d';
+    this.renderRun?.abort();
+    this.btn3d.textContent = 'Back to pictures';
+    show(this.turnRow, false);
+    show(this.error, false);
+    this.setBusy(true, 'Preparing the 3D view\u2026');
+    try {
+      this.scene = await openScene({
+        client: this.client, viewerSrc: this.viewerSrc, stage: this.stage,
+        params: { avatar: s.avatar.id, garment: s.garment.id, size: s.size },
+        alt: `${s.garment.name}, size ${s.size}, on a body: ${describeAvatar(s.avatar)}. Computer-generated 3D model; drag to turn it.`,
+        isCurrent: () => s.mode === '3d',
+      });
+      this.setBusy(false);
+    } catch (error) {
+      this.setBusy(false);
+      if (s.mode !== '3d') return;
+      this.fail(error, () => { s.mode = 'photos'; this.toggle3d(); }, 'the 3D view');
+    }
+  }
+}
