@@ -52,9 +52,13 @@ def create_app(config: dict | None = None) -> APIFlask:
     from api.health import health
     from api.jobs import jobs
     from api.renders import renders
+    from api.widget import widget
 
     for blueprint in (health, avatars, garments, fit, renders, jobs, catalog, gallery):
         app.register_blueprint(blueprint)
+    app.register_blueprint(widget)  # the widget's files and the demo storefront at /
+    from api.twins import consents, twins  # digital twins and their models' consents (issue 5)
+    app.register_blueprint(twins), app.register_blueprint(consents)
     return app
 
 

@@ -5,6 +5,11 @@ Bodies made by ``POST /v1/avatars`` are stored in the database
 measurements (``m-<hash>``), so the same measurements give the same id, and
 ``GET /v1/avatars/{id}``, ``/v1/fit``, ``/v1/render``, ``/v1/scene.glb`` and
 the job workers find them in any process (``tryon.avatar_lookup``).
+
+Every entry says its ``kind``: ``library``, ``measured`` or ``twin``. Digital
+twins (``api.twins``) are listed only to keys that an active consent of
+their model covers, and only while it does; asking for one otherwise
+answers 403, or 410 Gone once its consent was revoked or has expired.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import re
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Dict, Float, Integer, List, Nested, String
 from apiflask.validators import OneOf, Range
+from flask import request
 
 from api.auth import READ_ROLES, SECURITY, require_key
 from api.errors import ProblemError
@@ -38,6 +44,7 @@ class AvatarQuery(Schema):
 
 class AvatarOut(Schema):
     id = String()
+    kind = String(metadata={"description": "library, measured or twin"})
     label = String()
     sex = String()
     age_years = Float(allow_none=True)
@@ -73,15 +80,21 @@ class MeasurementsIn(Schema):
 
 def describe(avatar, errors_cm: dict | None = None) -> dict:
     """An avatar as the API shows it."""
+    from tryon.avatar_lookup import avatar_kind
+
     size = _EU_SIZE.search(avatar.id)
-    return {**avatar.summary(), "eu_size": int(size.group(1)) if size else None,
+    return {**avatar.summary(), "kind": avatar_kind(avatar.id),
+            "eu_size": int(size.group(1)) if size else None,
             **({"errors_cm": errors_cm} if errors_cm is not None else {})}
 
 
 def find_avatar(avatar_id: str, field: str = "avatar"):
-    """A library or created avatar by id; 404 ProblemError if there is none."""
+    """A library, created or twin avatar by id; 404 ProblemError if there is none,
+    and for a twin 403/410 unless a consent lets the caller see it now."""
+    from api.twins import authorize_twin
     from tryon.avatar_lookup import find_avatar as lookup
 
+    authorize_twin(avatar_id, request.args.get("channel"), field)
     avatar = lookup(avatar_id)
     if avatar is None:
         raise ProblemError(404, "Not Found", f"no avatar {avatar_id!r}", field)
@@ -94,11 +107,13 @@ def find_avatar(avatar_id: str, field: str = "avatar"):
 @avatars.output(AvatarList)
 @avatars.doc(security=SECURITY)
 def list_avatars(query_data):
-    """The library's bodies, filtered by sex, skin tone, height (cm) and EU size."""
+    """The library's bodies, and the digital twins this key may show, filtered by
+    sex, skin tone, height (cm) and EU size."""
+    from api.twins import twin_avatar_entries
     from avatars.library import library
 
     q = query_data
-    found = [describe(a) for a in library().values()
+    found = [describe(a) for a in [*library().values(), *twin_avatar_entries(q)]
              if q.get("sex", a.sex) == a.sex
              and q.get("skin_tone", a.skin_tone) == a.skin_tone
              and q.get("height_min", 0) <= a.height_cm <= q.get("height_max", 1000)]
@@ -110,7 +125,9 @@ def list_avatars(query_data):
 @avatars.get("/<avatar_id>")
 @require_key(*READ_ROLES)
 @avatars.output(AvatarOut)
-@avatars.doc(security=SECURITY, responses=[404])
+@avatars.doc(security=SECURITY, responses={
+    403: "a twin no consent lets this key see",
+    404: "no such avatar", 410: "a twin whose consent was revoked or expired"})
 def get_avatar(avatar_id: str):
     """One avatar: a library body or one made from measurements."""
     return describe(find_avatar(avatar_id, "avatar_id"))

@@ -17,6 +17,7 @@ from api.errors import ProblemError
 from api.garments import find_garment, store
 from api.jobs import POLL_AFTER_S, job_queue
 from tryon.catalog import MAX_BATCH_RENDERS, BatchTooLarge, create_prerender_batch, plan_renders
+from tryon.db_models import CHANNELS
 from tryon.image_encoding import MEDIA_TYPES
 from tryon.renderer import MAX_SIZE
 from tryon.views import VIEWS
@@ -26,7 +27,8 @@ catalog = APIBlueprint("catalog", __name__, url_prefix="/v1", tag="Catalog")
 class PrerenderIn(Schema):
     garments = List(String(validate=Length(1, 100)), required=True, validate=Length(1, 200))
     avatars = List(String(validate=Length(1, 100)), validate=Length(1, 500),
-                   metadata={"description": "library avatar ids (default: every library avatar)"})
+                   metadata={"description": "library avatar ids, or digital twins a consent lets "
+                                            "this key use (default: every library avatar)"})
     sizes = List(String(validate=Length(1, 10)), validate=Length(1, 50),
                  metadata={"description": "sizes to render (default: every size of each garment)"})
     views = List(String(validate=OneOf(list(VIEWS))), load_default=lambda: ["front"],
@@ -34,6 +36,8 @@ class PrerenderIn(Schema):
     width = Integer(load_default=512, validate=Range(1, MAX_SIZE))
     height = Integer(load_default=768, validate=Range(1, MAX_SIZE))
     format = String(load_default="png", validate=OneOf(list(MEDIA_TYPES)))
+    channel = String(validate=OneOf(list(CHANNELS)), metadata={
+        "description": "digital twins: the channel of these uses (default e-commerce)"})
 
 
 class PrerenderOut(Schema):
@@ -58,9 +62,15 @@ def prerender(json_data):
     """Queue renders of garments x avatars x sizes x views as one batch job."""
     from avatars.library import library
 
+    from api.twins import authorize_twin
+
     avatars = _unique(json_data.get("avatars") or list(library()))
+    twin_uses = {}  # a twin's catalog renders are uses of its model's consent: 403/410, ledgered
     for avatar in avatars:
-        if library().get(avatar) is None:
+        use = authorize_twin(avatar, json_data.get("channel"), "avatars")
+        if use is not None:
+            twin_uses[avatar] = {"key": use.key_id, "origin": use.origin, "channel": use.channel}
+        elif library().get(avatar) is None:
             raise ProblemError(404, "Not Found", f"no library avatar {avatar!r}", "avatars")
     wanted = [s.strip().upper() for s in json_data.get("sizes") or []]
     garments = {}
@@ -74,6 +84,8 @@ def prerender(json_data):
     try:
         renders = plan_renders(garments, avatars, _unique(json_data["views"]),
                                json_data["width"], json_data["height"], json_data["format"])
+        renders = [{**r, "ledger": twin_uses[r["avatar"]]} if r["avatar"] in twin_uses else r
+                   for r in renders]
         batch_id = create_prerender_batch(job_queue(), renders, garments=store(), request={
             "garments": list(garments), "avatars": avatars, "views": json_data["views"]})
     except BatchTooLarge as e:

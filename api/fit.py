@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Dict, Float, List, Nested, String
-from apiflask.validators import Length
+from apiflask.validators import Length, OneOf
 
 from api.auth import READ_ROLES, SECURITY, require_key
 from api.errors import ProblemError
 from api.renders import content_addressed, render_params
+from tryon.db_models import CHANNELS
 
 fit = APIBlueprint("fit", __name__, url_prefix="/v1", tag="Fit")
 
@@ -28,6 +29,8 @@ class FitQuery(Schema):
     garment = String(required=True, validate=Length(1, 100))
     size = String(required=True, validate=Length(1, 10))
     key = String(metadata={"description": "a publishable key, for plain URLs"})
+    channel = String(validate=OneOf(list(CHANNELS)), metadata={
+        "description": "digital twins: the channel of this use (default e-commerce)"})
 
 
 class RegionOut(Schema):
@@ -65,8 +68,10 @@ class QueuedOut(Schema):
 def fit_report(query_data):
     """Per-region verdicts, advice and the recommended size for one avatar in one size;
     202 with the job's URL if the drape takes longer than the request's budget."""
+    from api.twins import authorize_twin, finish_twin_response
     from tryon.tasks import fit_key
 
+    use = authorize_twin(query_data["avatar"], query_data.get("channel"))  # twins: 403/410
     params = render_params({**query_data, "view": "front", "width": 1, "height": 1,
                             "format": "png", "fit_map": 0})
     params = {k: params[k] for k in ("avatar", "garment", "size")}
@@ -74,4 +79,4 @@ def fit_report(query_data):
         key = fit_key(params)
     except KeyError as e:
         raise ProblemError(404, "Not Found", str(e.args[0] if e.args else e), "garment") from None
-    return content_addressed("fit", params, key)
+    return finish_twin_response(content_addressed("fit", params, key), use, None, key)

@@ -149,7 +149,14 @@ def get_blob(digest: str):
                                      .where(RenderRecord.digest == digest)).first()
     if media_type is None:
         raise ProblemError(404, "Not Found", f"no output {digest!r}", "digest")
-    return send_blob(digest, media_type, etag=digest)
+    # A digital twin's output: only under its consent, ledgered, never cached publicly
+    from api.twins import authorize_twin, finish_twin_response, usage_kind
+    from tryon.twins import twin_of_digest
+
+    twin = twin_of_digest(digest)
+    use = authorize_twin(twin, request.args.get("channel"), "digest") if twin else None
+    return finish_twin_response(send_blob(digest, media_type, etag=digest), use,
+                                usage_kind(media_type))
 
 
 def send_blob(digest: str, media_type: str, etag: str) -> Response:

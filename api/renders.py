@@ -27,6 +27,7 @@ from api.errors import ProblemError
 from api.garments import find_garment, store
 from api.jobs import POLL_AFTER_S, job_queue, send_blob
 from tryon.image_encoding import MEDIA_TYPES
+from tryon.db_models import CHANNELS
 from tryon.renderer import MAX_SIZE
 from tryon.views import VIEWS
 
@@ -51,6 +52,8 @@ class RenderQuery(Schema):
                         metadata={"description": "RRGGBB, R,G,B or transparent (default; "
                                                  "PNG/WebP keep alpha)"})
     key = String(metadata={"description": "a publishable key, for plain <img> URLs"})
+    channel = String(validate=OneOf(list(CHANNELS)), metadata={
+        "description": "digital twins: the channel of this use (default e-commerce)"})
 
 
 def render_budget_s() -> float:
@@ -72,8 +75,10 @@ def parse_background(text: str | None) -> list[int] | None:
 
 def render_params(query: dict) -> dict:
     """The job params of a validated query; 404/422 problems for unknown things."""
+    from api.twins import require_authorized_twin
     from tryon.avatar_lookup import find_avatar
 
+    require_authorized_twin(query["avatar"])  # twins only through authorize_twin (consent)
     if find_avatar(query["avatar"]) is None:
         raise ProblemError(404, "Not Found", f"no avatar {query['avatar']!r}", "avatar")
     params = {"avatar": query["avatar"], "view": query["view"], "width": query["width"],
@@ -125,8 +130,12 @@ def cached(key: str) -> tuple[str, str] | None:
     404: "unknown avatar or garment", 422: "invalid parameters"})
 def render(query_data):
     """A try-on image; 202 with the job's URL if it takes longer than the request's budget."""
+    from api.twins import authorize_twin, finish_twin_response
+
+    use = authorize_twin(query_data["avatar"], query_data.get("channel"))  # twins: 403/410
     params = render_params(query_data)
-    return content_addressed("render", params, content_key(params))
+    key = content_key(params)
+    return finish_twin_response(content_addressed("render", params, key), use, "render", key)
 
 
 class SceneQuery(Schema):
@@ -134,6 +143,8 @@ class SceneQuery(Schema):
     garment = String(validate=Length(1, 100))
     size = String(validate=Length(1, 10))
     key = String(metadata={"description": "a publishable key, for plain URLs"})
+    channel = String(validate=OneOf(list(CHANNELS)), metadata={
+        "description": "digital twins: the channel of this use (default e-commerce)"})
 
 
 @renders.get("/scene.glb")
@@ -146,8 +157,10 @@ class SceneQuery(Schema):
     404: "unknown avatar or garment", 422: "invalid parameters"})
 def scene(query_data):
     """The draped body and garment as one GLB (live 3D); 202 with the job's URL if it takes longer."""
+    from api.twins import authorize_twin, finish_twin_response
     from tryon.tasks import scene_key
 
+    use = authorize_twin(query_data["avatar"], query_data.get("channel"))  # twins: 403/410
     params = render_params({**query_data, "view": "front", "width": 1, "height": 1,
                             "format": "png", "fit_map": 0})
     params = {k: params.get(k) for k in ("avatar", "garment", "size")}
@@ -155,7 +168,7 @@ def scene(query_data):
         key = scene_key(params)
     except KeyError as e:
         raise ProblemError(404, "Not Found", str(e.args[0] if e.args else e), "garment") from None
-    return content_addressed("scene", params, key)
+    return finish_twin_response(content_addressed("scene", params, key), use, "glb", key)
 
 
 def content_addressed(kind: str, params: dict, key: str, budget_s: float | None = None):
@@ -171,6 +184,9 @@ def content_addressed(kind: str, params: dict, key: str, budget_s: float | None 
         budget = render_budget_s() if budget_s is None else budget_s
         job = queue.wait(job_id, budget) if budget > 0 else queue.get(job_id)
         if job is not None and job.status == "failed":
+            if (job.error or "").startswith(("ConsentEnded", "ConsentRequired")):
+                # a twin's consent ended while its job ran
+                raise ProblemError(410, "Gone", job.error.split(": ", 1)[-1], "avatar")
             raise ProblemError(503, "Render failed", f"the {kind} job failed: {job.error}")
         if job is not None and job.status == "done":
             hit = cached(key)

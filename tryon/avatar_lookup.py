@@ -1,8 +1,11 @@
-"""One way to find an avatar by id: the library, else a body made from
-measurements and stored in the database (``POST /v1/avatars``).
+"""One way to find an avatar by id: the library, a body made from measurements
+(``POST /v1/avatars``, ids ``m-...``), or a digital twin (``POST /v1/twins``,
+ids ``t-...``), the last two stored in the database.
 
 Every process (API workers, job runners, Celery workers) resolves ids the
-same way, so a measured avatar can be fitted and rendered anywhere.
+same way, so a measured avatar or a twin can be fitted and rendered
+anywhere. Resolving a twin checks no consent: the serving paths and the
+render tasks do that on every use (``tryon.twins``).
 """
 
 from __future__ import annotations
@@ -14,15 +17,31 @@ from sqlalchemy.exc import IntegrityError
 from avatars.avatar import Avatar
 
 MEASURED_PREFIX = "m-"
+TWIN_PREFIX = "t-"
+KINDS = ("library", "measured", "twin")
+
+
+def avatar_kind(avatar_id: str) -> str:
+    """``library``, ``measured`` or ``twin``, by the id's form."""
+    if isinstance(avatar_id, str) and avatar_id.startswith(TWIN_PREFIX):
+        return "twin"
+    if isinstance(avatar_id, str) and avatar_id.startswith(MEASURED_PREFIX):
+        return "measured"
+    return "library"
 
 
 def resolve_avatar(avatar_id: str) -> Avatar:
-    """The library or measured avatar ``avatar_id``; KeyError if there is none."""
+    """The library, measured or twin avatar ``avatar_id``; KeyError if there is none
+    (a twin that is not ready, or was withdrawn, is none)."""
     from avatars.library import library
 
     avatar = library().get(avatar_id)
-    if avatar is None and isinstance(avatar_id, str) and avatar_id.startswith(MEASURED_PREFIX):
+    if avatar is None and avatar_kind(avatar_id) == "measured":
         avatar = load_measured(avatar_id)
+    elif avatar is None and avatar_kind(avatar_id) == "twin":
+        from tryon.twins import load_twin_avatar
+
+        avatar = load_twin_avatar(avatar_id)
     if avatar is None:
         raise KeyError(f"no avatar {avatar_id!r}")
     return avatar

@@ -51,7 +51,7 @@ def plan_renders(garments: Mapping[str, Sequence[str]], avatars: Sequence[str],
 
 def render_keys(renders: Iterable[Mapping[str, Any]], garments=None) -> list[str]:
     """The content-addressed key of each render (looking each avatar and size up once)."""
-    from avatars.library import get_avatar
+    from tryon.avatar_lookup import resolve_avatar as get_avatar  # library bodies and twins
     from garments.store import GarmentStore
     from tryon.render_key import normalize_render_params, render_key
 
@@ -81,6 +81,7 @@ def create_prerender_batch(queue, renders: Sequence[Mapping[str, Any]], garments
     keys = render_keys(renders, garments)
     blobs = blob_store_from_env()
     to_dispatch: list[str] = []
+    catalog_uses: list[tuple[Mapping[str, Any], str]] = []
     with session_scope() as session:
         # the write lock first (SQLite), as JobQueue.submit takes it: no duplicate submits
         session.connection(execution_options={"sqlite_begin_immediate": True})
@@ -98,12 +99,15 @@ def create_prerender_batch(queue, renders: Sequence[Mapping[str, Any]], garments
             child_params = {**params, DEDUPE_PARAM: key}
             digest = stored.get(key)
             if digest is not None and blobs.exists(digest):
+                if params.get("ledger"):  # a twin's catalog render is a use, stored or not
+                    catalog_uses.append((params, digest))
                 session.add(Job(kind="render", params=child_params, status="done", result=digest,
                                 batch_id=batch.id, started_at=now, finished_at=now,
                                 progress_done=1, progress_total=1))
                 continue
             running = active.get(key)
-            if running is not None and running[1] is None:
+            # (a twin's catalog render runs as its own child: its task writes the ledger entry)
+            if running is not None and running[1] is None and not params.get("ledger"):
                 session.execute(update(Job).where(Job.id == running[0]).values(batch_id=batch.id))
                 active[key] = (running[0], batch.id)
                 continue
@@ -112,6 +116,11 @@ def create_prerender_batch(queue, renders: Sequence[Mapping[str, Any]], garments
             session.flush()
             to_dispatch.append(child.id)
         batch_id = batch.id
+    if catalog_uses:
+        from tryon.twins import log_catalog_use
+
+        for params, digest in catalog_uses:
+            log_catalog_use(params["avatar"], params["ledger"], digest)
     for job_id in to_dispatch:
         queue.dispatch(job_id)
     return batch_id

@@ -189,12 +189,20 @@ def cmd_keys_create(args) -> int:
     from tryon.database import session_scope, upgrade_database
 
     upgrade_database()
+    if (args.role == "talent") != (args.talent is not None):
+        return _fail("a talent key speaks for one talent: give --talent ID with --role talent "
+                     "(and only then); `tryon talents add` records one")
     try:
         with session_scope() as session:
             key, plaintext = create_key(session, args.role, args.origin, args.label)
+            if args.talent is not None:
+                from avatars.consent import bind_talent_key
+
+                bind_talent_key(session, key, args.talent)
     except ValueError as e:
         return _fail(str(e))
     print(f"Created {key.role} key {key.prefix}" + (f" ({key.label})" if key.label else "")
+          + (f" for talent {args.talent}" if args.talent else "")
           + f"; origins: {', '.join(key.origins) or 'any (server-side key)'}.")
     print("Store it now; it is not shown again (tryon keeps only its hash):")
     print(plaintext)
@@ -241,6 +249,270 @@ def cmd_worker(args) -> int:
         argv += ["--concurrency", str(args.concurrency)]
     app.worker_main(argv)
     return 0
+
+
+# --- digital twins, consents, the usage ledger, content credentials (issue 5) ---
+
+def cmd_talents_add(args) -> int:
+    from avatars.consent import InvalidGrant, create_talent
+    from tryon.database import session_scope, upgrade_database
+
+    upgrade_database()
+    try:
+        with session_scope() as session:
+            talent = create_talent(session, args.name)
+    except InvalidGrant as e:
+        return _fail(str(e))
+    print(f"Recorded talent {talent.name!r}; its id:")
+    print(talent.id)
+    return 0
+
+
+def cmd_talents_list(args) -> int:
+    from sqlalchemy import select
+
+    from tryon.database import session_scope, upgrade_database
+    from tryon.db_models import Talent
+
+    upgrade_database()
+    with session_scope() as session:
+        for t in session.scalars(select(Talent).order_by(Talent.created_at)):
+            print(f"{t.id}  {t.created_at:%Y-%m-%d}  {t.name}")
+    return 0
+
+
+def cmd_consent_create(args) -> int:
+    from avatars.consent import InvalidGrant, create_grant, describe_grant
+    from tryon.database import session_scope, upgrade_database
+
+    upgrade_database()
+    try:
+        document = Path(args.document).read_bytes()
+    except OSError as e:
+        return _fail(f"cannot read the document: {e}")
+    media_type = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg",
+                  ".jpeg": "image/jpeg", ".txt": "text/plain"}.get(
+        Path(args.document).suffix.lower(), "application/octet-stream")
+    try:
+        with session_scope() as session:
+            grant = create_grant(
+                session, talent_id=args.talent, kind=args.kind, obtained_by=args.obtained_by,
+                purpose=args.purpose, channels=args.channel, scope_key_prefixes=args.key,
+                scope_origins=args.origin, twin_id=args.twin, pay_basis=args.pay_basis,
+                pay_currency=args.currency, pay_amount_minor=args.amount_minor,
+                starts_at=args.start, ends_at=args.end, scan_retention=args.scan_retention,
+                document=document, document_name=Path(args.document).name,
+                document_media_type=media_type)
+            body = describe_grant(grant)
+    except InvalidGrant as e:
+        return _fail(f"{e.field}: {e}" if e.field else str(e))
+    print(json.dumps(body, indent=2))
+    return 0
+
+
+def cmd_consent_list(args) -> int:
+    from avatars.consent import describe_grant, grants_of
+    from tryon.database import session_scope, upgrade_database
+
+    upgrade_database()
+    with session_scope() as session:
+        grants = [describe_grant(g) for g in grants_of(session, args.talent)]
+    if args.json:
+        print(json.dumps(grants, indent=2))
+        return 0
+    for g in grants:
+        scope = ",".join(g["scope"]["channels"]) or "-"
+        print(f"{g['id']}  {g['kind']:8} {g['status']:8} {g['talent']}  {g['starts_at'][:10]}.."
+              f"{g['ends_at'][:10]}  {scope}  {g['pay']['basis']} {g['pay']['amount_minor']} "
+              f"{g['pay']['currency']}")
+    return 0
+
+
+def cmd_consent_revoke(args) -> int:
+    from avatars.consent import InvalidGrant, describe_grant
+    from tryon.database import upgrade_database
+    from tryon.twin_revocation import revoke
+
+    upgrade_database()
+    try:
+        grant, done = revoke(args.consent, args.reason, args.by)
+    except KeyError as e:
+        return _fail(e.args[0])
+    except InvalidGrant as e:
+        return _fail(str(e))
+    print(json.dumps({**describe_grant(grant), "closed": done}, indent=2))
+    return 0
+
+
+def cmd_consent_sweep(args) -> int:
+    from tryon.database import upgrade_database
+    from tryon.twin_revocation import sweep
+
+    upgrade_database()
+    closed = sweep()
+    print(f"carried out {len(closed)} ended consents" + (f": {' '.join(closed)}" if closed else ""))
+    return 0
+
+
+def cmd_twins_add(args) -> int:
+    from avatars.consent import ConsentError
+    from avatars.scans import ScanError
+    from tryon.database import upgrade_database
+    from tryon.twins import describe_twin, fit_twin, start_twin
+
+    upgrade_database()
+    try:
+        data = Path(args.scan).read_bytes()
+    except OSError as e:
+        return _fail(f"cannot read the scan: {e}")
+    try:
+        twin = start_twin(data, Path(args.scan).name, args.consent, sex=args.sex,
+                          skin_tone=args.skin_tone, label=args.label)
+    except ConsentError as e:
+        return _fail(e.detail)
+    except (ScanError, ValueError) as e:
+        return _fail(str(e))
+    print(f"fitting twin {twin.id} (up to about a minute) ...", file=sys.stderr, flush=True)
+    twin = fit_twin(twin.id)  # in this process: the command is the job runner
+    print(json.dumps(describe_twin(twin), indent=2))
+    return 0 if twin.status == "ready" else 1
+
+
+def cmd_twins_list(args) -> int:
+    from sqlalchemy import select
+
+    from tryon.database import session_scope, upgrade_database
+    from tryon.db_models import Twin
+    from tryon.twins import describe_twin
+
+    upgrade_database()
+    with session_scope() as session:
+        found = [describe_twin(t) for t in session.scalars(select(Twin).order_by(Twin.created_at))]
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return 0
+    for t in found:
+        p95 = ((t["fit"] or {}).get("percentiles_mm") or {}).get("p95")
+        print(f"{t['id']}  {t['status']:9} {t['talent']}  {t['label']}"
+              + (f"  fit p95 {p95:.1f} mm" if p95 is not None else ""))
+    return 0
+
+
+def cmd_ledger_verify(args) -> int:
+    from avatars.usage_ledger import verify
+    from tryon.database import session_scope, upgrade_database
+
+    upgrade_database()
+    with session_scope() as session:
+        result = verify(session)
+    for problem in result.problems:
+        print(f"TAMPERED: {problem}")
+    print(f"{result.entries} entries; head {result.head_seq} {result.head_hash}; "
+          + ("the chain is intact" if result.ok else "THE LEDGER WAS ALTERED"))
+    return 0 if result.ok else 1
+
+
+def cmd_ledger_report(args) -> int:
+    from avatars.usage_ledger import parse_period, report, report_csv
+    from tryon.database import session_scope, upgrade_database
+
+    upgrade_database()
+    try:
+        start, end = parse_period(args.period)
+    except ValueError as e:
+        return _fail(str(e))
+    with session_scope() as session:
+        rows = report(session, start, end, twin_id=args.twin, talent_id=args.talent)
+    if args.format == "csv":
+        sys.stdout.write(report_csv(rows))
+    else:
+        print(json.dumps({"period": args.period, "from": start.isoformat(), "to": end.isoformat(),
+                          "grants": rows}, indent=2))
+    return 0
+
+
+def cmd_verify_image(args) -> int:
+    from tryon.content_credentials import read_credentials
+
+    try:
+        found = read_credentials(Path(args.file).read_bytes())
+    except (OSError, ValueError) as e:
+        return _fail(str(e))
+    print(json.dumps(found, indent=2))
+    return 0 if found["c2pa"] is not None else 1
+
+
+def _add_twin_commands(commands) -> None:
+    from tryon.db_models import CHANNELS, CONSENT_KINDS, PAY_BASES, SCAN_RETENTIONS
+
+    p = commands.add_parser("talents", help="models (talent) whose twins and consents we record")
+    actions = p.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="record a model; prints their id last")
+    add.add_argument("--name", required=True)
+    add.set_defaults(run=cmd_talents_add)
+    actions.add_parser("list", help="list talents").set_defaults(run=cmd_talents_list)
+
+    p = commands.add_parser("consent", help="record, list, revoke consent grants")
+    actions = p.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="record a grant with its signed document")
+    create.add_argument("--talent", required=True, help="the model's id (`tryon talents list`)")
+    create.add_argument("--kind", required=True, choices=CONSENT_KINDS)
+    create.add_argument("--obtained-by", required=True, help="who obtained the consent")
+    create.add_argument("--purpose", required=True)
+    create.add_argument("--document", required=True, help="the signed consent document")
+    create.add_argument("--pay-basis", required=True, choices=PAY_BASES)
+    create.add_argument("--currency", required=True, help="ISO 4217, e.g. USD")
+    create.add_argument("--amount-minor", required=True, type=int, help="in minor units (cents)")
+    create.add_argument("--start", required=True, help="ISO 8601 date or time (UTC)")
+    create.add_argument("--end", required=True, help="ISO 8601; a date runs through that day")
+    create.add_argument("--channel", action="append", default=[], choices=CHANNELS,
+                        help="use grants: repeat for each channel")
+    create.add_argument("--key", action="append", default=[],
+                        help="use grants: an API key prefix (a brand) covered; repeat")
+    create.add_argument("--origin", action="append", default=[],
+                        help="use grants: a storefront origin covered; repeat")
+    create.add_argument("--twin", help="use grants: cover this twin only")
+    create.add_argument("--scan-retention", choices=SCAN_RETENTIONS,
+                        help="creation grants: keep the raw scan encrypted, or delete it after fitting")
+    create.set_defaults(run=cmd_consent_create)
+    listing = actions.add_parser("list", help="list grants and their status")
+    listing.add_argument("--talent")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=cmd_consent_list)
+    revoke = actions.add_parser("revoke", help="revoke a grant at once, everywhere")
+    revoke.add_argument("consent")
+    revoke.add_argument("--reason", required=True)
+    revoke.add_argument("--by", default="operator (command line)")
+    revoke.set_defaults(run=cmd_consent_revoke)
+    actions.add_parser("sweep", help="carry out expired grants (run it from cron)"
+                       ).set_defaults(run=cmd_consent_sweep)
+
+    p = commands.add_parser("twins", help="digital twins of consenting models")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_twins_list)
+    add = p.add_subparsers(dest="action").add_parser(
+        "add", help="fit a twin to a scan under a creation consent; prints it as JSON")
+    add.add_argument("scan", help="PLY, OBJ or GLB; mesh or point cloud")
+    add.add_argument("--consent", required=True, help="the model's active creation consent")
+    add.add_argument("--sex", choices=["female", "male"])
+    add.add_argument("--skin-tone", type=int, default=5, help="Monk skin tone 1-10")
+    add.add_argument("--label")
+    add.set_defaults(run=cmd_twins_add)
+
+    p = commands.add_parser("ledger", help="the usage ledger of twins: verify, report pay")
+    actions = p.add_subparsers(dest="action", required=True)
+    actions.add_parser("verify", help="recompute the hash chain; exit 1 if it was altered"
+                       ).set_defaults(run=cmd_ledger_verify)
+    rep = actions.add_parser("report", help="uses and pay owed per grant for a month")
+    rep.add_argument("--period", required=True, help="YYYY-MM")
+    rep.add_argument("--format", default="json", choices=["json", "csv"])
+    rep.add_argument("--twin")
+    rep.add_argument("--talent")
+    rep.set_defaults(run=cmd_ledger_report)
+
+    p = commands.add_parser("verify-image", help="show an image's content credentials (C2PA, XMP)")
+    p.add_argument("file")
+    p.set_defaults(run=cmd_verify_image)
 
 
 def _colour(text: str) -> tuple[int, int, int]:
@@ -331,6 +603,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="scheme://host[:port] allowed to use the key; repeat for more; "
                              "publishable keys need one")
     create.add_argument("--label", help="a note to recognise the key by")
+    create.add_argument("--talent", help="talent keys: the talent (`tryon talents add`) it speaks for")
     create.set_defaults(run=cmd_keys_create)
     actions.add_parser("list", help="list keys (never their secrets)").set_defaults(run=cmd_keys_list)
     revoke = actions.add_parser("revoke", help="revoke a key at once, everywhere")
@@ -343,6 +616,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="prefork (default): one renderer per process; solo: in this process")
     p.add_argument("--loglevel", default="info")
     p.set_defaults(run=cmd_worker)
+    _add_twin_commands(commands)
     return parser
 
 

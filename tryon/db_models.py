@@ -168,3 +168,177 @@ class MeasuredAvatar(Base):
 
     def __repr__(self) -> str:
         return f"MeasuredAvatar(id={self.id!r})"
+
+
+# --- Digital twins of consenting models (issue 5): consent, twins, usage ledger ---
+
+CONSENT_KINDS = ("creation", "use")
+CHANNELS = ("e-commerce", "ads", "social")
+PAY_BASES = ("per-render", "per-day", "flat")
+SCAN_RETENTIONS = ("encrypted", "delete")
+TWIN_STATUSES = ("fitting", "ready", "rejected", "withdrawn")
+USAGE_KINDS = ("render", "glb", "catalog-render", "preview")
+
+
+class Talent(Base):
+    """A model (a person) whose likeness may become a digital twin."""
+
+    __tablename__ = "talents"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Talent(id={self.id!r})"
+
+
+class TalentKey(Base):
+    """Binds a talent-role API key to the one talent it speaks for."""
+
+    __tablename__ = "talent_keys"
+    __table_args__ = (Index(None, "talent_id"),)
+
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    talent_id: Mapped[str] = mapped_column(ForeignKey("talents.id", ondelete="CASCADE"))
+
+
+class ConsentGrant(Base):
+    """One consent a talent gave: to create a twin, or to use their twins.
+
+    The fields New York's Fashion Workers Act asks of a digital-replica
+    consent: who (``talent_id``, ``obtained_by``), scope (API key ids and
+    storefront origins, channels), purpose, rate of pay, start and end,
+    and the signed document (its sha256; the bytes sealed in the blob
+    store, never served publicly). Status is computed (``avatars.consent``).
+    """
+
+    __tablename__ = "consent_grants"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", CONSENT_KINDS), name="kind"),
+        CheckConstraint(_one_of("pay_basis", PAY_BASES), name="pay_basis"),
+        CheckConstraint("scan_retention IS NULL OR " + _one_of("scan_retention", SCAN_RETENTIONS),
+                        name="scan_retention"),
+        CheckConstraint("pay_amount_minor >= 0", name="pay_amount"),
+        Index(None, "talent_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    talent_id: Mapped[str] = mapped_column(ForeignKey("talents.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    twin_id: Mapped[str | None] = mapped_column(String(40))  # a use grant for one twin only
+    obtained_by: Mapped[str] = mapped_column(String(200))
+    recorded_by_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL"))
+    purpose: Mapped[str] = mapped_column(Text)
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    scope_key_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    scope_origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    pay_basis: Mapped[str] = mapped_column(String(16))
+    pay_currency: Mapped[str] = mapped_column(String(3))
+    pay_amount_minor: Mapped[int] = mapped_column(BigInteger)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    document_sha256: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
+    document_blob: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
+    document_name: Mapped[str] = mapped_column(String(200))
+    document_media_type: Mapped[str] = mapped_column(String(100))
+    scan_retention: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_by: Mapped[str | None] = mapped_column(String(100))
+    # when the end (revocation or expiry) was carried out: outputs purged
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    def __repr__(self) -> str:
+        return f"ConsentGrant(id={self.id!r}, kind={self.kind!r})"
+
+
+class Twin(Base):
+    """A digital twin: a body fitted to a consenting model's scan.
+
+    ``shape``/``measurements`` are those of ``avatars.avatar.Avatar``;
+    ``fit`` holds the fit's percentiles (mm), time and point count. The raw
+    scan is sealed in the blob store (``scan_blob``) or gone, as the
+    creation grant says. A withdrawn twin keeps its row (the ledger names
+    it) but not its body.
+    """
+
+    __tablename__ = "twins"
+    __table_args__ = (CheckConstraint(_one_of("status", TWIN_STATUSES), name="status"),
+                      Index(None, "talent_id"))
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    talent_id: Mapped[str] = mapped_column(ForeignKey("talents.id"))
+    creation_grant_id: Mapped[str] = mapped_column(ForeignKey("consent_grants.id"))
+    label: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="fitting")
+    sex: Mapped[str | None] = mapped_column(String(16))
+    skin_tone: Mapped[int] = mapped_column(Integer)
+    shape: Mapped[list[float] | None] = mapped_column(JSON)
+    measurements: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    fit: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    scan_sha256: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
+    scan_name: Mapped[str] = mapped_column(String(200))
+    scan_blob: Mapped[str | None] = mapped_column(String(DIGEST_LENGTH))
+    error: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    ready_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    def __repr__(self) -> str:
+        return f"Twin(id={self.id!r}, status={self.status!r})"
+
+
+class TwinOutput(Base):
+    """A render-cache key whose output shows a twin, so revocation can find and delete it.
+
+    Written before the output is stored (``tryon.twins``), so an output is
+    never cached without its owner being known.
+    """
+
+    __tablename__ = "twin_outputs"
+    __table_args__ = (Index(None, "twin_id"), Index(None, "digest"))
+
+    cache_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    twin_id: Mapped[str] = mapped_column(ForeignKey("twins.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str | None] = mapped_column(String(DIGEST_LENGTH))  # once stored
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class UsageEntry(Base):
+    """One use of a twin, hash-chained to the one before (``avatars.usage_ledger``).
+
+    ``seq`` runs 1, 2, 3... without gaps; ``entry_hash`` is sha256 over
+    ``prev_hash`` and the entry's canonical JSON. Rows are only ever added.
+    """
+
+    __tablename__ = "usage_ledger"
+    __table_args__ = (Index(None, "twin_id", "at"), Index(None, "grant_id", "at"))
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    twin_id: Mapped[str] = mapped_column(String(40))
+    grant_id: Mapped[str] = mapped_column(String(40))
+    api_key_id: Mapped[int | None] = mapped_column(Integer)  # no FK: the ledger outlives keys
+    origin: Mapped[str | None] = mapped_column(String(300))
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    content_hash: Mapped[str | None] = mapped_column(String(DIGEST_LENGTH))
+    prev_hash: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
+    entry_hash: Mapped[str] = mapped_column(String(DIGEST_LENGTH), unique=True)
+
+
+class UsageLedgerHead(Base):
+    """The ledger's newest entry (one row, id 1): appends lock it, and ``verify``
+    checks the chain ends there, so deleting the last entries shows too."""
+
+    __tablename__ = "usage_ledger_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    entry_hash: Mapped[str] = mapped_column(String(DIGEST_LENGTH))

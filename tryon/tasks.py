@@ -39,9 +39,25 @@ def run_render(params: Mapping[str, Any], blobs: BlobStore | None = None) -> str
     key = render_key(p, avatar.shape, size_digest)
 
     background = None if p["background"] is None else tuple(p["background"])
-    return _stored_output(key, MEDIA_TYPES[p["format"]], lambda: render_try_on(
-        avatar, p["garment"], p["size"], fmt=p["format"], view=p["view"], pose=p["pose"],
-        width=p["width"], height=p["height"], fit_map=p["fit_map"], background=background), blobs)
+
+    def make() -> bytes:
+        from tryon.twins import credential_render
+
+        data = render_try_on(
+            avatar, p["garment"], p["size"], fmt=p["format"], view=p["view"], pose=p["pose"],
+            width=p["width"], height=p["height"], fit_map=p["fit_map"], background=background)
+        return credential_render(data, p["format"], avatar.id)  # C2PA + XMP on twins' images
+
+    ledger = params.get("ledger")  # a catalog render of a twin: a use, for a merchant
+    if ledger:
+        from tryon.twins import authorize_use, log_catalog_use
+
+        authorize_use(avatar.id, ledger.get("key"), ledger.get("origin"),
+                      ledger.get("channel") or "e-commerce")  # fails the job if consent ended
+    digest = _stored_output(key, MEDIA_TYPES[p["format"]], make, blobs, avatar.id, "render")
+    if ledger:
+        log_catalog_use(avatar.id, ledger, digest)
+    return digest
 
 
 def cached_render(key: str, blobs: BlobStore) -> str | None:
@@ -72,7 +88,7 @@ GLB_MEDIA_TYPE = "model/gltf-binary"
 def scene_key(params: Mapping[str, Any]) -> str:
     """The content address of the draped scene of ``params`` (avatar, garment, size):
     the render key of the same inputs, marked as a scene."""
-    return _drape_output_key("scene-glb:", params)
+    return _drape_output_key("scene-glb-v2:", params)  # v2: glTF's Y-up frame
 
 
 def _drape_output_key(marker: str, params: Mapping[str, Any]) -> str:
@@ -86,13 +102,19 @@ def _drape_output_key(marker: str, params: Mapping[str, Any]) -> str:
 
 
 def _stored_output(key: str, media_type: str, make: Callable[[], bytes],
-                   blobs: BlobStore | None) -> str:
+                   blobs: BlobStore | None, avatar_id: str | None = None,
+                   kind: str = "render") -> str:
     """The digest of the output named ``key``: the stored one, else ``make()``'s
-    bytes, stored blob first, index second."""
+    bytes, stored blob first, index second. An output of a digital twin is
+    mapped to it and made only while its consent lasts (``tryon.twins.make_output``)."""
+    from tryon.twins import is_twin_id, make_output
+
     blobs = blobs or blob_store_from_env()
     cached = cached_render(key, blobs)
     if cached is not None:
         return cached
+    if is_twin_id(avatar_id):
+        return make_output(key, avatar_id, kind, media_type, make, blobs)
     data = make()
     digest = blobs.put(data)
     record_render(key, digest, media_type, len(data))
@@ -105,7 +127,8 @@ def scene_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def scene_glb(avatar, garment_id: str | None, size: str | None) -> bytes:
-    """The avatar (A-pose), and the garment draped on it if one is given, as one GLB.
+    """The avatar (A-pose), and the garment draped on it if one is given, as one GLB
+    in glTF's frame (Y up, metres, the body facing +Z).
 
     The body carries its skin colour; the garment its UVs and base colour
     (its texture too, when it has one).
@@ -119,30 +142,41 @@ def scene_glb(avatar, garment_id: str | None, size: str | None) -> bytes:
     from avatars.avatar import pose_avatar
     from avatars.skin_tones import skin_rgb
     from tryon.drape import cached_drape
+    from tryon.scene import srgb_to_linear
 
     model, body = pose_avatar(avatar, "a-pose")
     scene = trimesh.Scene()
     skin = trimesh.visual.material.PBRMaterial(
-        baseColorFactor=[*skin_rgb(avatar.skin_tone), 255], metallicFactor=0.0, roughnessFactor=0.6)
-    body_mesh = trimesh.Trimesh(np.asarray(body.vertices[0], np.float32), np.asarray(model.faces),
-                                process=False)
+        baseColorFactor=[*srgb_to_linear(skin_rgb(avatar.skin_tone)), 1.0], metallicFactor=0.0,
+        roughnessFactor=0.6)
+    body_mesh = trimesh.Trimesh(gltf_frame(body.vertices[0]), np.asarray(model.faces), process=False)
     body_mesh.visual = trimesh.visual.TextureVisuals(material=skin)
     scene.add_geometry(body_mesh, node_name="body", geom_name="body")
     if garment_id is not None:
         drape = cached_drape(avatar, garment_id, size, "a-pose")
         material = drape.mesh.material
-        rgba = [int(round(c * 255)) for c in material.base_color[:3]] + [255]
+        # the renderer reads base colours as sRGB; glTF's factor is linear
+        rgba = [*srgb_to_linear([round(c * 255) for c in material.base_color[:3]]), 1.0]
         texture = (Image.open(io.BytesIO(material.texture)).convert("RGB")
                    if material.texture is not None else None)
         pbr = trimesh.visual.material.PBRMaterial(
-            baseColorFactor=[255, 255, 255, 255] if texture is not None else rgba,
+            baseColorFactor=[1.0, 1.0, 1.0, 1.0] if texture is not None else rgba,
             baseColorTexture=texture, metallicFactor=0.0,
             roughnessFactor=float(material.roughness), doubleSided=True)
-        cloth = trimesh.Trimesh(np.asarray(drape.render_positions, np.float32),
-                                np.asarray(drape.mesh.faces), process=False)
+        cloth = trimesh.Trimesh(gltf_frame(drape.render_positions), np.asarray(drape.mesh.faces),
+                                process=False)
         cloth.visual = trimesh.visual.TextureVisuals(uv=drape.mesh.uvs, material=pbr)
         scene.add_geometry(cloth, node_name="garment", geom_name="garment")
     return scene.export(file_type="glb")
+
+
+def gltf_frame(vertices) -> "np.ndarray":
+    """(N, 3) float32: points in tryon's frame (Z up, the body facing -Y) in glTF's
+    (Y up, the body facing +Z, towards a viewer's default camera); metres."""
+    import numpy as np
+
+    v = np.asarray(vertices, np.float32)
+    return np.stack([v[:, 0], v[:, 2], -v[:, 1]], axis=1)
 
 
 def run_scene(params: Mapping[str, Any], blobs: BlobStore | None = None) -> str:
@@ -152,7 +186,8 @@ def run_scene(params: Mapping[str, Any], blobs: BlobStore | None = None) -> str:
     p = scene_params(params)
     size = None if p["size"] is None else str(p["size"]).strip().upper()
     return _stored_output(scene_key(p), GLB_MEDIA_TYPE,
-                          lambda: scene_glb(resolve_avatar(p["avatar"]), p["garment"], size), blobs)
+                          lambda: scene_glb(resolve_avatar(p["avatar"]), p["garment"], size), blobs,
+                          p["avatar"], "scene")
 
 
 FIT_MEDIA_TYPE = "application/json"
@@ -195,8 +230,16 @@ def run_fit(params: Mapping[str, Any], blobs: BlobStore | None = None) -> str:
                               str(p["size"]).strip().upper())
         return json.dumps(report, sort_keys=True, separators=(",", ":")).encode()
 
-    return _stored_output(fit_key(p), FIT_MEDIA_TYPE, make, blobs)
+    return _stored_output(fit_key(p), FIT_MEDIA_TYPE, make, blobs, p["avatar"], "fit")
+
+
+def run_twin(params: Mapping[str, Any], blobs: BlobStore | None = None) -> str:
+    """Fit a digital twin to its sealed scan and render its preview (up to about a
+    minute; ``tryon.twins.fit_twin``); return the twin's id."""
+    from tryon.twins import run_twin_job
+
+    return run_twin_job(params, blobs)
 
 
 TASKS: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "render": run_render, "scene": run_scene, "fit": run_fit}
+    "render": run_render, "scene": run_scene, "fit": run_fit, "twin": run_twin}

@@ -190,6 +190,9 @@ def test_scene_glb_of_the_draped_garment(rclient, render_app, auth):
     scene = trimesh.load(io.BytesIO(glb.data), file_type="glb")
     assert {"body", "garment"} <= set(scene.geometry)
     assert scene.geometry["garment"].visual.uv is not None
+    # glTF's frame: Y up (feet on y = 0), the body facing +Z, metres
+    (low, high) = scene.geometry["body"].bounds
+    assert abs(low[1]) < 0.01 and 1.5 < high[1] < 1.8 and high[2] - low[2] < 0.5
     assert rclient.get(url, headers={**headers, "If-None-Match": glb.headers["ETag"]}).status_code == 304
     assert glb.headers["ETag"] != rclient.get(_url(), headers=headers).headers.get("ETag")
     assert_problem(rclient.get("/v1/scene.glb?avatar=nobody", headers=headers), 404, "avatar")

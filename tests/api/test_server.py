@@ -37,7 +37,8 @@ def _get(url: str, headers: dict) -> tuple[int, dict, bytes]:
 @pytest.fixture()
 def server_env(tmp_path):
     env = {**os.environ, "TRYON_DATABASE_URL": f"sqlite:///{tmp_path / 'server.sqlite3'}",
-           "TRYON_BLOB_URL": f"file://{tmp_path / 'blobs'}", "TRYON_RENDER_BUDGET_S": "2"}
+           "TRYON_BLOB_URL": f"file://{tmp_path / 'blobs'}", "TRYON_RENDER_BUDGET_S": "2",
+           "TRYON_DEMO_KEY_FILE": str(tmp_path / "demo-key.json")}
     env.pop("TRYON_BROKER_URL", None)
     return env
 
@@ -86,7 +87,7 @@ def test_tryon_serve_renders_for_a_publishable_key(server_env, tmp_path):
         assert body.startswith(b"\x89PNG\r\n\x1a\n") and response_headers["Content-Type"] == "image/png"
         assert response_headers["Access-Control-Allow-Origin"] == SHOP
         assert _get(url, {**headers, "If-None-Match": response_headers["ETag"]})[0] == 304
-        assert _get(f"{base}/", {})[0] == 200  # the gallery
+        assert _get(f"{base}/", {})[0] == 200  # the demo storefront
         # two workers: gunicorn's master and its children
         children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True)
         assert len(children.stdout.split()) == 2, (tmp_path / "server.log").read_text()

@@ -1,0 +1,423 @@
+"""Digital twins: ``POST /v1/twins`` from a scan, the twins themselves, their uses.
+
+- ``POST /v1/twins`` (studio; multipart ``scan`` file, ``consent``, optional
+  ``sex``, ``skin_tone``, ``label``): 403 and nothing stored without an
+  active creation consent; 422 with the reason when the scan cannot be read
+  or no body fits it. Fitting takes up to about a minute, so it runs as a
+  ``twin`` job on the job queue (never on the request thread); the request
+  waits for it up to ``TWIN_BUDGET_S`` (config, default 90 s, inside the
+  server's 120 s worker timeout): 201 with the twin, its measurements, fit
+  percentiles and preview link; else 202 with ``Location:`` the twin's URL,
+  which says ``fitting`` until it is ``ready`` (or ``rejected``, with the reason). Scans may
+  be up to ``TWIN_MAX_UPLOAD_BYTES`` (config, default 200 MB: a 2M-point
+  ASCII PLY or OBJ is 60-80 MB), above the API's 50 MB for other uploads.
+- ``GET /v1/twins``, ``GET /v1/twins/{id}``: studios and admins see every
+  twin, a talent key its own.
+- ``GET /v1/twins/{id}/preview.png``: the preview (studio, admin, talent);
+  every view is a use of the creation consent, ledgered, never cached publicly.
+- ``GET /v1/twins/{id}/usage?from=&to=[&format=csv]``: every use in the
+  period and the pay owed per grant at its rate (talent, studio, admin).
+
+Serving twins elsewhere (``/v1/render``, ``/v1/scene.glb``, ``/v1/blobs``,
+``/v1/fit``, ``/v1/avatars``) goes through ``authorize_twin`` (403/410
+problems) and ``finish_twin_response`` (ledger entry, ``private, no-cache``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Dict, File, Float, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+from flask import Response, current_app, g, request
+
+from api.auth import SECURITY, request_origin, require_key
+from api.consents import GRANT_READERS, caller_talent, consents  # noqa: F401 (registered with twins)
+from api.errors import ProblemError
+from tryon.db_models import CHANNELS
+
+twins = APIBlueprint("twins", __name__, url_prefix="/v1", tag="Twins")
+
+DEFAULT_TWIN_BUDGET_S = 90.0
+DEFAULT_MAX_SCAN_UPLOAD = 200 * 1024 * 1024
+#: Twins are never cached by shared caches (a CDN would keep serving them after a
+#: revocation, and every view must reach us to be counted); clients revalidate (304).
+TWIN_CACHE_CONTROL = "private, no-cache"
+DEFAULT_CHANNEL = "e-commerce"
+
+
+@twins.before_request
+def _scan_upload_limit():
+    # Flask 3.1: a per-request limit, read before the body is parsed
+    if request.endpoint == "twins.create_twin":
+        request.max_content_length = int(current_app.config.get(
+            "TWIN_MAX_UPLOAD_BYTES", os.environ.get("TRYON_TWIN_MAX_UPLOAD_BYTES",
+                                                    DEFAULT_MAX_SCAN_UPLOAD)))
+
+
+# --- serving helpers (used by renders, scenes, blobs, fit, avatars) --------------------------
+
+@dataclass(frozen=True)
+class TwinUse:
+    """A caller allowed to see a twin now, and the grant that allows it."""
+
+    twin_id: str
+    grant: object
+    key_id: int | None
+    origin: str | None
+    channel: str
+
+
+def check_channel(channel: str | None) -> str:
+    channel = channel or DEFAULT_CHANNEL
+    if channel not in CHANNELS:
+        raise ProblemError(422, "Unprocessable Entity",
+                           f"channel is one of {', '.join(CHANNELS)}", "channel")
+    return channel
+
+
+def authorize_twin(avatar_id: str | None, channel: str | None = None,
+                   field: str = "avatar") -> TwinUse | None:
+    """None for avatars that are not twins; for a twin, the caller's ``TwinUse`` or
+    a problem: 404 (no such twin), 410 Gone (consent revoked or expired, with
+    the reason), 403 (no consent covers this key, storefront or channel).
+
+    Reads the database every time: a revocation counts from the next request on.
+    """
+    from avatars.consent import ConsentError
+    from tryon.twins import authorize_use, is_twin_id
+
+    if not is_twin_id(avatar_id):
+        return None
+    channel = check_channel(channel)
+    key = g.get("api_key")
+    origin = request_origin()
+    try:
+        grant = authorize_use(avatar_id, key.id if key is not None else None, origin, channel)
+    except KeyError:
+        raise ProblemError(404, "Not Found", f"no avatar {avatar_id!r}", field) from None
+    except ConsentError as e:
+        title = "Gone" if e.status == 410 else "Forbidden"
+        raise ProblemError(e.status, title, e.detail, field, consent=e.grant_id) from None
+    use = TwinUse(avatar_id, grant, key.id if key is not None else None, origin, channel)
+    g.twin_use = use  # what render_params asks: a twin is rendered only once authorized
+    return use
+
+
+def require_authorized_twin(avatar_id: str | None, field: str = "avatar") -> None:
+    """404 for a twin this request did not authorize (``authorize_twin``): a route that
+    renders avatars without checking consent (say, an unauthenticated gallery) must
+    never reach a twin."""
+    from tryon.twins import is_twin_id
+
+    use = g.get("twin_use")
+    if is_twin_id(avatar_id) and (use is None or use.twin_id != avatar_id):
+        raise ProblemError(404, "Not Found", f"no avatar {avatar_id!r}", field)
+
+
+def finish_twin_response(response, use: TwinUse | None, kind: str | None,
+                         content_key: str | None = None):
+    """For a twin: ledger a served output of ``kind`` (render, glb; None for a fit
+    report, which is no use to pay for) on 200 and 304 (the client shows it
+    again), and make the response uncacheable by shared caches. Anything else
+    (a 202, a non-twin) passes unchanged."""
+    if use is None or not isinstance(response, Response) or response.status_code not in (200, 304):
+        return response
+    if kind is not None:
+        from tryon.twins import log_use, output_digest
+
+        digest = _served_digest(response, content_key)
+        log_use(use.twin_id, use.grant, kind=kind, channel=use.channel, api_key_id=use.key_id,
+                origin=use.origin,
+                content_hash=digest or (output_digest(content_key) if content_key else None))
+    response.headers["Cache-Control"] = TWIN_CACHE_CONTROL
+    return response
+
+
+def usage_kind(media_type: str | None) -> str | None:
+    """The ledger's kind for a served output's media type (None: not a paid use)."""
+    if media_type and media_type.startswith("image/"):
+        return "render"
+    return "glb" if media_type == "model/gltf-binary" else None
+
+
+def _served_digest(response: Response, content_key: str | None) -> str | None:
+    import hashlib
+
+    if response.status_code == 200 and not response.is_streamed:
+        return hashlib.sha256(response.get_data()).hexdigest()
+    if content_key is None:
+        return None
+    from tryon.database import session_scope
+    from tryon.db_models import RenderRecord
+
+    with session_scope() as session:
+        record = session.get(RenderRecord, content_key)
+        return record.digest if record is not None else None
+
+
+def twin_avatar_entries(query: dict) -> list[dict]:
+    """Ready twins the calling key may use now (on any channel), as avatar list entries."""
+    from sqlalchemy import select
+
+    from avatars.consent import choose_use_grant
+    from tryon.database import session_scope
+    from tryon.db_models import Twin
+    from tryon.twins import twin_avatar
+
+    key = g.get("api_key")
+    origin = request_origin()
+    found = []
+    with session_scope() as session:
+        for twin in session.scalars(select(Twin).where(Twin.status == "ready").order_by(Twin.created_at)):
+            avatar = twin_avatar(twin)
+            if avatar is None or not _usable(session, twin, key, origin, choose_use_grant):
+                continue
+            found.append(avatar)
+    return found
+
+
+def _usable(session, twin, key, origin, choose) -> bool:
+    from avatars.consent import ConsentError
+
+    for channel in CHANNELS:
+        try:
+            choose(session, twin, key.id if key is not None else None, origin, channel)
+            return True
+        except ConsentError:
+            continue
+    return False
+
+
+# --- the twins' own routes -------------------------------------------------------------
+
+TwinForm = Schema.from_dict({
+    "scan": File(required=True, metadata={"description": "PLY, OBJ or GLB; mesh or point cloud; "
+                                                         "up to 2M points"}),
+    "consent": String(required=True, validate=Length(1, 40),
+                      metadata={"description": "the id of the model's active creation consent"}),
+    "sex": String(validate=OneOf(["female", "male"]),
+                  metadata={"description": "leave out to let the fit choose"}),
+    "skin_tone": Integer(load_default=5, validate=Range(1, 10),
+                         metadata={"description": "Monk skin tone 1-10"}),
+    "label": String(validate=Length(1, 200)),
+}, name="TwinForm")
+
+
+class TwinFitOut(Schema):
+    percentiles_mm = Dict(keys=String(), values=Float(),
+                          metadata={"description": "scan-to-body distance: mean, p50, p90, p95, p99, max"})
+    seconds = Float()
+    points = Integer()
+    backend = String()
+
+
+class TwinOut(Schema):
+    id = String()
+    kind = String()
+    label = String()
+    status = String(metadata={"description": "fitting, ready, rejected or withdrawn"})
+    talent = String()
+    creation_consent = String()
+    sex = String(allow_none=True)
+    skin_tone = Integer()
+    height_cm = Float(allow_none=True)
+    measurements = Dict(keys=String(), values=Float(allow_none=True), allow_none=True,
+                        metadata={"description": "cm, ISO 8559-1 names"})
+    fit = Nested(TwinFitOut, allow_none=True)
+    error = String(allow_none=True, metadata={"description": "why a fit was refused"})
+    scan = Dict(metadata={"description": "{sha256, name, kept: encrypted|deleted}"})
+    preview_url = String(allow_none=True)
+    job = String(allow_none=True)
+    location = String(allow_none=True)
+    created_at = String()
+    ready_at = String(allow_none=True)
+    withdrawn_at = String(allow_none=True)
+
+
+class TwinList(Schema):
+    twins = List(Nested(TwinOut))
+
+
+class UsageQuery(Schema):
+    from_ = String(data_key="from", metadata={"description": "ISO 8601 date or time (inclusive)"})
+    to = String(metadata={"description": "ISO 8601 date or time (exclusive; a date: through that day)"})
+    format = String(load_default="json", validate=OneOf(["json", "csv"]))
+
+
+def twin_budget_s() -> float:
+    value = current_app.config.get("TWIN_BUDGET_S", os.environ.get("TRYON_TWIN_BUDGET_S"))
+    return DEFAULT_TWIN_BUDGET_S if value is None else max(0.0, float(value))
+
+
+def find_twin(twin_id: str, field: str = "twin_id"):
+    """A twin the caller may see (its own, for a talent key); 404 otherwise."""
+    from tryon.database import session_scope
+    from tryon.db_models import Twin
+
+    talent = caller_talent()
+    with session_scope() as session:
+        twin = session.get(Twin, twin_id) if len(twin_id) <= 40 else None
+    if twin is None or (talent is not None and twin.talent_id != talent):
+        raise ProblemError(404, "Not Found", f"no twin {twin_id!r}", field)
+    return twin
+
+
+@twins.post("/twins")
+@require_key("studio")
+@twins.input(TwinForm, location="form_and_files")
+@twins.output(TwinOut, status_code=201)
+@twins.doc(security=SECURITY, responses={
+    201: "the twin, fitted", 202: "still fitting: poll the twin at Location",
+    403: "no active creation consent (nothing stored)", 413: "the scan is too large",
+    422: "the scan cannot be read, or no body fits it (the reason says which)"})
+def create_twin(form_and_files_data):
+    """A digital twin from a consenting model's scan (fitting runs as a job)."""
+    from sqlalchemy import update
+
+    from api.jobs import job_queue
+    from avatars.consent import ConsentError
+    from avatars.scans import ScanError
+    from tryon.database import session_scope
+    from tryon.db_models import Twin
+    from tryon.twins import TWIN_JOB, describe_twin, start_twin
+
+    data = form_and_files_data
+    upload = data["scan"]
+    try:
+        twin = start_twin(upload.read(), upload.filename or "scan", data["consent"],
+                          sex=data.get("sex"), skin_tone=data["skin_tone"], label=data.get("label"))
+    except ConsentError as e:
+        raise ProblemError(403, "Forbidden", e.detail, "consent") from None
+    except ScanError as e:
+        raise ProblemError(422, "Unprocessable Entity", str(e), "scan") from None
+    except ValueError as e:
+        raise ProblemError(422, "Unprocessable Entity", str(e)) from None
+    queue = job_queue()
+    job_id = queue.submit(TWIN_JOB, {"twin": twin.id}, dedupe_key=f"twin:{twin.id}")
+    with session_scope() as session:  # one UPDATE: no read before the write (SQLite locks)
+        session.execute(update(Twin).where(Twin.id == twin.id).values(job_id=job_id))
+    budget = twin_budget_s()
+    job = queue.wait(job_id, budget) if budget > 0 else queue.get(job_id)
+    with session_scope() as session:
+        twin = session.get(Twin, twin.id)
+    if twin.status == "ready":
+        return describe_twin(twin), 201, {"Location": f"/v1/twins/{twin.id}"}
+    if twin.status in ("rejected", "withdrawn"):
+        status = 422 if twin.status == "rejected" else 410
+        raise ProblemError(status, "Unprocessable Entity" if status == 422 else "Gone",
+                           twin.error or f"twin {twin.id} is {twin.status}", "scan", twin=twin.id)
+    if job is not None and job.status == "failed":
+        raise ProblemError(503, "Fit failed", f"the twin job failed: {job.error}", twin=twin.id)
+    location = f"/v1/twins/{twin.id}"  # studio keys read twins (jobs are for storefront keys)
+    return ({**describe_twin(twin), "job": job_id, "location": location}, 202,
+            {"Location": location, "Retry-After": "5", "Cache-Control": "no-store"})
+
+
+@twins.get("/twins")
+@require_key(*GRANT_READERS)
+@twins.output(TwinList)
+@twins.doc(security=SECURITY)
+def list_twins():
+    """Twins: every one for studios and admins, a talent's own for a talent key."""
+    from sqlalchemy import select
+
+    from tryon.database import session_scope
+    from tryon.db_models import Twin
+    from tryon.twins import describe_twin
+
+    talent = caller_talent()
+    query = select(Twin).order_by(Twin.created_at.desc())
+    if talent is not None:
+        query = query.where(Twin.talent_id == talent)
+    with session_scope() as session:
+        return {"twins": [describe_twin(t) for t in session.scalars(query)]}
+
+
+@twins.get("/twins/<twin_id>")
+@require_key(*GRANT_READERS)
+@twins.output(TwinOut)
+@twins.doc(security=SECURITY, responses=[404])
+def get_twin(twin_id: str):
+    """One twin: its status, measurements, fit and consent."""
+    from tryon.twins import describe_twin
+
+    return describe_twin(find_twin(twin_id))
+
+
+@twins.get("/twins/<twin_id>/preview.png")
+@require_key(*GRANT_READERS)
+@twins.doc(security=SECURITY, responses={200: {"description": "the preview",
+                                               "content": {"image/png": {}}},
+                                         304: "not modified", 404: "no such twin",
+                                         410: "its creation consent has ended"})
+def preview(twin_id: str):
+    """The twin's preview render (with content credentials); a use of its creation consent."""
+    from avatars.consent import ConsentError, check_creation
+    from tryon.blob_store import blob_store_from_env
+    from tryon.database import session_scope
+    from tryon.db_models import ConsentGrant
+    from tryon.twin_revocation import close_grant
+    from tryon.twins import log_use, preview_digest
+
+    twin = find_twin(twin_id)
+    with session_scope() as session:
+        grant = session.get(ConsentGrant, twin.creation_grant_id)
+    try:
+        check_creation(grant)
+    except ConsentError as e:
+        close_grant(grant.id)
+        raise ProblemError(e.status, "Gone" if e.status == 410 else "Forbidden", e.detail,
+                           "twin_id", consent=grant.id) from None
+    digest = preview_digest(twin.id) if twin.status == "ready" else None
+    if digest is None:
+        raise ProblemError(404, "Not Found", f"twin {twin.id} has no preview ({twin.status})",
+                           "twin_id")
+    if request.if_none_match.contains(digest):
+        response = Response(status=304)
+    else:
+        try:
+            response = Response(blob_store_from_env().get(digest), mimetype="image/png")
+        except KeyError:
+            raise ProblemError(404, "Not Found", "the preview is no longer stored", "twin_id") from None
+    response.set_etag(digest)
+    response.headers["Cache-Control"] = TWIN_CACHE_CONTROL
+    key = g.api_key
+    log_use(twin.id, grant, kind="preview", channel="internal", api_key_id=key.id,
+            origin=request_origin(), content_hash=digest)
+    return response
+
+
+@twins.get("/twins/<twin_id>/usage")
+@require_key(*GRANT_READERS)
+@twins.input(UsageQuery, location="query")
+@twins.doc(security=SECURITY, responses={200: {"description": "uses and pay owed",
+                                               "content": {"application/json": {}, "text/csv": {}}},
+                                         404: "no such twin", 422: "bad dates"})
+def usage(twin_id: str, query_data):
+    """Every use of a twin in ``[from, to)`` and the amount owed per grant at its rate."""
+    from avatars.consent import InvalidGrant, parse_when
+    from avatars.usage_ledger import entries_between, report, report_csv
+    from tryon.database import session_scope
+
+    twin = find_twin(twin_id)
+    try:
+        start = parse_when(query_data["from_"]) if query_data.get("from_") else None
+        end = parse_when(query_data["to"], end=True) if query_data.get("to") else None
+    except InvalidGrant as e:
+        raise ProblemError(422, "Unprocessable Entity", str(e),
+                           "from" if e.field == "starts_at" else "to") from None
+    with session_scope() as session:
+        rows = report(session, start, end, twin_id=twin.id)
+        entries = [{"seq": e.seq, "at": e.at.isoformat(), "grant": e.grant_id, "key": e.api_key_id,
+                    "origin": e.origin, "channel": e.channel, "kind": e.kind,
+                    "content_hash": e.content_hash, "entry_hash": e.entry_hash}
+                   for e in entries_between(session, start, end, twin.id, limit=10_000)]
+    if query_data["format"] == "csv":
+        return Response(report_csv(rows), mimetype="text/csv",
+                        headers={"Cache-Control": "private, no-store"})
+    return {"twin": twin.id, "from": start.isoformat() if start else None,
+            "to": end.isoformat() if end else None, "uses": len(entries), "grants": rows,
+            "entries": entries}
