@@ -225,7 +225,14 @@ def worker_ready(log: Path) -> bool:
 
 
 def bench_prerender(skirt: str, processes: int, celery: bool) -> float:
-    """Renders/min of one 12-render batch at 256x384 (fresh database: nothing reused)."""
+    """Renders/min of one 12-render batch at 256x384: fresh database and blobs, and
+    the avatars' cached drapes removed first, so every render drapes too."""
+    import shutil
+
+    from tryon.drape import drape_cache_dir
+
+    for avatar in AVATARS:
+        shutil.rmtree(drape_cache_dir(avatar), ignore_errors=True)
     with tempfile.TemporaryDirectory() as tmp:
         env = fresh_env(Path(tmp), BROKER if celery else None)
         (merchant,) = make_keys(env, "merchant", 1)
@@ -277,7 +284,8 @@ def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
           f"Python {platform.python_version()}; client and server share the cores")
     bench_hits(skirt)
-    print("catalog prerender, 12 renders 256x384 of distinct avatars (A-line skirt M, front):")
+    print("catalog prerender, 12 renders 256x384 of distinct avatars (A-line skirt M, front; "
+          "drapes cold):")
     for celery in (False, True):
         rates = [bench_prerender(skirt, n, celery) for n in (1, 2)]
         what = ("celery, 1 / 2 `tryon worker --pool solo`" if celery

@@ -4,7 +4,8 @@ The broker is ``$TRYON_BROKER_URL`` (``redis://host:6379/0``). Messages
 carry only a job id; the task runs ``tryon.jobs.execute``, the code the
 in-process runner runs, and results go to the database and blob store, so
 Celery keeps no results. Run workers with ``tryon worker`` or
-``celery -A tryon.celery_app worker``.
+``celery -A tryon.celery_app worker``; each process that runs jobs warms up
+as it starts (``tryon.warm_up``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_ready
 
 app = Celery("tryon", broker=os.environ.get("TRYON_BROKER_URL"))
 app.conf.update(
@@ -36,8 +37,22 @@ def run_job(job_id: str) -> None:
 
 
 @worker_ready.connect
-def _recover_on_start(**_) -> None:
+def _recover_on_start(sender=None, **_) -> None:
     # A worker that starts after a crash takes back the jobs the dead one held.
+    from celery.concurrency.prefork import TaskPool as PreforkPool
+
     from tryon.jobs import CeleryRunner
+    from tryon.warm_up import warm_up_in_background
 
     CeleryRunner().recover()
+    if not isinstance(getattr(sender, "pool", None), PreforkPool):
+        warm_up_in_background()  # solo/threads: jobs run in this process
+
+
+@worker_process_init.connect
+def _warm_up_child(**_) -> None:
+    # Each prefork child has its own renderer (no GL state crosses a fork):
+    # warm it up, not the parent, which runs no job.
+    from tryon.warm_up import warm_up_in_background
+
+    warm_up_in_background()

@@ -16,9 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -38,6 +40,7 @@ from tryon.fit import RegionFit
 from tryon.fit_report import fit_report
 
 DRAPE_VERSION = "1"  # bump when the solver or transfer changes results
+_SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 AUTHORING_POSE = "a-pose"
 # Clearance kept from the skin: the base outfit plus a little air, so the
 # base layer never pokes through the garment.
@@ -119,7 +122,7 @@ def cached_drape(avatar: Avatar, garment_id: str, size: str, pose: str = "a-pose
     store = store or GarmentStore()
     size = str(size).strip().upper()
     key = _cache_key(avatar, garment_id, size, pose, store.size_digest(garment_id, size))
-    path = data_dir() / "cache" / "drapes" / f"{key}.npz"
+    path = drape_cache_dir(avatar.id) / f"{key}.npz"
     if not path.exists():
         result = drape(avatar, garment_id, size, pose, store)
         _save(path, result.positions, [result.stats["seconds"], result.stats["iterations"],
@@ -131,6 +134,13 @@ def cached_drape(avatar: Avatar, garment_id: str, size: str, pose: str = "a-pose
     garment = store.get(garment_id)
     return _analyse(garment, size, store.load_size(garment_id, size), _target(avatar, pose),
                     positions, seconds, iterations, converged)
+
+
+def drape_cache_dir(avatar_id: str) -> Path:
+    """The folder of one avatar's cached drapes. One folder per avatar, so a
+    withdrawn digital twin's drapes (garments on a real person's body) go with it."""
+    name = avatar_id if _SAFE_NAME.fullmatch(avatar_id) else hashlib.sha256(avatar_id.encode()).hexdigest()
+    return data_dir() / "cache" / "drapes" / name
 
 
 def _solve(garment, size, mesh: GarmentMesh, target: BodyGeometry):

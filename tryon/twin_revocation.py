@@ -7,7 +7,8 @@ a grant touched (``close_twin``):
 
 - its creation grant ended: the twin is withdrawn: every stored output
   deleted (blobs, render index, mapping), its queued jobs failed, its
-  sealed scan deleted and its body (shape, measurements) wiped; the row
+  sealed scan and cached drapes deleted and its body (shape, measurements)
+  wiped; the row
   stays, as the usage ledger names it;
 - no active use grant is left: its outputs but the preview (which only the
   creation grant governs) are deleted and its queued jobs failed; a new
@@ -19,6 +20,8 @@ rendering and right after storing (``tryon.twins.store_output``).
 """
 
 from __future__ import annotations
+
+import shutil
 
 from sqlalchemy import delete, or_, select, update
 
@@ -103,6 +106,10 @@ def close_twin(twin_id: str, blobs: BlobStore | None = None) -> str:
             return "kept"
     fail_jobs(twin_id, reason)
     purge_outputs(twin_id, blobs, keep_preview=action == "purged")
+    if action == "withdrawn":  # garments draped on the person's body go with it
+        from tryon.drape import drape_cache_dir
+
+        shutil.rmtree(drape_cache_dir(twin_id), ignore_errors=True)
     if scan_blob:
         blobs.delete(scan_blob)
     return action

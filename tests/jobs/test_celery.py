@@ -75,4 +75,5 @@ def test_a_job_runs_on_a_celery_worker(worker, render_params):
     assert job.status == "done", f"job {job.status}: {job.error}\n{log}"
     assert process.poll() is None
     assert f"tryon.run_job[{job_id}] succeeded" in log  # the worker, not this process, ran it
+    assert "warmed up in" in log  # a solo worker warms up the process that runs the jobs
     assert blob_store_from_env().get(job.result).startswith(b"\x89PNG\r\n\x1a\n")

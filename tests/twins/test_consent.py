@@ -125,8 +125,14 @@ def test_a_revoked_creation_consent_withdraws_the_twin(twin, twin_env):
     from tryon.twin_revocation import revoke
     from tryon.twins import authorize_use, load_twin_avatar, preview_digest
 
+    from garments.store import GarmentStore
+    from tryon.drape import cached_drape, drape_cache_dir
+
     digest = preview_digest(twin["id"])
     assert digest and blob_store_from_env().exists(digest)
+    skirt = next(g.id for g in GarmentStore().list() if g.name == "A-line skirt")
+    cached_drape(load_twin_avatar(twin["id"]), skirt, "M")  # a garment on the person's body
+    assert any(drape_cache_dir(twin["id"]).iterdir())
     _, done = revoke(twin["creation"], "I withdraw my likeness", "talent")
     assert done == {twin["id"]: "withdrawn"}
     with session_scope() as session:
@@ -134,5 +140,6 @@ def test_a_revoked_creation_consent_withdraws_the_twin(twin, twin_env):
         assert row.status == "withdrawn" and row.shape is None and row.measurements is None
     assert load_twin_avatar(twin["id"]) is None
     assert not blob_store_from_env().exists(digest) and preview_digest(twin["id"]) is None
+    assert not drape_cache_dir(twin["id"]).exists()
     with pytest.raises(ConsentEnded, match="I withdraw my likeness"):
         authorize_use(twin["id"], None, SHOP)
