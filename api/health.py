@@ -1,6 +1,5 @@
 """Liveness (``/healthz``: the process answers) and readiness (``/readyz``:
-the database answers, the body model loads and the process has warmed up,
-``tryon.warm_up``)."""
+the database answers and the body model loads)."""
 
 from __future__ import annotations
 
@@ -22,10 +21,8 @@ def healthz():
 
 @health.get("/readyz")
 def readyz():
-    """Ready to serve: the database answers, the body model loads and this
-    process has warmed up (503 otherwise)."""
+    """Ready to serve: the database answers and the body model loads (503 otherwise)."""
     from avatars.registry import get_body_model
-    from tryon.warm_up import is_warm
 
     checks = {}
     try:
@@ -34,10 +31,6 @@ def readyz():
         checks["database"] = "ok"
         get_body_model()  # loaded once per process, then cached
         checks["body_model"] = "ok"
-        if not is_warm():
-            return problem(503, "Service Unavailable", "warming up: loading the cloth kernels "
-                           "and the renderer", checks={**checks, "warm_up": "running"})
-        checks["warm_up"] = "ok"
     except Exception as e:  # any failure means "not ready", with the reason logged
         current_app.logger.warning("not ready: %s", e)
         failed = "database" if "database" not in checks else "body_model"

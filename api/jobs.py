@@ -50,6 +50,14 @@ def job_queue():
     return queue
 
 
+def start_job_queue(app) -> None:
+    """Make the app's queue now rather than on first use: a server process's
+    runner then takes queued jobs of its siblings from the start (catalog
+    batches spread over every process) and no request waits for it."""
+    with app.app_context():
+        job_queue()
+
+
 def shutdown_job_queue(app, wait: bool = True) -> None:
     """Stop the app's queue, if it made one (tests, and process exit)."""
     queue = app.extensions.pop("tryon_job_queue", None)

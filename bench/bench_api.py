@@ -91,7 +91,7 @@ class Server:
                 self.stop()
                 raise RuntimeError("tryon serve did not start")
             time.sleep(0.3)
-        while request(self.conn(), "GET", "/readyz")[0] != 200:  # workers warm up as they start
+        while request(self.conn(), "GET", "/readyz")[0] != 200:  # database and body model
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError("tryon serve did not get ready")

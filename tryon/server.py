@@ -6,10 +6,10 @@ touches EGL. Each worker builds its own app after the fork
 (``preload_app`` off), and with it, on first use, its own job queue and
 render thread (``tryon.renderer.get_renderer`` is per process), so no GL
 state crosses a fork. Requests are served by ``threads`` threads per
-worker (gunicorn's gthread worker). Each worker warms up as it starts
-(``tryon.warm_up``), on a background thread, so the first request does not
-load the body model, the cloth kernels and the renderer; ``/readyz`` says
-when it is done.
+worker (gunicorn's gthread worker). Before a worker accepts a connection
+it starts its job queue (so the in-process runners of all workers share
+queued jobs) and warms up (``tryon.warm_up``): no request waits for the
+body model, the cloth kernels or the renderer to load.
 """
 
 from __future__ import annotations
@@ -52,10 +52,14 @@ def server_options(host: str, port: int, workers: int = 2, threads: int = 4) -> 
             "post_worker_init": _warm_up_worker}
 
 
-def _warm_up_worker(_worker) -> None:
-    from tryon.warm_up import warm_up_in_background
+def _warm_up_worker(worker) -> None:
+    # Runs after the worker loaded the app and before it accepts a connection,
+    # so no request lands on a cold worker.
+    from api.jobs import start_job_queue
+    from tryon.warm_up import warm_up_and_report
 
-    warm_up_in_background()
+    start_job_queue(worker.wsgi)  # its runner shares the other workers' queued jobs
+    warm_up_and_report()
 
 
 def serve(host: str, port: int, workers: int = 2, threads: int = 4) -> None:

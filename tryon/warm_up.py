@@ -2,11 +2,12 @@
 
 A new process loads the body model and avatar library, initialises Warp
 and loads the cloth kernels, opens the EGL context and compiles the
-shaders: about 1.5 s on 2 cores, which the first shopper would otherwise
-wait for on top of the drape and render. ``warm_up`` does each of those
-once, for real (a tiny cloth relaxed on a tiny body, a small body render),
-and ``tryon.server`` runs it in every worker as it starts; ``/readyz``
-answers 503 until it has finished.
+shaders: seconds on 2 cores, which the first shopper would otherwise wait
+for on top of the drape and render. ``warm_up`` does each of those once,
+for real (a tiny cloth relaxed on a box, a small body render).
+``tryon.server`` runs it in every gunicorn worker before the worker
+accepts a connection; Celery job processes run it in the background as
+they start (``tryon.celery_app``).
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ import numpy as np
 from tryon.config import log_progress
 
 log = logging.getLogger(__name__)
-
-_started, _done = threading.Event(), threading.Event()
 
 
 def warm_up() -> float:
@@ -46,22 +45,17 @@ def warm_up() -> float:
     return time.perf_counter() - start
 
 
-def warm_up_in_background() -> threading.Thread:
-    """Run ``warm_up`` on a daemon thread (errors are logged: serving goes on cold)."""
-    def run() -> None:
-        try:
-            log_progress(f"tryon worker {os.getpid()} warmed up in {warm_up():.1f} s")
-        except Exception:
-            log.warning("warm-up failed; the first request will load what it needs", exc_info=True)
-        finally:
-            _done.set()
+def warm_up_and_report() -> None:
+    """``warm_up``, saying how long it took; a failure is logged, not raised
+    (the process serves on, and its first request loads what it needs)."""
+    try:
+        log_progress(f"tryon process {os.getpid()} warmed up in {warm_up():.1f} s")
+    except Exception:
+        log.warning("warm-up failed; the first request will load what it needs", exc_info=True)
 
-    _started.set()
-    thread = threading.Thread(target=run, name="tryon-warm-up", daemon=True)
+
+def warm_up_in_background() -> threading.Thread:
+    """``warm_up_and_report`` on a daemon thread."""
+    thread = threading.Thread(target=warm_up_and_report, name="tryon-warm-up", daemon=True)
     thread.start()
     return thread
-
-
-def is_warm() -> bool:
-    """Whether this process has finished warming up (or was never asked to)."""
-    return _done.is_set() or not _started.is_set()

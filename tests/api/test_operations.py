@@ -24,7 +24,7 @@ def test_health_and_readiness(client, app, monkeypatch):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz").get_json()
     assert ready["status"] == "ok"
-    assert ready["checks"] == {"database": "ok", "body_model": "ok", "warm_up": "ok"}
+    assert ready["checks"] == {"database": "ok", "body_model": "ok"}
     monkeypatch.setenv("TRYON_DATABASE_URL", "sqlite:////nonexistent/dir/db.sqlite3")
     assert_problem(client.get("/readyz"), 503)
 

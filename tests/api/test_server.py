@@ -66,10 +66,7 @@ def test_tryon_serve_renders_for_a_publishable_key(server_env, tmp_path):
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.3)
 
-        while _get(f"{base}/readyz", {})[0] != 200:  # each worker warms up as it starts
-            assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
-            time.sleep(0.3)
-        assert "warmed up in" in (tmp_path / "server.log").read_text()
+        assert "warmed up in" in (tmp_path / "server.log").read_text()  # before it served
 
         skirt = next(g for g in GarmentStore().list() if g.name == "A-line skirt").id
         url = f"{base}/v1/render?avatar=f165-eu40&garment={skirt}&size=M&width=64&height=96"
