@@ -167,6 +167,16 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if q < 100 else max(values)
 
 
+def forget_drapes(avatars: list[str]) -> None:
+    """Remove the avatars' cached drapes: their next renders drape too."""
+    import shutil
+
+    from tryon.drape import drape_cache_dir
+
+    for avatar in avatars:
+        shutil.rmtree(drape_cache_dir(avatar), ignore_errors=True)
+
+
 def drape_files() -> int:
     return sum(1 for p in (Path(os.environ["TRYON_DATA_DIR"]) / "cache" / "drapes").rglob("*")
                if p.is_file())
@@ -179,7 +189,9 @@ def bench_hits(skirt: str) -> None:
         server = Server(env, workers=2)
         try:
             conn = server.conn("127.0.3.1")
-            # cold renders: 512x768, library avatars in the A-line skirt, each new to this server
+            # cold renders: 512x768, library avatars in the A-line skirt, each new to this
+            # server, their drapes too
+            forget_drapes(AVATARS[:5])
             cold, drapes_before = [], drape_files()
             for avatar in AVATARS[:5]:
                 path = f"/v1/render?avatar={avatar}&garment={skirt}&size=M&width=512&height=768"
@@ -227,12 +239,7 @@ def worker_ready(log: Path) -> bool:
 def bench_prerender(skirt: str, processes: int, celery: bool) -> float:
     """Renders/min of one 12-render batch at 256x384: fresh database and blobs, and
     the avatars' cached drapes removed first, so every render drapes too."""
-    import shutil
-
-    from tryon.drape import drape_cache_dir
-
-    for avatar in AVATARS:
-        shutil.rmtree(drape_cache_dir(avatar), ignore_errors=True)
+    forget_drapes(AVATARS)
     with tempfile.TemporaryDirectory() as tmp:
         env = fresh_env(Path(tmp), BROKER if celery else None)
         (merchant,) = make_keys(env, "merchant", 1)
