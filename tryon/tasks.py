@@ -88,7 +88,7 @@ GLB_MEDIA_TYPE = "model/gltf-binary"
 def scene_key(params: Mapping[str, Any]) -> str:
     """The content address of the draped scene of ``params`` (avatar, garment, size):
     the render key of the same inputs, marked as a scene."""
-    return _drape_output_key("scene-glb-v2:", params)  # v2: glTF's Y-up frame
+    return _drape_output_key("scene-glb-v3:", params)  # v3: glTF's Y-up frame, base outfit
 
 
 def _drape_output_key(marker: str, params: Mapping[str, Any]) -> str:
@@ -127,8 +127,8 @@ def scene_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def scene_glb(avatar, garment_id: str | None, size: str | None) -> bytes:
-    """The avatar (A-pose), and the garment draped on it if one is given, as one GLB
-    in glTF's frame (Y up, metres, the body facing +Z).
+    """The avatar (A-pose) in the base outfit, and the garment draped on it if one
+    is given, as one GLB in glTF's frame (Y up, metres, the body facing +Z).
 
     The body carries its skin colour; the garment its UVs and base colour
     (its texture too, when it has one).
@@ -142,16 +142,27 @@ def scene_glb(avatar, garment_id: str | None, size: str | None) -> bytes:
     from avatars.avatar import pose_avatar
     from avatars.skin_tones import skin_rgb
     from tryon.drape import cached_drape
-    from tryon.scene import srgb_to_linear
+    from garments.base_outfit import BASE_ROUGHNESS, base_outfit
+    from tryon.scene import SKIN_ROUGHNESS, srgb_to_linear, vertex_normals
+
+    def matte(rgb, roughness: float) -> trimesh.visual.TextureVisuals:
+        return trimesh.visual.TextureVisuals(material=trimesh.visual.material.PBRMaterial(
+            baseColorFactor=[*srgb_to_linear(rgb), 1.0], metallicFactor=0.0,
+            roughnessFactor=roughness))
 
     model, body = pose_avatar(avatar, "a-pose")
     scene = trimesh.Scene()
-    skin = trimesh.visual.material.PBRMaterial(
-        baseColorFactor=[*srgb_to_linear(skin_rgb(avatar.skin_tone)), 1.0], metallicFactor=0.0,
-        roughnessFactor=0.6)
-    body_mesh = trimesh.Trimesh(gltf_frame(body.vertices[0]), np.asarray(model.faces), process=False)
-    body_mesh.visual = trimesh.visual.TextureVisuals(material=skin)
+    vertices, faces = body.vertices[0].numpy().astype(np.float64), np.asarray(model.faces)
+    body_mesh = trimesh.Trimesh(gltf_frame(vertices), faces, process=False)
+    body_mesh.visual = matte(skin_rgb(avatar.skin_tone), SKIN_ROUGHNESS)
     scene.add_geometry(body_mesh, node_name="body", geom_name="body")
+    # the leggings and tank top every 2D render shows, so 3D matches it
+    outfit = base_outfit(vertices, vertex_normals(vertices, faces), faces,
+                         body.joints[0].numpy(), model.landmarks, model.arm_vertex_mask())
+    for name, (v, _, f, rgb) in zip(("leggings", "tank-top"), outfit):
+        piece = trimesh.Trimesh(gltf_frame(v), f, process=False)
+        piece.visual = matte(rgb, BASE_ROUGHNESS)
+        scene.add_geometry(piece, node_name=name, geom_name=name)
     if garment_id is not None:
         drape = cached_drape(avatar, garment_id, size, "a-pose")
         material = drape.mesh.material

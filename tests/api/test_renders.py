@@ -188,7 +188,7 @@ def test_scene_glb_of_the_draped_garment(rclient, render_app, auth):
     assert glb.status_code == 200 and glb.mimetype == "model/gltf-binary"
     assert glb.data[:4] == b"glTF" and glb.headers["Cache-Control"].endswith("immutable")
     scene = trimesh.load(io.BytesIO(glb.data), file_type="glb")
-    assert {"body", "garment"} <= set(scene.geometry)
+    assert {"body", "leggings", "tank-top", "garment"} <= set(scene.geometry)
     assert scene.geometry["garment"].visual.uv is not None
     # glTF's frame: Y up (feet on y = 0), the body facing +Z, metres
     (low, high) = scene.geometry["body"].bounds
