@@ -109,11 +109,12 @@ class InProcessRunner(JobQueue):
 
     ``threads`` defaults to ``$TRYON_JOB_THREADS`` or 1: the drape solver is
     not known to be thread-safe and renders share one render thread anyway,
-    so throughput comes from more processes, not more threads. On start it
-    recovers jobs a dead process left running and picks up queued ones that
-    no one is running. While its pool is idle it keeps looking for queued
-    jobs every ``IDLE_POLL_S``, so the processes of one server share a
-    batch that a single request queued in one of them.
+    so throughput comes from more processes, not more threads. On start,
+    and every ``LEASE_S / 2`` after, it recovers jobs a dead process left
+    running; it picks up queued ones that no one is running. While its pool
+    is idle it keeps looking for queued jobs every ``IDLE_POLL_S``, so the
+    processes of one server share a batch that a single request queued in
+    one of them.
     """
 
     IDLE_POLL_S = 0.5
@@ -145,13 +146,17 @@ class InProcessRunner(JobQueue):
     def _take_idle_work(self) -> None:
         # Jobs handed to another process wait in its pool; an idle one claims
         # them first (the claim is atomic, so the other skips them later).
+        # Now and then it also takes back jobs whose runner died (or whose
+        # "done" was never written): a live server heals without a restart.
+        next_recovery = time.monotonic() + LEASE_S / 2
         while not self._stopped.wait(self.IDLE_POLL_S):
-            with self._in_hand_lock:
-                free = self._threads - self._in_hand
-            if free <= 0:
-                continue
             try:
-                for job_id in _queued_jobs(limit=free):
+                if time.monotonic() >= next_recovery:
+                    next_recovery = time.monotonic() + LEASE_S / 2
+                    self.recover()
+                with self._in_hand_lock:
+                    free = self._threads - self._in_hand
+                for job_id in _queued_jobs(limit=free) if free > 0 else ():
                     self.dispatch(job_id)
             except Exception:  # a busy or restarting database: look again later
                 log.warning("looking for queued jobs failed", exc_info=True)

@@ -120,3 +120,16 @@ def test_an_idle_runner_takes_a_job_queued_by_another_process(runner, render_par
         session.add(job)
     done = runner.wait(job.id, TIMEOUT_S)
     assert (done.status, done.attempts) == ("done", 1)
+
+
+def test_a_running_server_takes_back_a_dead_workers_job(job_env, render_params, monkeypatch):
+    import tryon.jobs
+
+    monkeypatch.setattr(tryon.jobs, "LEASE_S", 2.0)  # recovery every second
+    runner = InProcessRunner()
+    try:
+        stranded = _stranded_job({**render_params, "width": 99}, attempts=1)  # after its start
+        job = runner.wait(stranded, TIMEOUT_S)
+    finally:
+        runner.shutdown()
+    assert (job.status, job.attempts) == ("done", 2)

@@ -47,6 +47,9 @@ document.addEventListener('securitypolicyviolation',
 """
 
 
+SERVER_LOGS: dict[str, Path] = {}  # base URL -> its server's log, for failure messages
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -65,6 +68,7 @@ def server(tmp_path_factory):
         env.pop(name, None)
     port = _free_port()
     log = open(tmp / "server.log", "wb")
+    SERVER_LOGS[f"http://127.0.0.1:{port}"] = tmp / "server.log"
     proc = subprocess.Popen([sys.executable, "-m", "tryon.cli", "serve", "--port", str(port),
                              "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -284,8 +288,14 @@ def test_live_3d_view_loads_the_scene_in_the_vendored_viewer(server, browser):
     loaded = []
     page.on("response", lambda r: loaded.append(r.url))
     viewer.get_by_role("button", name="View in 3D").click()
-    page.wait_for_function("""() => document.querySelector('tryon-viewer').shadowRoot
-        .querySelector('model-viewer')?.loaded === true""")
+    try:
+        page.wait_for_function("""() => document.querySelector('tryon-viewer').shadowRoot
+            .querySelector('model-viewer')?.loaded === true""")
+    except sync_api.TimeoutError:
+        _shot(page, "10-3d-view-failed")
+        shown = page.evaluate("() => document.querySelector('tryon-viewer').shadowRoot.textContent")
+        pytest.fail(f"the 3D view did not load; the widget shows: {' '.join(shown.split())[:600]}\n"
+                    f"server log:\n{SERVER_LOGS[server].read_text()[-3000:]}")
     assert any("/widget/v1/vendor/model-viewer-4.4.0/model-viewer.min.js" in u for u in loaded)
     assert any(urlsplit(u).path == "/v1/scene.glb" for u in loaded)
     page.wait_for_timeout(1500)  # let it draw a frame for the screenshot
