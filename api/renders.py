@@ -184,9 +184,11 @@ def content_addressed(kind: str, params: dict, key: str, budget_s: float | None 
         budget = render_budget_s() if budget_s is None else budget_s
         job = queue.wait(job_id, budget) if budget > 0 else queue.get(job_id)
         if job is not None and job.status == "failed":
-            if (job.error or "").startswith(("ConsentEnded", "ConsentRequired")):
-                # a twin's consent ended while its job ran
+            # a twin's consent ended (410) or never covered this use (403) as its job ran
+            if (job.error or "").startswith("ConsentEnded"):
                 raise ProblemError(410, "Gone", job.error.split(": ", 1)[-1], "avatar")
+            if (job.error or "").startswith("ConsentRequired"):
+                raise ProblemError(403, "Forbidden", job.error.split(": ", 1)[-1], "avatar")
             raise ProblemError(503, "Render failed", f"the {kind} job failed: {job.error}")
         if job is not None and job.status == "done":
             hit = cached(key)

@@ -93,7 +93,7 @@ def authorize_twin(avatar_id: str | None, channel: str | None = None,
         return None
     channel = check_channel(channel)
     key = g.get("api_key")
-    origin = request_origin()
+    origin = bound_origin(key)
     try:
         grant = authorize_use(avatar_id, key.id if key is not None else None, origin, channel)
     except KeyError:
@@ -104,6 +104,14 @@ def authorize_twin(avatar_id: str | None, channel: str | None = None,
     use = TwinUse(avatar_id, grant, key.id if key is not None else None, origin, channel)
     g.twin_use = use  # what render_params asks: a twin is rendered only once authorized
     return use
+
+
+def bound_origin(key) -> str | None:
+    """The storefront a use grant may cover this caller for: the request's origin,
+    but only for a key bound to origins (a publishable key, which answers only
+    there). A server-side key may send any Origin header; trusting it would let
+    one brand claim another's grant."""
+    return request_origin() if key is not None and key.origins else None
 
 
 def require_authorized_twin(avatar_id: str | None, field: str = "avatar") -> None:
@@ -168,7 +176,7 @@ def twin_avatar_entries(query: dict) -> list[dict]:
     from tryon.twins import twin_avatar
 
     key = g.get("api_key")
-    origin = request_origin()
+    origin = bound_origin(key)
     found = []
     with session_scope() as session:
         for twin in session.scalars(select(Twin).where(Twin.status == "ready").order_by(Twin.created_at)):
@@ -355,7 +363,7 @@ def get_twin(twin_id: str):
                                          410: "its creation consent has ended"})
 def preview(twin_id: str):
     """The twin's preview render (with content credentials); a use of its creation consent."""
-    from avatars.consent import ConsentError, check_creation
+    from avatars.consent import ConsentEnded, ConsentError, check_creation
     from tryon.blob_store import blob_store_from_env
     from tryon.database import session_scope
     from tryon.db_models import ConsentGrant
@@ -368,9 +376,10 @@ def preview(twin_id: str):
     try:
         check_creation(grant)
     except ConsentError as e:
-        close_grant(grant.id)
+        if isinstance(e, ConsentEnded):  # carry the ending out now, in case no sweep did
+            close_grant(e.grant_id)
         raise ProblemError(e.status, "Gone" if e.status == 410 else "Forbidden", e.detail,
-                           "twin_id", consent=grant.id) from None
+                           "twin_id", consent=e.grant_id) from None
     digest = preview_digest(twin.id) if twin.status == "ready" else None
     if digest is None:
         raise ProblemError(404, "Not Found", f"twin {twin.id} has no preview ({twin.status})",
@@ -386,7 +395,7 @@ def preview(twin_id: str):
     response.headers["Cache-Control"] = TWIN_CACHE_CONTROL
     key = g.api_key
     log_use(twin.id, grant, kind="preview", channel="internal", api_key_id=key.id,
-            origin=request_origin(), content_hash=digest)
+            origin=bound_origin(g.get("api_key")), content_hash=digest)
     return response
 
 

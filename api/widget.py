@@ -140,8 +140,10 @@ def demo_origins() -> list[str] | None:
     """The origins the demo key is bound to for this request, or None if none may be made.
 
     Loopback host names are this machine's own: the key covers every
-    loopback name at the requested port. Any other host must be listed
-    in ``$TRYON_DEMO_ORIGINS`` (or ``DEMO_ORIGINS`` in the config).
+    loopback name at the port this server listens on, and only a client on
+    this machine gets it (the Host header is the client's word: otherwise
+    anyone could have keys made for any port). Any other host must be
+    listed in ``$TRYON_DEMO_ORIGINS`` (or ``DEMO_ORIGINS`` in the config).
     """
     from tryon.api_keys import normalize_origin
 
@@ -152,6 +154,9 @@ def demo_origins() -> list[str] | None:
     except ValueError:
         return None
     if parts.hostname in _LOOPBACK:
+        served_port = str(port or {"http": 80, "https": 443}.get(request.scheme))
+        if request.remote_addr not in _LOOPBACK or served_port != request.environ.get("SERVER_PORT"):
+            return None
         suffix = f":{port}" if port else ""
         return [normalize_origin(f"{request.scheme}://{h if ':' not in h else f'[{h}]'}{suffix}")
                 for h in _LOOPBACK]

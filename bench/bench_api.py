@@ -178,7 +178,9 @@ def forget_drapes(avatars: list[str]) -> None:
 
 
 def drape_files() -> int:
-    return sum(1 for p in (Path(os.environ["TRYON_DATA_DIR"]) / "cache" / "drapes").rglob("*")
+    from tryon.config import cache_dir
+
+    return sum(1 for p in cache_dir("drapes").rglob("*")
                if p.is_file())
 
 

@@ -90,7 +90,11 @@ def test_strain_rises_with_the_body_girth(garment_ids):
 
 
 def test_cached_drape_returns_the_same_result(garment_ids, tmp_path, monkeypatch):
-    monkeypatch.setattr("tryon.drape.data_dir", lambda: tmp_path)
+    def cache_dir(name):
+        (tmp_path / "cache" / name).mkdir(parents=True, exist_ok=True)
+        return tmp_path / "cache" / name
+
+    monkeypatch.setattr("tryon.drape.cache_dir", cache_dir)
     body = get_avatar("f163-eu36")
     first = cached_drape(body, garment_ids["Classic T-shirt"], "S")
     assert list((tmp_path / "cache" / "drapes").glob("*/*.npz"))  # a folder per avatar

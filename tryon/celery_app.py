@@ -38,13 +38,17 @@ def run_job(job_id: str) -> None:
 
 @worker_ready.connect
 def _recover_on_start(sender=None, **_) -> None:
-    # A worker that starts after a crash takes back the jobs the dead one held.
+    # A worker that starts after a crash takes back the jobs the dead one held,
+    # and keeps doing so while it runs: a redelivered message of a job still
+    # marked running is dropped by the claim, so recovery must requeue it.
     from celery.concurrency.prefork import TaskPool as PreforkPool
 
-    from tryon.jobs import CeleryRunner
+    from tryon.jobs import CeleryRunner, keep_recovering
     from tryon.warm_up import warm_up_in_background
 
-    CeleryRunner().recover()
+    runner = CeleryRunner()
+    runner.recover()
+    keep_recovering(runner)
     if not isinstance(getattr(sender, "pool", None), PreforkPool):
         warm_up_in_background()  # solo/threads: jobs run in this process
 

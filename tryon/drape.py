@@ -35,7 +35,7 @@ from garments.mannequin import letter_size, mannequin
 from garments.store import GarmentStore
 from garments.surface_binding import bind, place
 from tryon.cloth_solver import FabricParams, relax
-from tryon.config import data_dir
+from tryon.config import cache_dir
 from tryon.fit import RegionFit
 from tryon.fit_report import fit_report
 
@@ -140,7 +140,7 @@ def drape_cache_dir(avatar_id: str) -> Path:
     """The folder of one avatar's cached drapes. One folder per avatar, so a
     withdrawn digital twin's drapes (garments on a real person's body) go with it."""
     name = avatar_id if _SAFE_NAME.fullmatch(avatar_id) else hashlib.sha256(avatar_id.encode()).hexdigest()
-    return data_dir() / "cache" / "drapes" / name
+    return cache_dir("drapes") / name
 
 
 def _solve(garment, size, mesh: GarmentMesh, target: BodyGeometry):

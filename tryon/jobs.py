@@ -130,6 +130,7 @@ class InProcessRunner(JobQueue):
         for job_id in _queued_jobs():  # another live process may take some first; claiming decides
             self.dispatch(job_id)
         threading.Thread(target=self._take_idle_work, name="tryon-job-poll", daemon=True).start()
+        keep_recovering(self, self._stopped)
 
     def dispatch(self, job_id: str) -> None:
         with self._in_hand_lock:
@@ -146,17 +147,13 @@ class InProcessRunner(JobQueue):
     def _take_idle_work(self) -> None:
         # Jobs handed to another process wait in its pool; an idle one claims
         # them first (the claim is atomic, so the other skips them later).
-        # Now and then it also takes back jobs whose runner died (or whose
-        # "done" was never written): a live server heals without a restart.
-        next_recovery = time.monotonic() + LEASE_S / 2
         while not self._stopped.wait(self.IDLE_POLL_S):
+            with self._in_hand_lock:
+                free = self._threads - self._in_hand
+            if free <= 0:
+                continue
             try:
-                if time.monotonic() >= next_recovery:
-                    next_recovery = time.monotonic() + LEASE_S / 2
-                    self.recover()
-                with self._in_hand_lock:
-                    free = self._threads - self._in_hand
-                for job_id in _queued_jobs(limit=free) if free > 0 else ():
+                for job_id in _queued_jobs(limit=free):
                     self.dispatch(job_id)
             except Exception:  # a busy or restarting database: look again later
                 log.warning("looking for queued jobs failed", exc_info=True)
@@ -187,6 +184,24 @@ class CeleryRunner(JobQueue):
             # task_id = job id: the broker's and the database's records name the same job
             self.app.send_task("tryon.run_job", args=[job_id], task_id=job_id,
                                connection=connection)
+
+
+def keep_recovering(queue: JobQueue, stopped: threading.Event | None = None) -> threading.Thread:
+    """Run ``queue.recover()`` every ``LEASE_S / 2`` on a daemon thread until ``stopped``
+    is set: a live server or worker takes back the jobs of a process that died
+    (or whose "done" was never written) without waiting for a restart."""
+    stopped = stopped or threading.Event()
+
+    def loop() -> None:
+        while not stopped.wait(LEASE_S / 2):
+            try:
+                queue.recover()
+            except Exception:  # a busy or restarting database: try again next time
+                log.warning("recovering stale jobs failed", exc_info=True)
+
+    thread = threading.Thread(target=loop, name="tryon-job-recovery", daemon=True)
+    thread.start()
+    return thread
 
 
 def job_queue_from_env() -> JobQueue:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -14,15 +11,9 @@ import urllib.request
 import pytest
 
 from garments.store import GarmentStore
+from tests.live_server import TRYON, tryon_serve
 
 SHOP = "https://shop.example.com"
-TRYON = [sys.executable, "-m", "tryon.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str, headers: dict) -> tuple[int, dict, bytes]:
@@ -44,29 +35,12 @@ def server_env(tmp_path):
 
 
 def test_tryon_serve_renders_for_a_publishable_key(server_env, tmp_path):
-    port = _free_port()
-    log = open(tmp_path / "server.log", "wb")
-    server = subprocess.Popen([*TRYON, "serve", "--port", str(port), "--workers", "2"],
-                              env=server_env, stdout=log, stderr=subprocess.STDOUT,
-                              start_new_session=True)
-    try:
-        made = subprocess.run([*TRYON, "keys", "create", "--role", "publishable", "--origin", SHOP],
-                              env=server_env, capture_output=True, text=True, timeout=120, check=True)
-        key = made.stdout.strip().splitlines()[-1]
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while True:  # wait for the server to listen
-            try:
-                status, _, _ = _get(f"{base}/healthz", {})
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            assert server.poll() is None, (tmp_path / "server.log").read_text()
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.3)
-
-        assert "warmed up in" in (tmp_path / "server.log").read_text()  # before it served
+    made = subprocess.run([*TRYON, "keys", "create", "--role", "publishable", "--origin", SHOP],
+                          env=server_env, capture_output=True, text=True, timeout=120, check=True)
+    key = made.stdout.strip().splitlines()[-1]
+    with tryon_serve(server_env, tmp_path / "server.log") as live:
+        base, server = live.base, live.process
+        assert "warmed up in" in live.log_text()  # before it served
 
         skirt = next(g for g in GarmentStore().list() if g.name == "A-line skirt").id
         url = f"{base}/v1/render?avatar=f165-eu40&garment={skirt}&size=M&width=64&height=96"
@@ -87,13 +61,5 @@ def test_tryon_serve_renders_for_a_publishable_key(server_env, tmp_path):
         assert _get(f"{base}/", {})[0] == 200  # the demo storefront
         # two workers: gunicorn's master and its children
         children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True)
-        assert len(children.stdout.split()) == 2, (tmp_path / "server.log").read_text()
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
-    assert server.returncode == 0, (tmp_path / "server.log").read_text()
+        assert len(children.stdout.split()) == 2, live.log_text()
+    assert server.returncode == 0, live.log_text()  # a clean stop on SIGTERM

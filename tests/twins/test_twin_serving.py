@@ -220,3 +220,14 @@ def test_routes_that_do_not_check_consent_never_reach_a_twin(client, auth, twin)
     response = client.get(f"/avatars/{twin['id']}/render.png?width=32&height=48")
     assert response.status_code == 404
     assert _ledger() == []
+
+
+def test_a_server_key_cannot_claim_a_storefront_grant_by_sending_its_origin(client, auth, twin):
+    """The use grant covers SHOP's storefront; a key not bound to origins may send
+    any Origin header, so its Origin must not count."""
+    spoofed = {**auth("admin"), "Origin": SHOP}
+    response = client.get(f"/v1/render?avatar={twin['id']}&width=32&height=48", headers=spoofed)
+    assert response.status_code == 403, response.get_data(as_text=True)
+    listed = client.get("/v1/avatars", headers=spoofed).get_json()["avatars"]
+    assert twin["id"] not in {a["id"] for a in listed}
+    assert _ledger() == []

@@ -86,6 +86,18 @@ def test_no_key_for_a_host_name_that_is_not_ours(client, app):
     assert not Path(app.config["DEMO_KEY_FILE"]).exists()
 
 
+def test_no_key_for_a_remote_client_or_a_port_we_do_not_serve(client, app):
+    # The Host header is the client's word: a loopback name from afar, or a
+    # port this server does not listen on, must not have keys made.
+    remote = client.get("/", base_url="http://127.0.0.1:8000",
+                        environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    other_port = client.get("/", base_url="http://127.0.0.1:8000",
+                            headers={"Host": "localhost:9123"})
+    assert _viewers(remote.get_data(as_text=True)) == []
+    assert _viewers(other_port.get_data(as_text=True)) == []
+    assert not Path(app.config["DEMO_KEY_FILE"]).exists()
+
+
 def test_configured_demo_origins_get_a_key(client, app):
     app.config["DEMO_ORIGINS"] = "https://shop.example, https://www.shop.example"
     key = _viewers(client.get("/", base_url="https://shop.example").get_data(as_text=True))[0]["key"]

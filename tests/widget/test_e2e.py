@@ -15,10 +15,6 @@ from __future__ import annotations
 import http.server
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -26,6 +22,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.live_server import tryon_serve
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("TRYON_WIDGET_SHOTS", "/tmp/widget-shots"))
@@ -50,12 +48,6 @@ document.addEventListener('securitypolicyviolation',
 SERVER_LOGS: dict[str, Path] = {}  # base URL -> its server's log, for failure messages
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A real ``tryon serve`` on a free loopback port; yields its base URL."""
@@ -66,32 +58,9 @@ def server(tmp_path_factory):
            "TRYON_RENDER_BUDGET_S": "0"}
     for name in ("TRYON_BROKER_URL", "TRYON_DEMO_ORIGINS"):
         env.pop(name, None)
-    port = _free_port()
-    log = open(tmp / "server.log", "wb")
-    SERVER_LOGS[f"http://127.0.0.1:{port}"] = tmp / "server.log"
-    proc = subprocess.Popen([sys.executable, "-m", "tryon.cli", "serve", "--port", str(port),
-                             "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=5) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        assert proc.poll() is None, (tmp / "server.log").read_text()
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.3)
-    yield base
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=40)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    log.close()
+    with tryon_serve(env, tmp / "server.log") as live:
+        SERVER_LOGS[live.base] = live.log
+        yield live.base
 
 
 @pytest.fixture(scope="module")
