@@ -10,16 +10,25 @@ docs at ``/v1/docs``), operations routes (``/healthz``, ``/readyz``,
 
 from __future__ import annotations
 
-import os
-
 from apiflask import APIFlask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.auth import SECURITY_SCHEMES, init_cors
 from api.errors import PROBLEM_SCHEMA, register_error_handlers
-from api.garments import MAX_UPLOAD_BYTES
+from api.extensions import init_settings
 from api.limits import init_limits
 from api.metrics import init_metrics
+from api.routes.avatars import avatars
+from api.routes.catalog import catalog
+from api.routes.fit import fit
+from api.routes.gallery import gallery
+from api.routes.garments import MAX_UPLOAD_BYTES, garments
+from api.routes.health import health
+from api.routes.jobs import jobs
+from api.routes.renders import renders
+from api.routes.consents import consents
+from api.routes.twins import twins
+from api.routes.widget import widget
 
 API_VERSION = "1.0.0"
 
@@ -38,37 +47,27 @@ def create_app(config: dict | None = None) -> APIFlask:
         VALIDATION_ERROR_SCHEMA=PROBLEM_SCHEMA,
     )
     app.config.update(config or {})
-    trust_proxies(app)
+    trust_proxies(app, init_settings(app).trusted_proxies)
     register_error_handlers(app)
     init_metrics(app)
     init_limits(app)
     init_cors(app)
 
-    from api.avatars import avatars
-    from api.catalog import catalog
-    from api.fit import fit
-    from api.gallery import gallery
-    from api.garments import garments
-    from api.health import health
-    from api.jobs import jobs
-    from api.renders import renders
-    from api.widget import widget
-
     for blueprint in (health, avatars, garments, fit, renders, jobs, catalog, gallery):
         app.register_blueprint(blueprint)
     app.register_blueprint(widget)  # the widget's files and the demo storefront at /
-    from api.twins import consents, twins  # digital twins and their models' consents (issue 5)
-    app.register_blueprint(twins), app.register_blueprint(consents)
+    app.register_blueprint(twins)
+    app.register_blueprint(consents)
     return app
 
 
-def trust_proxies(app: APIFlask) -> None:
-    """Behind ``TRUSTED_PROXIES`` (config, else ``$TRYON_TRUSTED_PROXIES``; default 0)
+def trust_proxies(app: APIFlask, count: int) -> None:
+    """Behind ``Settings.trusted_proxies`` (``TRUSTED_PROXIES`` in the config, else
+    ``$TRYON_TRUSTED_PROXIES``; default 0)
     reverse proxies, take the client's address, scheme and host from their
     ``X-Forwarded-*`` headers, so per-IP rate limits see shoppers, not the proxy.
     Headers from anyone else are ignored: trusting them would let a client
     pick its own IP."""
-    count = int(app.config.get("TRUSTED_PROXIES", os.environ.get("TRYON_TRUSTED_PROXIES", "0")))
     if count < 0:
         raise ValueError("TRYON_TRUSTED_PROXIES is a count of proxies, 0 or more")
     if count:

@@ -26,9 +26,14 @@ from flask_cors.core import get_cors_options, set_cors_headers
 from sqlalchemy import select
 
 from api.errors import ProblemError
-from tryon.api_keys import has_role, normalize_origin, origin_allowed, verify_key
-from tryon.database import session_scope
-from tryon.db_models import ApiKey
+from tryon.storage.api_keys import (
+    has_role,
+    normalize_origin,
+    origin_allowed,
+    verify_key,
+)
+from tryon.storage.database import session_scope
+from tryon.storage.models import ApiKey
 
 #: The roles that may read the catalogue (avatars, garments, fit); admin has every role.
 READ_ROLES = ("publishable", "merchant")

@@ -1,7 +1,10 @@
 """Errors as RFC 9457 problem documents (application/problem+json).
 
 Every error the API answers has ``type``, ``title``, ``status``, ``detail``
-and, when one input is at fault, ``field``. Request validation errors from
+and, when one input is at fault, ``field``. tryon's typed errors
+(``tryon.core.errors``: not found, invalid, conflict, consent required or
+ended) become their status here, in one place, with their ``code``; a
+twin's consent problem names its ``consent`` grant. Request validation errors from
 APIFlask are reshaped into the same document; anything unexpected is logged
 and answered as a 500 problem, never as an HTML page or a traceback.
 """
@@ -13,6 +16,8 @@ from http import HTTPStatus
 from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
 from flask import jsonify
+
+from tryon.core.errors import ConsentError, TryonError
 
 PROBLEM_MIMETYPE = "application/problem+json"
 #: The problem document as an OpenAPI schema (every error response's body).
@@ -74,6 +79,11 @@ def register_error_handlers(app: APIFlask) -> None:
         response = problem(e.status, e.title, e.detail, e.field, **e.extra)
         response.headers.update(e.headers)
         return response
+
+    @app.errorhandler(TryonError)
+    def _typed(e: TryonError):
+        extra = {"consent": e.grant_id} if isinstance(e, ConsentError) else {}
+        return problem(e.status, HTTPStatus(e.status).phrase, e.detail, e.field, code=e.code, **extra)
 
     # APIFlask routes HTTPError (its validation errors, abort()) and every
     # werkzeug HTTPException (404, 405, 413, 429, ...) through this.

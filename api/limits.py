@@ -16,7 +16,6 @@ the proxy's IP budget.
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 import time
 import weakref
@@ -27,6 +26,7 @@ from flask_limiter.util import get_remote_address
 from limits.storage import MemoryStorage
 
 from api.auth import presented_key
+from tryon.core.settings import settings
 
 LIMITS = {"per_key": "600/minute", "per_ip": "300/minute"}
 DEFAULT_STORAGE = "tryon-memory://"
@@ -81,7 +81,7 @@ def _exempt() -> bool:
 def init_limits(app: Flask) -> Limiter:
     """Attach a limiter (one per app, so test apps do not share counters)."""
     app.config.setdefault("RATELIMIT_STORAGE_URI",
-                          os.environ.get("TRYON_RATELIMIT_STORAGE") or DEFAULT_STORAGE)
+                          settings().ratelimit_storage or DEFAULT_STORAGE)
     limiter = Limiter(
         get_remote_address,
         application_limits=[

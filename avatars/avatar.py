@@ -8,15 +8,16 @@ the data directory, so the same specs work on anny and on SMPL-X.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass
 
 import torch
 
+from avatars.body_models.registry import backend_name, get_body_model
 from avatars.from_measurements import BodyDescription, solve_body
-from avatars.registry import backend_name, get_body_model
-from tryon.config import data_dir, log_progress
+from tryon.core.files import atomic_write
+from tryon.core.settings import data_dir, log_progress
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,28 @@ def _solve(entry: AvatarSpec) -> Avatar:
     )
 
 
+def avatar_from_measurements(measurements: dict, skin_tone: int) -> tuple[Avatar, dict[str, float]]:
+    """A shopper's body: (the avatar, solved minus given cm for each given measurement).
+
+    ``measurements``: ``BodyDescription``'s fields (cm; sex, build, age_years).
+    The id, ``m-`` and a hash of the measurements, the skin tone and the body
+    model, is the same for the same body, so storing it twice stores it once.
+    Raises ``MeasurementError`` (``Invalid``, with the field) when no body fits.
+    """
+    description = BodyDescription(**measurements)
+    model = get_body_model(description.sex)
+    avatar_id = "m-" + hashlib.sha256(json.dumps(
+        [sorted(measurements.items()), skin_tone, model.cache_key], default=str).encode()
+    ).hexdigest()[:16]
+    solved = solve_body(description, model)
+    avatar = Avatar(id=avatar_id, label=f"Body from measurements, {description.height:g} cm",
+                    sex=description.sex, age_years=description.age_years,
+                    build=description.build, skin_tone=skin_tone,
+                    shape=tuple(round(float(x), 6) for x in solved.shape),
+                    measurements=solved.measurements.as_dict())
+    return avatar, solved.errors_cm
+
+
 def solve_avatars(name: str, specs: list[AvatarSpec], log=log_progress) -> list[Avatar]:
     """Solve ``specs`` for the active body model once; cached under ``name``."""
     path = data_dir() / "avatars" / f"{name}-{backend_name()}-{get_body_model().cache_key}.json"
@@ -79,10 +102,7 @@ def solve_avatars(name: str, specs: list[AvatarSpec], log=log_progress) -> list[
     for i, entry in enumerate(specs, 1):
         avatars.append(_solve(entry))
         log(f"  [{i}/{len(specs)}] {entry.id}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps([asdict(a) for a in avatars], indent=1))
-    os.replace(partial, path)  # atomic: never a half-written cache
+    atomic_write(path, json.dumps([asdict(a) for a in avatars], indent=1))
     return avatars
 
 

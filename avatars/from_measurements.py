@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from avatars.body_model import BUILDS, BodyModel
+from avatars.body_models.base import BUILDS, BodyModel
 from avatars.measurements import Measurements, measure_shapes
+from tryon.core.errors import Invalid
 
 # Accepted ranges, centimetres: an adult's body the model can represent.
 LIMITS_CM = {
@@ -37,8 +38,9 @@ _DONE_CM = 0.05  # stop once every measurement is this close
 _MAX_ITERATIONS = 20
 
 
-class MeasurementError(ValueError):
-    """Measurements outside what a body can have, or that no body matches."""
+class MeasurementError(Invalid):
+    """Measurements outside what a body can have, or that no body matches;
+    ``field`` names the measurement (``age_years`` for the age)."""
 
 
 @dataclass(frozen=True)
@@ -60,17 +62,19 @@ class BodyDescription:
         for name, value in given.items():
             low, high = LIMITS_CM[name]
             if not isinstance(value, (int, float)) or not np.isfinite(value):
-                raise MeasurementError(f"{name} must be a number of centimetres, got {value!r}")
+                raise MeasurementError(f"{name} must be a number of centimetres, got {value!r}",
+                                       name)
             if not low <= value <= high:
                 raise MeasurementError(
-                    f"{name} {value:g} cm is outside the supported range {low:g}-{high:g} cm"
+                    f"{name} {value:g} cm is outside the supported range {low:g}-{high:g} cm", name
                 )
         if self.sex not in ("female", "male", "neutral"):
-            raise MeasurementError(f"sex must be female, male or neutral, got {self.sex!r}")
+            raise MeasurementError(f"sex must be female, male or neutral, got {self.sex!r}", "sex")
         if self.build not in BUILDS:
-            raise MeasurementError(f"build must be one of {', '.join(BUILDS)}, got {self.build!r}")
+            raise MeasurementError(f"build must be one of {', '.join(BUILDS)}, got {self.build!r}",
+                                   "build")
         if self.age_years is not None and not 18 <= self.age_years <= 90:
-            raise MeasurementError(f"age must be 18-90 years, got {self.age_years!r}")
+            raise MeasurementError(f"age must be 18-90 years, got {self.age_years!r}", "age_years")
         return given
 
 
@@ -114,12 +118,12 @@ def solve_body(description: BodyDescription, model: BodyModel) -> SolvedBody:
     shape = shapes_for(x[None])[0]
     measurements = measure_shapes(model, shape[None], breasts)[0]
     errors = {n: round(getattr(measurements, _FIELD[n]) - targets[n], 2) for n in names}
-    misses = [f"{n} ({targets[n]:g} cm, best {targets[n] + e:.1f} cm)"
-              for n, e in errors.items() if abs(e) > TOLERANCE_CM]
-    if misses:
+    missed = [n for n, e in errors.items() if abs(e) > TOLERANCE_CM]
+    if missed:
+        misses = [f"{n} ({targets[n]:g} cm, best {targets[n] + errors[n]:.1f} cm)" for n in missed]
         raise MeasurementError(
             "no body matches these measurements together within "
-            f"{TOLERANCE_CM:g} cm: {', '.join(misses)}"
+            f"{TOLERANCE_CM:g} cm: {', '.join(misses)}", missed[0]
         )
     return SolvedBody(shape=shape, measurements=measurements, errors_cm=errors)
 

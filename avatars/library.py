@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from avatars.avatar import Avatar, solve_avatars, spec as _entry
+from avatars.avatar import Avatar, solve_avatars
+from avatars.avatar import spec as _entry
+from tryon.core.errors import NotFound
 
 F, M, N = "female", "male", "neutral"
 ENTRIES = [
@@ -70,5 +72,5 @@ def get_avatar(avatar_id: str) -> Avatar:
     try:
         return library()[avatar_id]
     except KeyError:
-        raise KeyError(f"no avatar {avatar_id!r} in the library") from None
+        raise NotFound(f"no avatar {avatar_id!r} in the library", "avatar") from None
 

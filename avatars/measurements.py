@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from scipy.spatial import ConvexHull
 
-from avatars.body_model import BodyModel
+from avatars.body_models.base import BodyModel
 
 _STEP_M = 0.004  # vertical spacing of the girth scan
 _HIP_BAND, _WAIST_BAND, _BUST_BAND = (0.0, 0.4), (0.35, 0.65), (0.6, 0.88)

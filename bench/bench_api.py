@@ -62,8 +62,8 @@ def fresh_env(tmp: Path, broker: str | None = None) -> dict:
 def make_keys(env: dict, role: str, n: int) -> list[str]:
     """n keys in the temp database, made by one subprocess (argon2 hashing included)."""
     origins = repr([SHOP] if role == "publishable" else [])
-    code = ("from tryon.api_keys import create_key\n"
-            "from tryon.database import session_scope, upgrade_database\n"
+    code = ("from tryon.storage.api_keys import create_key\n"
+            "from tryon.storage.database import session_scope, upgrade_database\n"
             "upgrade_database()\n"
             f"for _ in range({n}):\n"
             "    with session_scope() as s:\n"
@@ -171,14 +171,14 @@ def forget_drapes(avatars: list[str]) -> None:
     """Remove the avatars' cached drapes: their next renders drape too."""
     import shutil
 
-    from tryon.drape import drape_cache_dir
+    from tryon.drape.cache import drape_cache_dir
 
     for avatar in avatars:
         shutil.rmtree(drape_cache_dir(avatar), ignore_errors=True)
 
 
 def drape_files() -> int:
-    from tryon.config import cache_dir
+    from tryon.core.settings import cache_dir
 
     return sum(1 for p in cache_dir("drapes").rglob("*")
                if p.is_file())
@@ -288,8 +288,9 @@ def bench_prerender(skirt: str, processes: int, celery: bool) -> float:
 
 def main() -> None:
     from garments.store import GarmentStore
+    from tryon.core.settings import settings
 
-    skirt = next(g for g in GarmentStore().list() if g.name == "A-line skirt").id
+    skirt = next(g for g in GarmentStore(settings().garments_dir).list() if g.name == "A-line skirt").id
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.platform()}, "
           f"Python {platform.python_version()}; client and server share the cores")
     bench_hits(skirt)

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import median_seconds, report  # noqa: E402
 
 from avatars.from_measurements import BodyDescription, solve_body  # noqa: E402
-from avatars.registry import get_body_model  # noqa: E402
+from avatars.body_models.registry import get_body_model  # noqa: E402
 
 DESCRIPTIONS = [
     BodyDescription(height=165, chest=88, waist=70, hips=96, inseam=76, sex="female"),

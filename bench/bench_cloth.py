@@ -22,7 +22,8 @@ import trimesh
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import median_seconds, report  # noqa: E402
 
-from tryon.cloth_solver import BodyCollider, FabricParams, relax  # noqa: E402
+from tryon.cloth.collider import BodyCollider  # noqa: E402
+from tryon.cloth.solver import FabricParams, relax  # noqa: E402
 
 MANNEQUIN_RADIUS = 0.12
 BODY_RADIUS = 0.13

@@ -1,7 +1,7 @@
 """Drape time of a ~5k and a ~20k-vertex garment on bodies it was not authored on.
 
 cold: Warp kernels cached, the body's collider (BVH) not yet built;
-warm: the same body again (collider cached). Whole ``tryon.drape.drape``
+warm: the same body again (collider cached). Whole ``tryon.drape.draping.drape``
 calls (transfer, relaxation, fit analysis), medians over runs.
 Targets on 2 cores: 5k <= 1.5 s cold, <= 0.5 s warm; 20k <= 3 s.
 Run: .venv/bin/python bench/bench_drape.py
@@ -22,8 +22,9 @@ from _timing import report  # noqa: E402
 
 from avatars.library import library  # noqa: E402
 from garments.store import GarmentStore  # noqa: E402
-from tryon import cloth_solver  # noqa: E402
-from tryon.drape import drape  # noqa: E402
+from tryon.core.settings import settings  # noqa: E402
+from tryon.cloth import collider  # noqa: E402
+from tryon.drape.draping import drape  # noqa: E402
 
 BODIES = ["f165-eu40", "f158-eu38", "f172-eu38", "f168-eu42", "f163-eu36"]
 
@@ -51,7 +52,7 @@ def main() -> None:
     avatars = library()
     with tempfile.TemporaryDirectory() as tmp:
         store = GarmentStore(Path(tmp) / "garments")
-        samples = GarmentStore()
+        samples = GarmentStore(settings().garments_dir)
         skirt = next(g for g in samples.list() if g.name == "A-line skirt")
         # the bench store holds its own copies, imported from the sample files
         mesh = samples.load_size(skirt.id, "M")
@@ -62,7 +63,7 @@ def main() -> None:
         for label, garment_id in (("5k", base.id), ("20k", dense)):
             cold, warm = [], []
             for body in BODIES:
-                cloth_solver._COLLIDERS.clear()  # the body's collider is built in the cold run
+                collider._COLLIDERS.clear()  # the body's collider is built in the cold run
                 seconds, stats = _time(avatars[body], garment_id, store)
                 cold.append(seconds)
                 warm.append(_time(avatars[body], garment_id, store)[0])

@@ -21,11 +21,11 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import median_seconds, report  # noqa: E402
 
-from avatars.registry import get_body_model  # noqa: E402
-from tryon.body_render import render_body, render_body_rgba  # noqa: E402  (sets up EGL)
-from tryon.image_encoding import encode_image  # noqa: E402
-from tryon.renderer import get_renderer  # noqa: E402
-from tryon.scene import body_scene  # noqa: E402
+from avatars.body_models.registry import get_body_model  # noqa: E402
+from tryon.render.body import render_body, render_body_rgba  # noqa: E402  (sets up EGL)
+from tryon.render.encoding import encode_image  # noqa: E402
+from tryon.render.renderer import get_renderer  # noqa: E402
+from tryon.render.scene import body_scene  # noqa: E402
 
 import pyrender  # noqa: E402  (after tryon chose the GL platform)
 

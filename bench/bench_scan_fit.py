@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # for the tests' SMPL-X maker
 from _timing import report  # noqa: E402
 
-from avatars import registry  # noqa: E402
-from avatars.scan_fitting import FitRejected, fit_scan  # noqa: E402
-from avatars.scans import load_scan  # noqa: E402
-from avatars.synthetic_scans import synthetic_scan  # noqa: E402
+from avatars.body_models import registry  # noqa: E402
+from avatars.scans.fitting import FitRejected, fit_scan  # noqa: E402
+from avatars.scans.reading import load_scan  # noqa: E402
+from avatars.scans.synthetic import synthetic_scan  # noqa: E402
 
 POINTS = 100_000
 FORMATS = ("ply", "glb", "obj")

@@ -2,9 +2,9 @@
 
 The sample "A-line skirt", size M (~4.5k vertices), is transferred from the
 mannequin it was authored on to library avatar "f160-eu50" exactly as
-``tryon.drape`` does it (bind to the mannequin surface, place on the body).
-From that one start array our XPBD relaxation (``tryon.cloth_solver.relax``
-called as ``tryon.drape`` calls it) and Newton 1.8's ``SolverVBD`` each
+``tryon.drape.draping`` does it (bind to the mannequin surface, place on the body).
+From that one start array our XPBD relaxation (``tryon.cloth.solver.relax``
+called as ``tryon.drape.draping`` calls it) and Newton 1.8's ``SolverVBD`` each
 settle the garment; both take their rest shape from the authored garment.
 Printed per solver: wall seconds, max penetration into the body (mm), mean
 and p95 edge strain against the authored rest lengths, and how far the hem
@@ -31,9 +31,10 @@ from avatars.library import get_avatar
 from garments.fabrics import fabric as fabric_preset
 from garments.mannequin import letter_size, mannequin
 from garments.store import GarmentStore
+from tryon.core.settings import settings
 from garments.surface_binding import bind, nearest_surface_points, place, signed_distance
-from tryon import drape as tryon_drape  # imports Warp with tryon's kernel cache
-from tryon.cloth_solver import FabricParams, relax
+from tryon.drape import draping as tryon_drape  # imports Warp with tryon's kernel cache
+from tryon.cloth.solver import FabricParams, relax
 
 try:
     import newton
@@ -81,8 +82,8 @@ def _body(avatar, pose: str = "a-pose") -> tuple[np.ndarray, np.ndarray]:
 
 def _inputs():
     """Garment, its mesh, target body (vertices, faces) and the transferred start (N, 3),
-    built as ``tryon.drape._solve`` builds it."""
-    store = GarmentStore()
+    built as ``tryon.drape.draping._solve`` builds it."""
+    store = GarmentStore(settings().garments_dir)
     garment = next(g for g in store.list() if g.name == GARMENT)
     mesh = store.load_size(garment.id, SIZE)
     body, body_faces = _body(get_avatar(AVATAR))

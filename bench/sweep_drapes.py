@@ -20,7 +20,8 @@ import numpy as np
 
 from avatars.library import library
 from garments.store import GarmentStore
-from tryon.drape import drape
+from tryon.core.settings import settings
+from tryon.drape.draping import drape
 
 
 def _edge_lengths(points, faces):
@@ -52,7 +53,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bodies", type=int, default=None, help="only the first N library bodies")
     args = parser.parse_args()
-    store = GarmentStore()
+    store = GarmentStore(settings().garments_dir)
     garments = [g for g in store.list() if g.status == "published"]
     bodies = list(library().values())[: args.bodies]
     seconds, penetration, pinched, failures, advice = [], [], [], [], {}

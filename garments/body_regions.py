@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import trimesh
 from scipy.spatial import cKDTree
 
-from avatars.body_model import BodyModel
+from avatars.body_models.base import BodyModel
 from avatars.measurements import measurer_for
-
 
 CONTACT_REACH_M = 0.012  # about one body-mesh edge: vertices this close may be in contact
 SEPARATE_M = 0.05  # ... if they are this far apart on the T-posed average body
@@ -128,8 +128,6 @@ def region_submesh(faces: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.
 
     Returns (vertex_ids (n,) into the body, faces (f, 3) into vertex_ids).
     """
-    import trimesh
-
     kept = faces[mask[faces].all(axis=1)]
     labels = trimesh.graph.connected_component_labels(
         trimesh.graph.face_adjacency(kept), node_count=len(kept)

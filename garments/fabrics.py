@@ -1,7 +1,7 @@
 """Fabric presets: the physical quantities the cloth solver needs.
 
 The quantities, and their names, are those of
-``tryon.cloth_solver.FabricParams`` (``FabricParams(**preset.quantities())``):
+``tryon.cloth.solver.FabricParams`` (``FabricParams(**preset.quantities())``):
 per unit of cloth rather than per mesh edge, so they do not depend on the
 garment's triangle size.
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from garments.loading import MeshData, weld
-from garments.materials import Material
-from garments.mesh_checks import degenerate_faces, duplicate_faces
+from garments.ingest.loading import MeshData, weld
+from garments.ingest.materials import Material
+from garments.ingest.mesh_checks import degenerate_faces, duplicate_faces
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from garments.loading import MeshData
+from garments.ingest.loading import MeshData
 from garments.mannequin import mannequin_mesh
 from garments.surface_binding import bind, place
 

@@ -17,6 +17,7 @@ import numpy as np
 import trimesh
 
 from avatars.avatar import Avatar, pose_avatar, solve_avatars, spec
+from garments.sizes import normalize_size
 
 FITS = ("women", "men")
 SIZES = ("XS", "S", "M", "L", "XL", "XXL")
@@ -42,7 +43,7 @@ def letter_size(fit: str, size: str) -> str:
     """The chart size a garment size is authored on ("38" -> "M" for women)."""
     if fit not in FITS:
         raise ValueError(f"fit must be one of {', '.join(FITS)}, got {fit!r}")
-    size = str(size).upper()
+    size = normalize_size(size)
     if size in SIZES:
         return size
     if size in NUMERIC_SIZES[fit]:

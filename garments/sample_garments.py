@@ -18,10 +18,14 @@ from typing import Callable
 
 import numpy as np
 import trimesh
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import ConvexHull
 
+from avatars.avatar import pose_avatar
 from avatars.measurements import horizontal_sections
-from garments.body_regions import BodyGeometry, region_submesh
+from garments.body_regions import BodyGeometry, body_geometry, region_submesh
+from garments.mannequin import mannequin
 
 
 @dataclass(frozen=True)
@@ -204,9 +208,6 @@ def collapse_short_edges(points: np.ndarray, faces: np.ndarray, tolerance: float
     both sides of a hollow onto one hull point) and drop the faces that
     collapse; only edges merge, so nothing pinches across a gap.
     Returns (points (n, 3), faces (f, 3))."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     edges = np.unique(np.sort(faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1), axis=0)
     pairs = edges[np.linalg.norm(points[edges[:, 0]] - points[edges[:, 1]], axis=1) < tolerance]
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
@@ -267,10 +268,6 @@ def write_obj(mesh: trimesh.Trimesh, colour: str, folder: Path, stem: str) -> Pa
 def install_samples(store, log=print) -> list:
     """Cut every sample garment in every size and import it through ``store``
     (a ``GarmentStore``), as a merchandiser's upload would be; idempotent."""
-    from avatars.avatar import pose_avatar
-    from garments.body_regions import body_geometry
-    from garments.mannequin import mannequin
-
     have = {g.name for g in store.list()}
     garments = []
     for pattern in PATTERNS.values():

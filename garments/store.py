@@ -1,6 +1,6 @@
 """The garment store: validated garments on disk, all sizes or none.
 
-Layout under the root (``tryon.config.data_dir() / "garments"`` by default)::
+Layout under the root (``Settings.garments_dir``, by default ``<data dir>/garments``)::
 
     <id>/garment.json                  Garment metadata and reports
     <id>/sizes/<SIZE>/mesh.npz         GarmentMesh: metres, render + physics
@@ -36,10 +36,18 @@ from garments.fabrics import fabric as fabric_preset
 from garments.garment import CATEGORIES, STATUSES, Garment
 from garments.garment_mesh import GarmentMesh
 from garments.grading import grade
-from garments.loading import FORMATS, FolderFiles, LoadResult, MeshData, load_mesh
+from garments.ingest.loading import (
+    FORMATS,
+    FolderFiles,
+    LoadResult,
+    MeshData,
+    load_mesh,
+)
+from garments.ingest.validation import ValidationReport, validate_loaded, validate_mesh
 from garments.mannequin import letter_size
-from garments.validation import ValidationReport, validate_loaded, validate_mesh
-from tryon.config import data_dir
+from garments.sizes import normalize_size
+from tryon.core.errors import NotFound
+from tryon.core.files import atomic_write
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _COMPANION_SUFFIXES = (".mtl", ".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tga", ".tif",
@@ -52,10 +60,11 @@ Reports = dict[str, ValidationReport]
 
 
 class GarmentStore:
-    """Garments under one root folder (created on first use)."""
+    """Garments under one root folder, created on first use (a deployment's is
+    ``Settings.garments_dir``: ``$TRYON_GARMENTS_DIR`` or the data dir's ``garments``)."""
 
-    def __init__(self, root: str | os.PathLike | None = None):
-        self.root = Path(root) if root is not None else data_dir() / "garments"
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
 
     def add(self, name: str, category: str, fabric: str, fit: str,
@@ -127,24 +136,24 @@ class GarmentStore:
         return sorted(garments, key=lambda g: (g.created_at, g.id))
 
     def get(self, garment_id: str) -> Garment:
-        """The garment with this id; KeyError if there is none."""
+        """The garment with this id; NotFound if there is none."""
         return Garment.from_json((self._folder(garment_id) / "garment.json").read_text())
 
     def load_size(self, garment_id: str, size: str) -> GarmentMesh:
-        """One size's normalised meshes; KeyError for an unknown garment or size."""
+        """One size's normalised meshes; NotFound for an unknown garment or size."""
         garment = self.get(garment_id)
-        label = str(size).strip().upper()
+        label = normalize_size(size)
         if label not in garment.sizes:
-            raise KeyError(f"garment {garment_id!r} has no size {size!r}; it has "
-                           f"{', '.join(garment.sizes)}")
+            raise NotFound(f"garment {garment_id!r} has no size {size!r}; it has "
+                           f"{', '.join(garment.sizes)}", "size")
         return GarmentMesh.load(self._folder(garment_id) / "sizes" / label / "mesh.npz")
 
     def size_digest(self, garment_id: str, size: str) -> str:
         """SHA-256 of one size's normalised mesh: changes whenever its content does."""
         garment = self.get(garment_id)
-        label = str(size).strip().upper()
+        label = normalize_size(size)
         if label not in garment.sizes:
-            raise KeyError(f"garment {garment_id!r} has no size {size!r}")
+            raise NotFound(f"garment {garment_id!r} has no size {size!r}", "size")
         return _file_digest(self._folder(garment_id) / "sizes" / label / "mesh.npz")
 
     def set_status(self, garment_id: str, status: str) -> Garment:
@@ -154,13 +163,11 @@ class GarmentStore:
         garment = self.get(garment_id)
         garment.status = status
         path = self._folder(garment_id) / "garment.json"
-        partial = path.with_suffix(".partial")
-        partial.write_text(garment.to_json())
-        os.replace(partial, path)  # atomic: never a half-written garment.json
+        atomic_write(path, garment.to_json())
         return garment
 
     def delete(self, garment_id: str) -> None:
-        """Remove a garment; KeyError if there is none."""
+        """Remove a garment; NotFound if there is none."""
         folder = self._folder(garment_id)
         trash = self._incoming() / f"deleted-{uuid.uuid4().hex}"
         os.rename(folder, trash)  # gone from the store in one step
@@ -179,7 +186,7 @@ class GarmentStore:
     def _folder(self, garment_id: str) -> Path:
         folder = self.root / str(garment_id)
         if not _ID.match(str(garment_id)) or not (folder / "garment.json").is_file():
-            raise KeyError(f"no garment {garment_id!r}")
+            raise NotFound(f"no garment {garment_id!r}", "garment")
         return folder
 
     def _incoming(self) -> Path:
@@ -269,7 +276,7 @@ def _size_labels(fit: str, sizes: Iterable[str]) -> list[str]:
 
 def _size_label(fit: str, size: str) -> str:
     """A size as stored: on the fit's chart (ValueError otherwise), upper case."""
-    label = str(size).strip().upper()
+    label = normalize_size(size)
     letter_size(fit, label)  # raises for unknown fits and sizes
     return label
 

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from scipy.spatial import cKDTree
+
+from tryon.core.geometry import closest_on_surface
 
 # Candidate triangles per query: the nearest few by centroid, plus every
 # triangle around the nearest vertex. On a body mesh the true nearest
 # triangle is among them for any point near the surface.
 _NEAREST_CENTROIDS = 8
-_CHUNK = 16384  # queries per batch: bounds memory for large garments
 
 
 @dataclass(frozen=True)
@@ -86,37 +86,13 @@ def signed_distance(points, surface: SurfacePoints) -> np.ndarray:
 
 def nearest_surface_points(points, body_vertices, body_faces) -> SurfacePoints:
     """Nearest point on a triangle mesh for each of (N, 3) query points."""
-    points = np.asarray(points, dtype=np.float64).reshape(-1, 3)
     vertices = np.asarray(body_vertices, dtype=np.float64)
     faces = np.asarray(body_faces, dtype=np.int64)
-    triangles = vertices[faces]  # (F, 3, 3)
-
-    k = min(_NEAREST_CENTROIDS, len(faces))
-    _, by_centroid = cKDTree(triangles.mean(axis=1)).query(points, k=k)
-    by_centroid = np.asarray(by_centroid).reshape(len(points), k)
-    _, nearest_vertex = cKDTree(vertices).query(points)
-    candidates = np.concatenate(
-        [by_centroid, _faces_around(faces, len(vertices))[nearest_vertex]], axis=1)
-    candidates = np.where(candidates >= 0, candidates, by_centroid[:, :1])  # pad with a real one
-
-    face = np.empty(len(points), dtype=np.int64)
-    bary = np.empty((len(points), 3))
-    for chunk in np.array_split(np.arange(len(points)), max(1, len(points) // _CHUNK)):
-        face[chunk], bary[chunk] = _nearest_candidate(points[chunk], triangles, candidates[chunk])
-    point = np.einsum("nk,nkj->nj", bary, triangles[face])
+    face, bary, _ = closest_on_surface(points, vertices, faces, centroids=_NEAREST_CENTROIDS)
+    point = np.einsum("nk,nkj->nj", bary, vertices[faces[face]])
     corner_normals = _vertex_pseudo_normals(vertices, faces)[faces[face]]
     normal = _unit(np.einsum("nk,nkj->nj", bary, corner_normals))
     return SurfacePoints(face=face, bary=bary, point=point, normal=normal)
-
-
-def _nearest_candidate(points, triangles, candidates):
-    """(face (n,), bary (n, 3)) of the nearest of (n, C) candidate triangles."""
-    corners = triangles[candidates]  # (n, C, 3, 3)
-    bary = _closest_on_triangles(points[:, None, :], corners)
-    closest = np.einsum("nck,nckj->ncj", bary, corners)
-    best = np.argmin(np.linalg.norm(closest - points[:, None, :], axis=2), axis=1)
-    rows = np.arange(len(points))
-    return candidates[rows, best], bary[rows, best]
 
 
 def triangle_frames(vertices, faces) -> np.ndarray:
@@ -136,20 +112,6 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
 
 
-def _faces_around(faces: np.ndarray, vertex_count: int) -> np.ndarray:
-    """(V, M) triangles around each vertex, padded with -1."""
-    corner_vertex = faces.reshape(-1)
-    corner_face = np.repeat(np.arange(len(faces)), 3)
-    order = np.argsort(corner_vertex, kind="stable")
-    corner_vertex, corner_face = corner_vertex[order], corner_face[order]
-    counts = np.bincount(corner_vertex, minlength=vertex_count)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    slot = np.arange(len(corner_vertex)) - starts[corner_vertex]
-    around = np.full((vertex_count, max(int(counts.max()), 1)), -1, dtype=np.int64)
-    around[corner_vertex, slot] = corner_face
-    return around
-
-
 def _vertex_pseudo_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """(V, 3) unit vertex normals, each face weighted by its corner angle."""
     triangles = vertices[faces]
@@ -162,43 +124,3 @@ def _vertex_pseudo_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarra
         angle = np.arccos(np.clip(np.einsum("ij,ij->i", a, b), -1.0, 1.0))
         np.add.at(normals, faces[:, corner], face_normal * angle[:, None])
     return _unit(normals)
-
-
-def _closest_on_triangles(p: np.ndarray, triangles: np.ndarray) -> np.ndarray:
-    """Barycentric coordinates (..., 3) of the point of each triangle nearest p.
-
-    p: (..., 3), triangles: (..., 3, 3). Ericson, Real-Time Collision
-    Detection, 5.1.5, vectorised: the first region that holds wins.
-    """
-    a, b, c = triangles[..., 0, :], triangles[..., 1, :], triangles[..., 2, :]
-    ab, ac = b - a, c - a
-    ap, bp, cp = p - a, p - b, p - c
-    d1, d2 = _dot(ab, ap), _dot(ac, ap)
-    d3, d4 = _dot(ab, bp), _dot(ac, bp)
-    d5, d6 = _dot(ab, cp), _dot(ac, cp)
-    va, vb, vc = d3 * d6 - d5 * d4, d5 * d2 - d1 * d6, d1 * d4 - d3 * d2
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_ab = d1 / (d1 - d3)
-        t_ac = d2 / (d2 - d6)
-        t_bc = (d4 - d3) / ((d4 - d3) + (d5 - d6))
-        total = va + vb + vc
-        v_in, w_in = vb / total, vc / total
-    zero, one = np.zeros_like(d1), np.ones_like(d1)
-    regions = [
-        (d1 <= 0) & (d2 <= 0),  # corner a
-        (d3 >= 0) & (d4 <= d3),  # corner b
-        (vc <= 0) & (d1 >= 0) & (d3 <= 0),  # edge ab
-        (d6 >= 0) & (d5 <= d6),  # corner c
-        (vb <= 0) & (d2 >= 0) & (d6 <= 0),  # edge ac
-        (va <= 0) & (d4 - d3 >= 0) & (d5 - d6 >= 0),  # edge bc
-    ]
-    v = np.select(regions, [zero, one, t_ab, zero, zero, 1 - t_bc], v_in)
-    w = np.select(regions, [zero, zero, zero, one, t_ac, t_bc], w_in)
-    bary = np.stack([1 - v - w, v, w], axis=-1)
-    # A degenerate (zero-area) triangle: fall back to its first corner.
-    return np.where(np.isfinite(bary).all(axis=-1, keepdims=True), bary, [1.0, 0.0, 0.0])
-
-
-def _dot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.einsum("...j,...j->...", x, y)

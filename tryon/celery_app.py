@@ -1,39 +1,31 @@
-"""The Celery app behind ``tryon worker`` and ``CeleryRunner`` (scale-out).
+"""The Celery worker behind ``tryon worker`` (scale-out): ``celery -A tryon.celery_app worker``.
 
-The broker is ``$TRYON_BROKER_URL`` (``redis://host:6379/0``). Messages
-carry only a job id; the task runs ``tryon.jobs.execute``, the code the
-in-process runner runs, and results go to the database and blob store, so
-Celery keeps no results. Run workers with ``tryon worker`` or
-``celery -A tryon.celery_app worker``; each process that runs jobs warms up
-as it starts (``tryon.warm_up``).
+The broker is ``$TRYON_BROKER_URL`` (``redis://host:6379/0``). The one task,
+``tryon.run_job``, runs ``tryon.jobs.queue.execute`` over the task table of
+``tryon.outputs.tasks`` (the code the in-process runner runs), under the
+settings the worker started with. Each process that runs jobs warms up as
+it starts (``tryon.outputs.warm_up``).
 """
 
 from __future__ import annotations
 
-import os
-
-from celery import Celery
+from celery.concurrency.prefork import TaskPool as PreforkPool
 from celery.signals import worker_process_init, worker_ready
 
-app = Celery("tryon", broker=os.environ.get("TRYON_BROKER_URL"))
-app.conf.update(
-    task_ignore_result=True,  # job state lives in the database
-    task_default_queue="tryon",
-    # Acknowledge after the job ran, so a message whose worker died is
-    # delivered again; claiming in the database keeps a job from running twice.
-    task_acks_late=True,
-    task_reject_on_worker_lost=True,
-    worker_prefetch_multiplier=1,  # renders are long: a worker holds one job, not a batch
-    broker_connection_retry_on_startup=True,
-)
+from tryon.core.settings import settings
+from tryon.jobs.celery import RUN_JOB, make_celery
+from tryon.jobs.queue import execute
+from tryon.jobs.runners import CeleryRunner, keep_recovering
+from tryon.outputs.tasks import TASKS
+from tryon.outputs.warm_up import warm_up_in_background
+
+app = make_celery(settings().broker_url)
 
 
-@app.task(name="tryon.run_job")
+@app.task(name=RUN_JOB)
 def run_job(job_id: str) -> None:
     """Run the job ``job_id`` (its state and result are written to the database)."""
-    from tryon.jobs import execute  # imported here: the body model loads only in workers
-
-    execute(job_id)
+    execute(job_id, TASKS, settings())
 
 
 @worker_ready.connect
@@ -41,12 +33,8 @@ def _recover_on_start(sender=None, **_) -> None:
     # A worker that starts after a crash takes back the jobs the dead one held,
     # and keeps doing so while it runs: a redelivered message of a job still
     # marked running is dropped by the claim, so recovery must requeue it.
-    from celery.concurrency.prefork import TaskPool as PreforkPool
 
-    from tryon.jobs import CeleryRunner, keep_recovering
-    from tryon.warm_up import warm_up_in_background
-
-    runner = CeleryRunner()
+    runner = CeleryRunner(TASKS, settings())
     runner.recover()
     keep_recovering(runner)
     if not isinstance(getattr(sender, "pool", None), PreforkPool):
@@ -57,6 +45,5 @@ def _recover_on_start(sender=None, **_) -> None:
 def _warm_up_child(**_) -> None:
     # Each prefork child has its own renderer (no GL state crosses a fork):
     # warm it up, not the parent, which runs no job.
-    from tryon.warm_up import warm_up_in_background
 
     warm_up_in_background()

@@ -1,5 +1,7 @@
 """Keys, roles, origins, CORS, rate limits and request size limits."""
 
+import pytest
+
 import io
 
 from tests.api.conftest import SHOP
@@ -16,9 +18,10 @@ def test_missing_or_wrong_key_is_401(client, keys):
     assert_problem(client.get("/v1/avatars", headers={"Authorization": "Bearer junk"}), 401)
 
 
+@pytest.mark.slow
 def test_revoked_key_is_401(client, keys, auth):
-    from tryon.api_keys import revoke_key
-    from tryon.database import session_scope
+    from tryon.storage.api_keys import revoke_key
+    from tryon.storage.database import session_scope
 
     assert client.get("/v1/avatars", headers=auth("merchant")).status_code == 200
     with session_scope() as session:
@@ -26,12 +29,14 @@ def test_revoked_key_is_401(client, keys, auth):
     assert_problem(client.get("/v1/avatars", headers=auth("merchant")), 401)
 
 
+@pytest.mark.slow
 def test_wrong_role_is_403(client, auth):
     assert_problem(client.get("/v1/avatars", headers=auth("studio")), 403)
     assert_problem(client.post("/v1/garments/x/publish", headers=auth("publishable")), 403)
     assert client.get("/v1/avatars", headers=auth("admin")).status_code == 200  # admin: every role
 
 
+@pytest.mark.slow
 def test_publishable_key_is_bound_to_its_origins(client, keys):
     bearer = {"Authorization": f"Bearer {keys['publishable']}"}
     assert client.get("/v1/avatars", headers={**bearer, "Origin": SHOP}).status_code == 200
@@ -46,6 +51,7 @@ def test_publishable_key_is_bound_to_its_origins(client, keys):
                    403, "Origin")
 
 
+@pytest.mark.slow
 def test_only_publishable_keys_may_come_in_the_url(client, keys):
     url = f"/v1/avatars?key={keys['publishable']}"
     assert client.get(url, headers={"Referer": SHOP + "/"}).status_code == 200
@@ -54,6 +60,7 @@ def test_only_publishable_keys_may_come_in_the_url(client, keys):
     assert_problem(client.get("/v1/avatars?key=nonsense"), 401, "key")
 
 
+@pytest.mark.slow
 def test_cors_headers_only_for_the_keys_origins(client, auth, keys):
     allowed = client.get("/v1/avatars", headers=auth("publishable"))
     assert allowed.headers["Access-Control-Allow-Origin"] == SHOP
@@ -73,6 +80,7 @@ def test_cors_headers_only_for_the_keys_origins(client, auth, keys):
     assert "Access-Control-Allow-Origin" not in no.headers
 
 
+@pytest.mark.slow
 def test_rate_limit_per_key_answers_429_with_retry_after(app, client, auth):
     app.config["RATELIMIT_PER_KEY"] = "3/minute"
     for _ in range(3):
@@ -86,6 +94,7 @@ def test_rate_limit_per_key_answers_429_with_retry_after(app, client, auth):
     assert client.get("/healthz").status_code == 200  # operations routes are not limited
 
 
+@pytest.mark.slow
 def test_rate_limit_per_ip(app, client, auth):
     app.config["RATELIMIT_PER_IP"] = "2/minute"
     assert client.get("/v1/avatars", headers=auth("merchant")).status_code == 200
@@ -97,7 +106,7 @@ def test_rate_limit_per_ip(app, client, auth):
 
 
 def test_uploads_over_the_limit_are_413(app, client, auth):
-    from api.garments import MAX_UPLOAD_BYTES
+    from api.routes.garments import MAX_UPLOAD_BYTES
 
     assert MAX_UPLOAD_BYTES == app.config["MAX_CONTENT_LENGTH"] == 50 * 1024 * 1024
     app.config["MAX_CONTENT_LENGTH"] = 1000  # the same check, without sending 50 MB
@@ -106,6 +115,7 @@ def test_uploads_over_the_limit_are_413(app, client, auth):
     assert_problem(response, 413)
 
 
+@pytest.mark.slow
 def test_per_ip_limits_behind_a_trusted_proxy(client, auth):
     from api import create_app
 
@@ -119,6 +129,7 @@ def test_per_ip_limits_behind_a_trusted_proxy(client, auth):
     assert_problem(again, 429)
 
 
+@pytest.mark.slow
 def test_forwarded_for_is_ignored_without_a_trusted_proxy(app, client, auth):
     # Otherwise any client could pick a fresh address for every request.
     app.config["RATELIMIT_PER_IP"] = "1/minute"

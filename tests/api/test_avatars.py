@@ -1,6 +1,10 @@
 """/v1/avatars: the library with filters, one avatar, bodies from measurements."""
 
+import pytest
+
 from tests.api.helpers import assert_problem
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 
 def test_list_and_filter(client, auth):

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from garments.store import GarmentStore
 from tests.api.helpers import assert_problem, poll_job
 from tests.api.test_renders import render_app, rclient  # noqa: F401  (fixtures)
+from tests.settings import current_garments
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 
 @pytest.fixture()
 def skirt() -> str:
-    return next(g.id for g in GarmentStore().list() if g.name == "A-line skirt")
+    return next(g.id for g in current_garments().list() if g.name == "A-line skirt")
 
 
 def test_prerender_batch_runs_its_children_and_reports_progress(rclient, auth, skirt):
     from sqlalchemy import select
 
-    from tryon.database import session_scope
-    from tryon.db_models import Job, RenderRecord
+    from tryon.storage.database import session_scope
+    from tryon.storage.models import Job, RenderRecord
 
     headers = auth("merchant")
     body = {"garments": [skirt], "avatars": ["f165-eu40", "f170-eu46"], "sizes": ["s", "M"],
@@ -46,12 +48,12 @@ def test_prerender_batch_runs_its_children_and_reports_progress(rclient, auth, s
 
 
 def test_prerender_counts_failed_children(rclient, auth, skirt, monkeypatch):
-    import tryon.tasks
+    import tryon.outputs.tasks
 
     def boom(params, blobs=None):
         raise RuntimeError("renderer exploded")
 
-    monkeypatch.setitem(tryon.tasks.TASKS, "render", boom)
+    monkeypatch.setitem(tryon.outputs.tasks.TASKS, "render", boom)
     headers = auth("admin")
     response = rclient.post("/v1/catalog/prerender", headers=headers, json={
         "garments": [skirt], "avatars": ["f165-eu40"], "sizes": ["M"], "width": 8, "height": 8})
@@ -63,17 +65,17 @@ def test_prerender_counts_failed_children(rclient, auth, skirt, monkeypatch):
 
 
 def test_prerender_is_bounded_and_validated(rclient, auth, skirt, monkeypatch):
-    import tryon.catalog
+    import tryon.outputs.catalog
 
     headers = auth("merchant")
     url = "/v1/catalog/prerender"
-    limit = tryon.catalog.MAX_BATCH_RENDERS
+    limit = tryon.outputs.catalog.MAX_BATCH_RENDERS
     assert limit == 2000
-    monkeypatch.setattr(tryon.catalog, "MAX_BATCH_RENDERS", 3)
+    monkeypatch.setattr(tryon.outputs.catalog, "MAX_BATCH_RENDERS", 3)
     body = assert_problem(rclient.post(url, json={"garments": [skirt], "views": ["front", "back"]},
                                        headers=headers), 422)
     assert "at most 3 renders per batch" in body["detail"] and body["limit"] == 3
-    monkeypatch.setattr(tryon.catalog, "MAX_BATCH_RENDERS", limit)
+    monkeypatch.setattr(tryon.outputs.catalog, "MAX_BATCH_RENDERS", limit)
     assert_problem(rclient.post(url, json={"garments": ["nope"]}, headers=headers), 404, "garments")
     assert_problem(rclient.post(url, json={"garments": [skirt], "avatars": ["nobody"]},
                                 headers=headers), 404, "avatars")

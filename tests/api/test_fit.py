@@ -3,8 +3,10 @@
 
 import pytest
 
-from garments.store import GarmentStore
 from tests.api.helpers import assert_problem, poll_job
+from tests.settings import configure, current_garments
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 
 @pytest.fixture()
@@ -12,12 +14,12 @@ def fit_client(app, tmp_path, monkeypatch):
     """A client whose fit requests wait long enough for a drape on a busy CPU."""
     monkeypatch.setenv("TRYON_BLOB_URL", f"file://{tmp_path / 'blobs'}")
     monkeypatch.delenv("TRYON_BROKER_URL", raising=False)
-    app.config["RENDER_BUDGET_S"] = 120
+    configure(app, RENDER_BUDGET_S=120)
     return app.test_client()
 
 
 def _skirt_id() -> str:
-    return next(g for g in GarmentStore().list() if g.name == "A-line skirt").id
+    return next(g for g in current_garments().list() if g.name == "A-line skirt").id
 
 
 def test_fit_of_a_library_avatar(fit_client, auth):
@@ -27,7 +29,7 @@ def test_fit_of_a_library_avatar(fit_client, auth):
     report = response.get_json()
     assert report["size"] == "M" and report["avatar"] == "f165-eu40" and report["advice"]
     assert report["regions"] and {r["verdict"] for r in report["regions"]} <= {"loose", "fits", "tight"}
-    assert report["recommended_size"] in GarmentStore().get(_skirt_id()).sizes
+    assert report["recommended_size"] in current_garments().get(_skirt_id()).sizes
     # content-addressed like a render: a strong ETag, and 304 for a client that has it
     etag = response.headers["ETag"]
     assert etag.startswith('"') and len(etag) == 66
@@ -36,7 +38,7 @@ def test_fit_of_a_library_avatar(fit_client, auth):
 
 
 def test_fit_answers_202_with_a_job_when_the_drape_takes_longer(app, fit_client, auth):
-    app.config["RENDER_BUDGET_S"] = 0
+    configure(app, RENDER_BUDGET_S=0)
     url = f"/v1/fit?avatar=m178-eu52&garment={_skirt_id()}&size=L"
     queued = fit_client.get(url, headers=auth("publishable"))
     assert queued.status_code == 202 and queued.headers["Retry-After"] == "1"

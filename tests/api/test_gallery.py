@@ -1,15 +1,19 @@
 """The avatar gallery (``/gallery``) and its live renders, through Flask's test client."""
 
+import pytest
+
 import io
 
 import numpy as np
 from PIL import Image
 
-from garments.store import GarmentStore
+from tests.settings import current_garments
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 
 def _skirt():
-    return next(g for g in GarmentStore().list() if g.name == "A-line skirt")
+    return next(g for g in current_garments().list() if g.name == "A-line skirt")
 
 
 def test_gallery_lists_every_avatar_and_garment(client):

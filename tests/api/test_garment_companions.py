@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import pytest
+
 import io
 
 import numpy as np
 from PIL import Image
 
-from garments.store import GarmentStore
 from tests.api.helpers import assert_problem
+from tests.settings import current_garments
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 FORM = {"name": "Textured skirt", "category": "skirt", "fabric": "woven-cotton", "fit": "women"}
 
 
 def _textured_obj() -> tuple[bytes, bytes, bytes]:
     """(OBJ with UVs naming skirt.mtl, the MTL naming skirt-diffuse.png, the PNG)."""
-    skirt = next(g for g in GarmentStore().list() if g.name == "A-line skirt")
-    mesh = GarmentStore().load_size(skirt.id, "M")
+    skirt = next(g for g in current_garments().list() if g.name == "A-line skirt")
+    mesh = current_garments().load_size(skirt.id, "M")
     vertices = np.asarray(mesh.vertices)
     uvs = np.asarray(mesh.uvs) if getattr(mesh, "uvs", None) is not None else None
     if uvs is None or len(uvs) != len(vertices):

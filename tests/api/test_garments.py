@@ -1,16 +1,20 @@
 """/v1/garments: upload round trip, rejected uploads, listing, publishing, deleting."""
 
+import pytest
+
 import io
 
 import trimesh
 
-from garments.store import GarmentStore
 from tests.api.helpers import assert_problem
+from tests.settings import current_garments
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 
 def _sample_obj(size: str = "M") -> bytes:
-    skirt = next(g for g in GarmentStore().list() if g.name == "A-line skirt")
-    mesh = GarmentStore().load_size(skirt.id, size)
+    skirt = next(g for g in current_garments().list() if g.name == "A-line skirt")
+    mesh = current_garments().load_size(skirt.id, size)
     return trimesh.Trimesh(mesh.vertices, mesh.faces, process=False).export(file_type="obj").encode()
 
 
@@ -87,3 +91,29 @@ def test_sample_garments_are_listed(client, auth):
     garments = client.get("/v1/garments", headers=auth("publishable")).get_json()["garments"]
     assert "A-line skirt" in {g["name"] for g in garments}
     assert_problem(client.get("/v1/garments/..%2F..%2Fetc", headers=auth("merchant")), 404)
+
+
+def test_a_garment_in_the_app_s_own_store_is_rendered_and_fitted_from_it(client, auth,
+                                                                        garment_store, tmp_path,
+                                                                        monkeypatch):
+    """The garment store an app is configured with (``GARMENTS_DIR``) is the one its
+    render and fit jobs read: a garment uploaded there renders, in another process's
+    job runner as in this one (at 8f293c5 the job read the default store: 'no garment')."""
+    from tests.settings import configure
+
+    monkeypatch.setenv("TRYON_BLOB_URL", f"file://{tmp_path / 'blobs'}")
+    monkeypatch.delenv("TRYON_BROKER_URL", raising=False)
+    configure(client.application, RENDER_BUDGET_S=300)
+    made = _upload(client, auth, M=(_sample_obj("M"), "skirt.obj")).get_json()
+    assert client.post(f"/v1/garments/{made['id']}/publish", headers=auth("merchant")).status_code == 200
+    assert [g.id for g in garment_store.list()] == [made["id"]]
+    assert made["id"] not in {g.id for g in current_garments().list()}  # not in the default store
+
+    render = client.get(f"/v1/render?avatar=f165-eu40&garment={made['id']}&size=M&width=96&height=144",
+                        headers=auth("publishable"))
+    assert render.status_code == 200, render.get_data(as_text=True)
+    assert render.data.startswith(b"\x89PNG\r\n\x1a\n")
+    fit = client.get(f"/v1/fit?avatar=f165-eu40&garment={made['id']}&size=M",
+                     headers=auth("publishable"))
+    assert fit.status_code == 200, fit.get_data(as_text=True)
+    assert fit.get_json()["size"] == "M"

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import subprocess
 import sys
 
-from garments.store import GarmentStore
 from tests.api.helpers import assert_problem
+from tests.settings import current_garments
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 PNG = b"\x89PNG\r\n\x1a\n"
 BODY = {"height": 168, "waist": 74, "hips": 99, "sex": "female", "skin_tone": 3}
 
 
 def _skirt_id() -> str:
-    return next(g for g in GarmentStore().list() if g.name == "A-line skirt").id
+    return next(g for g in current_garments().list() if g.name == "A-line skirt").id
 
 
 def _rows() -> list:
-    from tryon.database import session_scope
-    from tryon.db_models import MeasuredAvatar
+    from tryon.storage.database import session_scope
+    from tryon.storage.models import MeasuredAvatar
 
     with session_scope() as session:
         return [(r.id, dict(r.data)) for r in session.query(MeasuredAvatar).all()]
@@ -27,7 +31,7 @@ def _rows() -> list:
 
 def test_post_stores_once_and_a_fresh_app_gets_fits_and_renders_it(app, auth, tmp_path, monkeypatch):
     from api import create_app
-    from api.jobs import shutdown_job_queue
+    from api.extensions import shutdown_job_queue
 
     monkeypatch.setenv("TRYON_BLOB_URL", f"file://{tmp_path / 'blobs'}")
     monkeypatch.delenv("TRYON_BROKER_URL", raising=False)
@@ -67,7 +71,7 @@ def test_post_stores_once_and_a_fresh_app_gets_fits_and_renders_it(app, auth, tm
 
 def test_another_process_resolves_a_measured_avatar(app, auth):
     avatar = app.test_client().post("/v1/avatars", json=BODY, headers=auth("merchant")).get_json()
-    code = ("import json, sys; from tryon.avatar_lookup import resolve_avatar; "
+    code = ("import json, sys; from tryon.outputs.avatar_lookup import resolve_avatar; "
             "a = resolve_avatar(sys.argv[1]); print(json.dumps([a.id, a.skin_tone, len(a.shape)]))")
     out = subprocess.run([sys.executable, "-c", code, avatar["id"]], env=dict(os.environ),
                          capture_output=True, text=True, timeout=300, check=True).stdout

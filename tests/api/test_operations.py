@@ -1,5 +1,7 @@
 """The OpenAPI document, health, readiness, metrics, and errors as problems."""
 
+import pytest
+
 from tests.api.helpers import assert_problem
 
 ROUTES = ["/v1/avatars", "/v1/avatars/{avatar_id}", "/v1/garments", "/v1/garments/{garment_id}",
@@ -20,6 +22,7 @@ def test_openapi_document(client):
     assert spec["paths"]["/v1/avatars"]["get"]["security"] == [{"bearerKey": []}]
 
 
+@pytest.mark.slow
 def test_health_and_readiness(client, app, monkeypatch):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz").get_json()
@@ -29,6 +32,7 @@ def test_health_and_readiness(client, app, monkeypatch):
     assert_problem(client.get("/readyz"), 503)
 
 
+@pytest.mark.slow
 def test_metrics_count_requests(client, auth):
     client.get("/v1/avatars", headers=auth("merchant"))
     client.get("/v1/avatars")
@@ -44,12 +48,12 @@ def test_unknown_routes_and_methods_are_problems(client, auth):
 
 
 def test_an_unexpected_failure_is_a_500_problem_not_a_traceback(app, client, auth, monkeypatch):
-    import avatars.library
+    import api.routes.avatars
 
     def broken():
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(avatars.library, "library", broken)
+    monkeypatch.setattr(api.routes.avatars, "library", broken)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     body = assert_problem(client.get("/v1/avatars", headers=auth("merchant")), 500)
     assert "secret" not in body["detail"]

@@ -7,9 +7,11 @@ import time
 
 import pytest
 
-from garments.store import GarmentStore
 from tests.api.conftest import SHOP
 from tests.api.helpers import assert_problem, poll_job
+from tests.settings import configure, current_garments
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -17,13 +19,10 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture()
 def render_app(app, tmp_path, monkeypatch):
     """The API app with its own blob folder and an in-process job runner."""
-    from api.jobs import shutdown_job_queue
-
     monkeypatch.setenv("TRYON_BLOB_URL", f"file://{tmp_path / 'blobs'}")
     monkeypatch.delenv("TRYON_BROKER_URL", raising=False)
-    app.config["RENDER_BUDGET_S"] = 0
-    yield app
-    shutdown_job_queue(app)
+    configure(app, RENDER_BUDGET_S=0)
+    return app
 
 
 @pytest.fixture()
@@ -32,7 +31,7 @@ def rclient(render_app):
 
 
 def _url(**extra) -> str:
-    skirt = next(g for g in GarmentStore().list() if g.name == "A-line skirt").id
+    skirt = next(g for g in current_garments().list() if g.name == "A-line skirt").id
     query = {"avatar": "f165-eu40", "garment": skirt, "size": "M", "width": 64, "height": 96, **extra}
     return "/v1/render?" + "&".join(f"{k}={v}" for k, v in query.items())
 
@@ -67,7 +66,7 @@ def test_budget_zero_answers_202_then_the_job_gives_a_png(rclient, auth):
 
 
 def test_cold_render_within_the_budget_answers_200(rclient, render_app, auth):
-    render_app.config["RENDER_BUDGET_S"] = 60
+    configure(render_app, RENDER_BUDGET_S=60)
     response = rclient.get(_url(format="jpeg", background="ffffff"), headers=auth("publishable"))
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "image/jpeg" and response.data[:3] == b"\xff\xd8\xff"
@@ -75,7 +74,7 @@ def test_cold_render_within_the_budget_answers_200(rclient, render_app, auth):
 
 
 def test_publishable_key_in_the_url_for_img_tags(rclient, render_app, keys):
-    render_app.config["RENDER_BUDGET_S"] = 60
+    configure(render_app, RENDER_BUDGET_S=60)
     url = _url(key=keys["publishable"])
     assert rclient.get(url, headers={"Referer": SHOP + "/product/1"}).status_code == 200
     assert_problem(rclient.get(url, headers={"Referer": "https://evil.example/"}), 403, "Origin")
@@ -86,17 +85,17 @@ def test_publishable_key_in_the_url_for_img_tags(rclient, render_app, keys):
 
 
 def test_fifty_identical_requests_render_once(render_app, auth, monkeypatch):
-    import tryon.try_on
+    import tryon.render.try_on
 
     calls = []
-    real = tryon.try_on.render_try_on
+    real = tryon.render.try_on.render_try_on
 
     def counting(*args, **kwargs):
         calls.append(1)
         time.sleep(0.5)  # stay running while the requests arrive
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(tryon.try_on, "render_try_on", counting)
+    monkeypatch.setattr(tryon.render.try_on, "render_try_on", counting)
     headers = auth("publishable")
     answers, barrier = [], threading.Barrier(50)
 
@@ -118,8 +117,8 @@ def test_fifty_identical_requests_render_once(render_app, auth, monkeypatch):
 
     from sqlalchemy import func, select
 
-    from tryon.database import session_scope
-    from tryon.db_models import Job
+    from tryon.storage.database import session_scope
+    from tryon.storage.models import Job
 
     with session_scope() as session:
         assert session.scalar(select(func.count()).select_from(Job).where(Job.kind == "render")) == 1
@@ -158,7 +157,7 @@ def test_unknown_jobs_and_blobs_are_404(rclient, auth):
 
 
 def test_a_failed_job_reports_its_reason(rclient, render_app, auth):
-    from api.jobs import job_queue
+    from api.extensions import job_queue
 
     with render_app.app_context():
         job_id = job_queue().submit("render", {"avatar": "nobody"})
@@ -166,6 +165,7 @@ def test_a_failed_job_reports_its_reason(rclient, render_app, auth):
     assert job.status == "failed"
     body = rclient.get(f"/v1/jobs/{job_id}", headers=auth("publishable")).get_json()
     assert body["status"] == "failed" and "nobody" in body["error"] and body["result_url"] is None
+    assert body["error_code"] == "not_found"  # for programs: the kind, not a sentence to parse
 
 
 def test_routes_are_in_the_openapi_document(rclient):

@@ -15,19 +15,19 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
+from tests.settings import configure
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 SLOW = r"^/v1/(render|scene\.glb|fit|catalog/prerender)$"
 
 
 @pytest.fixture()
 def fuzz_app(app, garment_store, tmp_path, monkeypatch):
-    from api.jobs import shutdown_job_queue
-
     monkeypatch.setenv("TRYON_BLOB_URL", f"file://{tmp_path / 'blobs'}")
     monkeypatch.delenv("TRYON_BROKER_URL", raising=False)
-    app.config.update(RENDER_BUDGET_S=0, RATELIMIT_ENABLED=False)
-    yield app
-    shutdown_job_queue(app)
+    configure(app, RENDER_BUDGET_S=0, RATELIMIT_ENABLED=False)
+    return app
 
 
 @pytest.fixture()

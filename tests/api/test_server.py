@@ -10,8 +10,10 @@ import urllib.request
 
 import pytest
 
-from garments.store import GarmentStore
 from tests.live_server import TRYON, tryon_serve
+from tests.settings import current_garments
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 SHOP = "https://shop.example.com"
 
@@ -42,7 +44,7 @@ def test_tryon_serve_renders_for_a_publishable_key(server_env, tmp_path):
         base, server = live.base, live.process
         assert "warmed up in" in live.log_text()  # before it served
 
-        skirt = next(g for g in GarmentStore().list() if g.name == "A-line skirt").id
+        skirt = next(g for g in current_garments().list() if g.name == "A-line skirt").id
         url = f"{base}/v1/render?avatar=f165-eu40&garment={skirt}&size=M&width=64&height=96"
         headers = {"Authorization": f"Bearer {key}", "Origin": SHOP}
         assert _get(url, {**headers, "Origin": "https://evil.example"})[0] == 403

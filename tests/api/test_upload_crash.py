@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import signal
 import subprocess
@@ -12,6 +14,9 @@ import time
 import trimesh
 
 from garments.store import GarmentStore
+from tests.settings import current_garments
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 CHILD = textwrap.dedent("""
     import sys
@@ -24,8 +29,8 @@ CHILD = textwrap.dedent("""
 
 
 def _obj(dense: bool) -> bytes:
-    skirt = next(g for g in GarmentStore().list() if g.name == "A-line skirt")
-    mesh = GarmentStore().load_size(skirt.id, "M")
+    skirt = next(g for g in current_garments().list() if g.name == "A-line skirt")
+    mesh = current_garments().load_size(skirt.id, "M")
     tri = trimesh.Trimesh(mesh.vertices, mesh.faces, process=False)
     if dense:
         for _ in range(3):

@@ -5,6 +5,8 @@ import torch
 from avatars.from_measurements import BodyDescription, MeasurementError, solve_body
 from avatars.measurements import measure_shapes
 
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
+
 
 def _random_reachable_bodies(model, count, seed):
     """Bodies the model can make (random within the solver's space), measured."""

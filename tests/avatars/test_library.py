@@ -4,6 +4,8 @@ from avatars.from_measurements import TOLERANCE_CM
 from avatars.library import ENTRIES, get_avatar, library
 from avatars.skin_tones import MONK_SKIN_TONES
 
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
+
 
 @pytest.fixture(scope="module")
 def avatars():

@@ -38,6 +38,7 @@ def _shape(model, **phenotypes):
     return shape
 
 
+@pytest.mark.slow
 def test_default_body_has_plausible_adult_measurements(anny_model):
     (m,) = measure_shapes(anny_model, anny_model.default_shape()[None], breasts=False)
     assert 160 < m.stature < 200
@@ -46,6 +47,7 @@ def test_default_body_has_plausible_adult_measurements(anny_model):
     assert 30 < m.shoulder_width < 50 and 40 < m.arm_length < 70
 
 
+@pytest.mark.slow
 def test_measurements_follow_the_body(anny_model):
     short, tall = measure_shapes(
         anny_model, torch.stack([_shape(anny_model, height=0.3), _shape(anny_model, height=0.7)]), False
@@ -59,6 +61,7 @@ def test_measurements_follow_the_body(anny_model):
     assert heavy.stature == pytest.approx(thin.stature, abs=1.0)
 
 
+@pytest.mark.slow
 def test_under_bust_only_on_bodies_with_breasts(anny_model):
     woman = _shape(anny_model, gender=1.0)
     (with_breasts,) = measure_shapes(anny_model, woman[None], breasts=True)
@@ -67,6 +70,7 @@ def test_under_bust_only_on_bodies_with_breasts(anny_model):
     assert with_breasts.waist_girth < with_breasts.under_bust_girth < with_breasts.chest_girth
 
 
+@pytest.mark.slow
 def test_arms_do_not_count_in_girths(anny_model):
     """Girths are the torso's: with the hands hanging at hip level (relaxed
     pose) waist and hips measure as in the A-pose."""

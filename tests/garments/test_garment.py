@@ -6,8 +6,8 @@ import numpy as np
 
 from garments.garment import Garment
 from garments.garment_mesh import GarmentMesh
-from garments.loading import MeshData
-from garments.materials import Material
+from garments.ingest.loading import MeshData
+from garments.ingest.materials import Material
 
 
 def test_garment_json_round_trip():

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+
 import numpy as np
 
 from garments.grading import grade, scale_length
-from garments.loading import load_mesh
+from garments.ingest.loading import load_mesh
 from garments.mannequin import SIZES
-from garments.mesh_checks import boundary_loops
-from garments.validation import validate_mesh
+from garments.ingest.mesh_checks import boundary_loops
+from garments.ingest.validation import validate_mesh
 from tests.garments.garment_files import ply_bytes
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 
 def test_graded_girths_grow_with_size(tube):

@@ -15,6 +15,8 @@ from tests.garments.garment_files import (
     obj_text, ply_bytes, png_bytes, torso_tube, write_obj_with_texture,
 )
 
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
+
 
 @pytest.fixture(scope="module")
 def tube_s():

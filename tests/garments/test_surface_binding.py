@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import numpy as np
 
 from garments.mannequin import mannequin_mesh
@@ -9,6 +11,8 @@ from garments.surface_binding import (
     bind, nearest_surface_points, place, signed_distance, triangle_frames,
 )
 from tests.garments.garment_files import torso_tube
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 
 def _points_near(body, count, seed=0):

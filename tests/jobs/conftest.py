@@ -13,23 +13,11 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from tryon.database import dispose_engines
+from tryon.core.settings import settings
+from tryon.storage.database import dispose_engines
 
 POSTGRES_URL = os.environ.get("TRYON_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture(scope="session")
-def skirt_id() -> str:
-    """The id of the sample "A-line skirt"."""
-    from garments.store import GarmentStore
-
-    return next(g.id for g in GarmentStore().list() if g.name == "A-line skirt")
-
-
-@pytest.fixture()
-def render_params(skirt_id) -> dict:
-    return {"avatar": "f165-eu40", "garment": skirt_id, "size": "M", "width": 96, "height": 144}
 
 
 @pytest.fixture()
@@ -66,8 +54,9 @@ def postgres_env(job_env, monkeypatch):
 
 @pytest.fixture()
 def runner(job_env):
-    from tryon.jobs import InProcessRunner
+    from tryon.jobs.runners import InProcessRunner
+    from tryon.outputs.tasks import TASKS
 
-    runner = InProcessRunner()
+    runner = InProcessRunner(TASKS, settings())
     yield runner
     runner.shutdown()

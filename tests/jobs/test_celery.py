@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tryon.blob_store import blob_store_from_env
-from tryon.config import data_dir
+from tryon.core.settings import data_dir, settings
+from tests.settings import current_blobs
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 BROKER_URL = os.environ.get("TRYON_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
 REPO = Path(__file__).resolve().parents[2]
@@ -64,10 +66,11 @@ def stop_worker(process: subprocess.Popen) -> None:
 
 
 def test_a_job_runs_on_a_celery_worker(worker, render_params):
-    from tryon.jobs import CeleryRunner, job_queue_from_env
+    from tryon.jobs.runners import CeleryRunner, open_job_queue
+    from tryon.outputs.tasks import TASKS
 
     process, log_path = worker
-    queue = job_queue_from_env()
+    queue = open_job_queue(TASKS, settings())
     assert isinstance(queue, CeleryRunner)
     job_id = queue.submit("render", {**render_params, "width": 98})
     job = queue.wait(job_id, timeout=60)
@@ -76,4 +79,4 @@ def test_a_job_runs_on_a_celery_worker(worker, render_params):
     assert process.poll() is None
     assert f"tryon.run_job[{job_id}] succeeded" in log  # the worker, not this process, ran it
     assert "warmed up in" in log  # a solo worker warms up the process that runs the jobs
-    assert blob_store_from_env().get(job.result).startswith(b"\x89PNG\r\n\x1a\n")
+    assert current_blobs().get(job.result).startswith(b"\x89PNG\r\n\x1a\n")

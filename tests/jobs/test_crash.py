@@ -19,8 +19,10 @@ from pathlib import Path
 import pytest
 
 from tests.jobs.test_celery import REPO, broker, stop_worker  # noqa: F401  (broker: a fixture)
-from tryon.blob_store import blob_store_from_env
-from tryon.config import data_dir
+from tryon.core.settings import data_dir, settings
+from tests.settings import current_blobs
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 LEASE_S = 2.0
 
@@ -61,15 +63,16 @@ def test_a_killed_worker_s_job_is_retried_and_earlier_data_survives(start_worker
                                                                      tmp_path):
     from sqlalchemy import select
 
-    from tryon.database import session_scope
-    from tryon.db_models import RenderRecord
-    from tryon.jobs import job_queue_from_env
+    from tryon.storage.database import session_scope
+    from tryon.storage.models import RenderRecord
+    from tryon.jobs.runners import open_job_queue
+    from tryon.outputs.tasks import TASKS
 
-    queue = job_queue_from_env()
+    queue = open_job_queue(TASKS, settings())
     first = start_worker("first")
     earlier = queue.wait(queue.submit("render", {**render_params, "width": 40, "height": 60}), 120)
     assert earlier.status == "done", earlier.error
-    earlier_bytes = blob_store_from_env().get(earlier.result)
+    earlier_bytes = current_blobs().get(earlier.result)
     with session_scope() as session:
         earlier_records = {(r.cache_key, r.digest) for r in session.scalars(select(RenderRecord))}
     assert len(earlier_records) == 1
@@ -88,10 +91,10 @@ def test_a_killed_worker_s_job_is_retried_and_earlier_data_survives(start_worker
     log = (tmp_path / "second.log").read_text()
     assert job.status == "done", f"{job.status}: {job.error}\n{log}"
     assert job.attempts == 2
-    assert blob_store_from_env().get(job.result).startswith(b"\x89PNG\r\n\x1a\n")
+    assert current_blobs().get(job.result).startswith(b"\x89PNG\r\n\x1a\n")
 
     # earlier data intact
-    assert blob_store_from_env().get(earlier.result) == earlier_bytes
+    assert current_blobs().get(earlier.result) == earlier_bytes
     with session_scope() as session:
         records = {(r.cache_key, r.digest) for r in session.scalars(select(RenderRecord))}
     assert earlier_records <= records and len(records) == 2

@@ -7,11 +7,16 @@ from datetime import timedelta
 
 import pytest
 
-from tryon.blob_store import blob_store_from_env
-from tryon.database import session_scope
-from tryon.db_models import Job, RenderRecord, utcnow
-from tryon.jobs import MAX_ATTEMPTS, InProcessRunner, recover_stale_jobs
-from tryon.render_key import render_key_for
+from tryon.storage.database import session_scope
+from tryon.storage.models import Job, RenderRecord, utcnow
+from tryon.jobs.queue import MAX_ATTEMPTS, recover_stale_jobs
+from tryon.jobs.runners import InProcessRunner
+from tryon.outputs.keys import render_key_for
+from tryon.outputs.tasks import TASKS
+from tests.settings import current_blobs, current_garments
+from tryon.core.settings import settings
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 PNG = b"\x89PNG\r\n\x1a\n"
 TIMEOUT_S = 60
@@ -20,9 +25,9 @@ TIMEOUT_S = 60
 def test_render_job_stores_a_png_and_indexes_it(runner, render_params):
     job = runner.wait(runner.submit("render", render_params), TIMEOUT_S)
     assert (job.status, job.error, job.attempts) == ("done", None, 1)
-    assert blob_store_from_env().get(job.result).startswith(PNG)
+    assert current_blobs().get(job.result).startswith(PNG)
     with session_scope() as session:
-        record = session.get(RenderRecord, render_key_for(render_params))
+        record = session.get(RenderRecord, render_key_for(render_params, current_garments()))
         assert (record.digest, record.media_type) == (job.result, "image/png")
 
     # Idempotent: the same render again is found, not redone.
@@ -34,9 +39,9 @@ def test_render_job_stores_a_png_and_indexes_it(runner, render_params):
 def test_identical_concurrent_submits_make_one_job(request, job_env, backend, render_params):
     if backend == "postgres":
         request.getfixturevalue("postgres_env")
-    runner = InProcessRunner()
+    runner = InProcessRunner(TASKS, settings())
     params = {**render_params, "width": 97}  # a cold render, so it is still running
-    key = render_key_for(params)
+    key = render_key_for(params, current_garments())
     start = threading.Barrier(20)
     ids = []
 
@@ -67,7 +72,8 @@ def test_a_failing_job_ends_failed_with_a_reason(runner, render_params):
     job = runner.wait(runner.submit("render", {**render_params, "garment": "no-such-garment"}),
                       TIMEOUT_S)
     assert job.status == "failed" and job.result is None
-    assert job.error == "KeyError: no garment 'no-such-garment'"
+    assert job.error == "NotFound: no garment 'no-such-garment'"
+    assert job.error_code == "not_found"  # for programs: no sentence to parse
 
 
 def test_unknown_job_kinds_are_refused(runner):
@@ -86,16 +92,16 @@ def _stranded_job(params, attempts) -> str:
 
 
 def test_a_dead_workers_job_is_requeued_and_completed_on_restart(job_env, render_params):
-    InProcessRunner().shutdown()  # creates the schema, as an earlier run would have
+    InProcessRunner(TASKS, settings()).shutdown()  # creates the schema, as an earlier run would have
     stranded = _stranded_job(render_params, attempts=1)
 
-    runner = InProcessRunner()  # a restart: recovers, then runs the job again
+    runner = InProcessRunner(TASKS, settings())  # a restart: recovers, then runs the job again
     try:
         job = runner.wait(stranded, TIMEOUT_S)
     finally:
         runner.shutdown()
     assert (job.status, job.attempts, job.error) == ("done", 2, None)
-    assert blob_store_from_env().get(job.result).startswith(PNG)
+    assert current_blobs().get(job.result).startswith(PNG)
 
 
 def test_a_job_that_exhausted_its_attempts_is_failed(runner, render_params):
@@ -123,10 +129,7 @@ def test_an_idle_runner_takes_a_job_queued_by_another_process(runner, render_par
 
 
 def test_a_running_server_takes_back_a_dead_workers_job(job_env, render_params, monkeypatch):
-    import tryon.jobs
-
-    monkeypatch.setattr(tryon.jobs, "LEASE_S", 2.0)  # recovery every second
-    runner = InProcessRunner()
+    runner = InProcessRunner(TASKS, settings().replace(job_lease_s=2.0))  # recovery every second
     try:
         stranded = _stranded_job({**render_params, "width": 99}, attempts=1)  # after its start
         job = runner.wait(stranded, TIMEOUT_S)

@@ -14,7 +14,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from tryon.database import dispose_engines
+from tryon.storage.database import dispose_engines
 
 POSTGRES_URL = os.environ.get("TRYON_TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")

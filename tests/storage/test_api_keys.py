@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tryon import api_keys
-from tryon.api_keys import (create_key, has_role, list_keys, normalize_origin, origin_allowed,
+from tryon.storage import api_keys
+from tryon.storage.api_keys import (create_key, has_role, list_keys, normalize_origin, origin_allowed,
                             revoke_key, verify_key)
-from tryon.database import dispose_engines, session_scope, upgrade_database
-from tryon.db_models import ApiKey
+from tryon.storage.database import dispose_engines, session_scope, upgrade_database
+from tryon.storage.models import ApiKey
 
 
 @pytest.fixture()

@@ -11,7 +11,8 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from tryon.blob_store import LocalBlobStore, S3BlobStore, blob_store_from_env, check_digest
+from tryon.storage.blobs import LocalBlobStore, S3BlobStore, check_digest
+from tests.settings import current_blobs
 
 DATA = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 100
 DIGEST = hashlib.sha256(DATA).hexdigest()
@@ -44,7 +45,7 @@ def test_put_get_round_trip(tmp_path):
 def test_default_root_is_in_the_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("TRYON_DATA_DIR", str(tmp_path))
     monkeypatch.delenv("TRYON_BLOB_URL", raising=False)
-    store = blob_store_from_env()
+    store = current_blobs()
     assert isinstance(store, LocalBlobStore) and store.root == tmp_path / "blobs"
 
 
@@ -78,11 +79,11 @@ def test_a_killed_writer_leaves_only_a_temp_file_that_cleanup_removes(tmp_path):
     store = LocalBlobStore(tmp_path)
     folder = tmp_path / DIGEST[:2]
     folder.mkdir()
-    stale = folder / f"{store.TEMP_PREFIX}killed"
+    stale = folder / f".{DIGEST}.killed.partial"
     stale.write_bytes(DATA[:100])  # half a blob
     hour_ago = time.time() - 3700
     os.utime(stale, (hour_ago, hour_ago))
-    fresh = folder / f"{store.TEMP_PREFIX}writing-now"
+    fresh = folder / f".{DIGEST}.writing-now.partial"
     fresh.write_bytes(DATA[:10])
     assert not store.exists(DIGEST)
     assert store.remove_temp_files(older_than_s=3600) == 1
@@ -109,7 +110,7 @@ def test_s3_key_naming_and_construction(monkeypatch):
     # credentials from the environment: boto3 would otherwise ask the EC2 metadata service
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    store = blob_store_from_env()
+    store = current_blobs()
     assert isinstance(store, S3BlobStore)
     assert (store.bucket, store.key(DIGEST)) == ("tryon-bucket", f"shop/blobs/{DIGEST}")
     assert store.client.meta.endpoint_url == "http://127.0.0.1:9000"
@@ -117,10 +118,10 @@ def test_s3_key_naming_and_construction(monkeypatch):
 
 def test_blob_url_can_name_a_local_folder_and_refuses_others(tmp_path, monkeypatch):
     monkeypatch.setenv("TRYON_BLOB_URL", f"file://{tmp_path}/elsewhere")
-    assert blob_store_from_env().root == tmp_path / "elsewhere"
+    assert current_blobs().root == tmp_path / "elsewhere"
     monkeypatch.setenv("TRYON_BLOB_URL", "ftp://host/x")
     with pytest.raises(ValueError, match="TRYON_BLOB_URL"):
-        blob_store_from_env()
+        current_blobs()
 
 
 def test_s3_calls_without_a_network():

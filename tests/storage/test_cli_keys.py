@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tryon.api_keys import verify_key
+from tryon.storage.api_keys import verify_key
 from tryon.cli import main
-from tryon.database import session_scope
+from tryon.storage.database import session_scope
 
 ROOT = Path(__file__).resolve().parents[2]
 

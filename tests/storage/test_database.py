@@ -16,10 +16,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from tryon.database import (
+from tryon.storage.database import (
     alembic_config, database_url, get_engine, session_scope, upgrade_database,
 )
-from tryon.db_models import Base, Job, RenderRecord
+from tryon.storage.models import Base, Job, RenderRecord
 
 TABLES = {"api_keys", "jobs", "render_records", "measured_avatars", "alembic_version"}
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,10 +66,11 @@ def test_sqlite_transactions_are_real(sqlite_url):
         assert reader.scalar(select(Job.id)) is not None
 
 
+@pytest.mark.slow  # two migrating processes
 def test_concurrent_first_starts_both_migrate_safely(db_url):
     """Four processes upgrading a new database at the same moment all succeed."""
     start = time.time() + 3  # all processes wait for this moment after their imports
-    script = ("import sys, time; from tryon.database import upgrade_database; "
+    script = ("import sys, time; from tryon.storage.database import upgrade_database; "
               "time.sleep(max(0, float(sys.argv[2]) - time.time())); upgrade_database(sys.argv[1])")
     processes = [subprocess.Popen([sys.executable, "-c", script, db_url, str(start)], cwd=ROOT,
                                   stderr=subprocess.PIPE, text=True) for _ in range(4)]

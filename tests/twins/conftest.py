@@ -14,48 +14,37 @@ from datetime import timedelta
 
 import pytest
 
+from tests.settings import current_blobs
+
 SHOP = "https://shop.example.com"
 OTHER_SHOP = "https://other.example.com"
 DOCUMENT = b"%PDF-1.4\n% signed consent of the model, test document\n"
 
 
 @pytest.fixture()
-def twin_env(tmp_path, monkeypatch) -> dict[str, str]:
+def twin_env(fresh_database, tmp_path, monkeypatch) -> dict[str, str]:
     """A fresh SQLite database, blob folder and sealing key, set in the environment
     (so subprocesses share them)."""
-    from tryon.database import dispose_engines, upgrade_database
-
-    env = {"TRYON_DATABASE_URL": f"sqlite:///{tmp_path / 'twins.sqlite3'}",
+    env = {"TRYON_DATABASE_URL": fresh_database,
            "TRYON_BLOB_URL": f"file://{tmp_path / 'blobs'}",
            "TRYON_SEAL_KEY_FILE": str(tmp_path / "keys" / "seal.key")}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("TRYON_BROKER_URL", raising=False)
     monkeypatch.delenv("TRYON_SEAL_KEY", raising=False)
-    upgrade_database()
-    yield env
-    dispose_engines()
+    return env
 
 
 @pytest.fixture()
-def app(twin_env):
-    from api import create_app
-    from api.jobs import shutdown_job_queue
-
-    app = create_app({"TESTING": True, "RENDER_BUDGET_S": 300, "TWIN_BUDGET_S": 900})
-    yield app
-    shutdown_job_queue(app)  # its threads must not outlive this test's database
-
-
-@pytest.fixture()
-def client(app):
-    return app.test_client()
+def app_config(twin_env) -> dict:
+    """Twin apps wait long enough for a render (300 s) and a scan fit (900 s)."""
+    return {"RENDER_BUDGET_S": 300, "TWIN_BUDGET_S": 900}
 
 
 @pytest.fixture()
 def talent(twin_env) -> str:
-    from avatars.consent import create_talent
-    from tryon.database import session_scope
+    from tryon.twins.consent import create_talent
+    from tryon.storage.database import session_scope
 
     with session_scope() as session:
         return create_talent(session, "Ada Model").id
@@ -65,9 +54,9 @@ def talent(twin_env) -> str:
 def keys(twin_env, talent) -> dict[str, tuple[int, str]]:
     """(key id, plaintext) by name: shop (publishable, SHOP), other_shop (publishable,
     OTHER_SHOP), merchant, studio, admin, talent (bound to ``talent``)."""
-    from avatars.consent import bind_talent_key
-    from tryon.api_keys import create_key
-    from tryon.database import session_scope
+    from tryon.twins.consent import bind_talent_key
+    from tryon.storage.api_keys import create_key
+    from tryon.storage.database import session_scope
 
     made = {}
     with session_scope() as session:
@@ -93,10 +82,10 @@ def auth(keys):
 
 def make_grant(talent: str, kind: str = "use", *, start_days: float = -1, end_days: float = 30,
                **fields) -> str:
-    """Record a grant through ``avatars.consent.create_grant``; its id."""
-    from avatars.consent import create_grant
-    from tryon.database import session_scope
-    from tryon.db_models import utcnow
+    """Record a grant through ``tryon.twins.consent.create_grant``; its id."""
+    from tryon.twins.consent import create_grant
+    from tryon.storage.database import session_scope
+    from tryon.storage.models import utcnow
 
     now = utcnow()
     defaults = dict(obtained_by="Studio Nord (agent: J. Doe)", purpose="try-on renders on the shop",
@@ -109,20 +98,21 @@ def make_grant(talent: str, kind: str = "use", *, start_days: float = -1, end_da
     else:
         defaults.update(channels=["e-commerce"])
     with session_scope() as session:
-        return create_grant(session, talent_id=talent, kind=kind, **{**defaults, **fields}).id
+        return create_grant(session, talent_id=talent, kind=kind, blobs=current_blobs(),
+                            **{**defaults, **fields}).id
 
 
 def ready_twin(talent: str, creation_grant: str, like: str = "f165-eu40", skin_tone: int = 4) -> str:
     """A ready twin whose body is library avatar ``like``'s, with its preview stored
-    as ``tryon.twins.fit_twin`` stores it; its id."""
+    as ``tryon.twins.lifecycle.fit_twin`` stores it; its id."""
     import secrets
 
     from avatars.library import library
-    from avatars.registry import backend_name
-    from tryon.database import session_scope
-    from tryon.db_models import Twin, utcnow
-    from tryon.twins import (PREVIEW_MEDIA_TYPE, TWIN_PREFIX, credential_render, preview_key,
-                             store_output)
+    from avatars.body_models.registry import backend_name
+    from tryon.storage.database import session_scope
+    from tryon.storage.models import Twin, utcnow
+    from tryon.twins.access import TWIN_PREFIX, credential_render, preview_key, store_output
+    from tryon.twins.lifecycle import PREVIEW_MEDIA_TYPE
 
     body = library()[like]
     twin_id = TWIN_PREFIX + secrets.token_hex(8)
@@ -134,10 +124,11 @@ def ready_twin(talent: str, creation_grant: str, like: str = "f165-eu40", skin_t
                               "points": 1000, "backend": backend_name()},
                          scan_sha256="0" * 64, scan_name="scan.ply", created_at=utcnow(),
                          ready_at=utcnow()))
-    from tryon.try_on import render_try_on
+    from tryon.render.try_on import render_try_on
 
     preview = credential_render(render_try_on(body, None, None, width=48, height=72), "png", twin_id)
-    store_output(preview_key(twin_id), twin_id, "preview", preview, PREVIEW_MEDIA_TYPE, index=False)
+    store_output(preview_key(twin_id), twin_id, "preview", preview, PREVIEW_MEDIA_TYPE,
+                 current_blobs(), index=False)
     return twin_id
 
 

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.twins.conftest import DOCUMENT, SHOP, cli_env
 
 
@@ -14,6 +16,7 @@ def tryon(twin_env, *args) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # a dozen `tryon` processes
 def test_talent_key_consent_create_list_revoke(twin_env, tmp_path, app):
     made = tryon(twin_env, "talents", "add", "--name", "Cleo Model")
     assert made.returncode == 0, made.stderr

@@ -3,10 +3,13 @@ see twins only while a consent covers them."""
 
 from __future__ import annotations
 
+import pytest
+
 import io
 
 from tests.api.helpers import assert_problem
 from tests.twins.conftest import DOCUMENT, SHOP, make_grant
+from tests.settings import current_blobs
 
 FORM = {"kind": "use", "obtained_by": "Studio Nord", "purpose": "shop try-on",
         "channels": "e-commerce,social", "scope_origins": SHOP, "pay_basis": "per-render",
@@ -44,9 +47,10 @@ def test_studio_records_talents_and_consents(client, auth, keys):
     assert_problem(client.post("/v1/talents", json={"name": "x"}, headers=auth("talent")), 403)
 
 
+@pytest.mark.slow
 def test_talents_see_and_revoke_only_their_own(client, auth, twin, keys):
-    from avatars.consent import create_talent
-    from tryon.database import session_scope
+    from tryon.twins.consent import create_talent
+    from tryon.storage.database import session_scope
 
     with session_scope() as session:
         stranger = create_talent(session, "Someone Else").id
@@ -81,6 +85,7 @@ def test_talents_see_and_revoke_only_their_own(client, auth, twin, keys):
     assert body["closed"] == {twin["id"]: "purged"}
 
 
+@pytest.mark.slow
 def test_storefronts_see_a_twin_only_while_a_consent_covers_them(client, auth, twin):
     def listed(name):
         response = client.get("/v1/avatars", headers=auth(name))
@@ -110,8 +115,9 @@ def test_storefronts_see_a_twin_only_while_a_consent_covers_them(client, auth, t
     assert_problem(client.get(f"/v1/avatars/{twin['id']}", headers=auth("merchant")), 410)
 
 
+@pytest.mark.slow
 def test_preview_is_private_ledgered_and_credentialed(client, auth, twin):
-    from tryon.content_credentials import read_credentials
+    from tryon.twins.credentials import read_credentials
 
     first = client.get(f"/v1/twins/{twin['id']}/preview.png", headers=auth("studio"))
     assert first.status_code == 200 and first.mimetype == "image/png"
@@ -142,9 +148,10 @@ def test_preview_is_private_ledgered_and_credentialed(client, auth, twin):
         "withdrawn"
 
 
+@pytest.mark.slow
 def test_revocation_fails_the_twins_queued_jobs(client, auth, twin):
-    from tryon.database import session_scope
-    from tryon.db_models import Job
+    from tryon.storage.database import session_scope
+    from tryon.storage.models import Job
 
     with session_scope() as session:
         queued = Job(kind="render", params={"avatar": twin["id"], "width": 32, "height": 48},
@@ -159,6 +166,7 @@ def test_revocation_fails_the_twins_queued_jobs(client, auth, twin):
         assert session.get(Job, other.id).status == "queued"
 
 
+@pytest.mark.slow
 def test_expiry_acts_like_revocation(client, auth, twin, twin_env):
     import subprocess
     import sys
@@ -167,10 +175,9 @@ def test_expiry_acts_like_revocation(client, auth, twin, twin_env):
     from sqlalchemy import update
 
     from tests.twins.conftest import cli_env
-    from tryon.blob_store import blob_store_from_env
-    from tryon.database import session_scope
-    from tryon.db_models import ConsentGrant, utcnow
-    from tryon.twins import preview_digest
+    from tryon.storage.database import session_scope
+    from tryon.storage.models import ConsentGrant, utcnow
+    from tryon.twins.access import preview_digest
 
     digest = preview_digest(twin["id"])
     with session_scope() as session:
@@ -179,6 +186,6 @@ def test_expiry_acts_like_revocation(client, auth, twin, twin_env):
     out = subprocess.run([sys.executable, "-m", "tryon.cli", "consent", "sweep"],
                          env=cli_env(twin_env), capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and twin["creation"] in out.stdout, out.stderr
-    assert not blob_store_from_env().exists(digest)
+    assert not current_blobs().exists(digest)
     gone = assert_problem(client.get(f"/v1/avatars/{twin['id']}", headers=auth("shop")), 410)
     assert "expired" in gone["detail"]

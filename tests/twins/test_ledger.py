@@ -15,7 +15,7 @@ from tests.twins.conftest import SHOP, cli_env, make_grant
 
 
 def _append(n: int, twin="t-0000000000000001", grant="cg-x", **fields):
-    from avatars.usage_ledger import append
+    from tryon.twins.ledger import append
 
     for i in range(n):
         append(twin_id=twin, grant_id=grant, channel="e-commerce", kind="render",
@@ -23,15 +23,15 @@ def _append(n: int, twin="t-0000000000000001", grant="cg-x", **fields):
 
 
 def _verify():
-    from avatars.usage_ledger import verify
-    from tryon.database import session_scope
+    from tryon.twins.ledger import verify
+    from tryon.storage.database import session_scope
 
     with session_scope() as session:
         return verify(session)
 
 
 def _sql(statement: str, **params) -> None:
-    from tryon.database import session_scope
+    from tryon.storage.database import session_scope
 
     with session_scope() as session:
         session.execute(text(statement), params)
@@ -39,7 +39,7 @@ def _sql(statement: str, **params) -> None:
 
 def _drop_guards() -> None:
     """What a tamperer with DDL rights does first: drop the append-only triggers."""
-    from tryon.database import session_scope
+    from tryon.storage.database import session_scope
 
     with session_scope() as session:
         if session.get_bind().dialect.name == "postgresql":
@@ -66,9 +66,9 @@ def _ledger_verify_cli(twin_env) -> subprocess.CompletedProcess:
 
 
 def test_entries_chain_and_verify(twin_env):
-    from avatars.usage_ledger import GENESIS_HASH, chain_hash, entry_fields
-    from tryon.database import session_scope
-    from tryon.db_models import UsageEntry
+    from tryon.twins.ledger import GENESIS_HASH, chain_hash, entry_fields
+    from tryon.storage.database import session_scope
+    from tryon.storage.models import UsageEntry
 
     _append(5)
     with session_scope() as session:
@@ -104,9 +104,9 @@ def test_any_edit_deletion_or_insertion_is_detected(twin_env, tamper, says):
 
 def test_a_forged_entry_recomputed_in_place_still_breaks_the_chain(twin_env):
     """Rewriting one entry with a correct hash of its new content breaks its successor."""
-    from avatars.usage_ledger import chain_hash, entry_fields
-    from tryon.database import session_scope
-    from tryon.db_models import UsageEntry
+    from tryon.twins.ledger import chain_hash, entry_fields
+    from tryon.storage.database import session_scope
+    from tryon.storage.models import UsageEntry
 
     _append(4)
     _drop_guards()
@@ -132,7 +132,7 @@ def test_an_inserted_entry_is_detected(twin_env):
 
 _APPENDER = """
 import sys
-from avatars.usage_ledger import append
+from tryon.twins.ledger import append
 for i in range(int(sys.argv[1])):
     append(twin_id="t-concurrent", grant_id=f"cg-{sys.argv[2]}", channel="e-commerce",
            kind="render", content_hash=None)
@@ -160,7 +160,7 @@ def test_concurrent_appends_from_processes_stay_one_chain_postgres(twin_env, mon
     from sqlalchemy import create_engine
 
     from tests.jobs.conftest import POSTGRES_URL
-    from tryon.database import dispose_engines, upgrade_database
+    from tryon.storage.database import dispose_engines, upgrade_database
 
     admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
     try:
@@ -191,8 +191,8 @@ def test_concurrent_appends_from_processes_stay_one_chain_postgres(twin_env, mon
 
 
 def test_report_counts_and_pay_per_grant(twin_env, talent, keys):
-    from avatars.usage_ledger import append, parse_period, report, report_csv
-    from tryon.database import session_scope
+    from tryon.twins.ledger import append, parse_period, report, report_csv
+    from tryon.storage.database import session_scope
 
     per_render = make_grant(talent, "use", scope_origins=[SHOP], pay_basis="per-render",
                             pay_amount_minor=25)

@@ -12,21 +12,24 @@ import pytest
 
 from tests.api.helpers import assert_problem
 from tests.twins.conftest import SHOP, cli_env
+from tests.settings import current_blobs, current_garments
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 SMALL = "width=48&height=72"
 
 
 def _ledger() -> list:
-    from tryon.database import session_scope
-    from tryon.db_models import UsageEntry
+    from tryon.storage.database import session_scope
+    from tryon.storage.models import UsageEntry
 
     with session_scope() as session:
         return session.query(UsageEntry).order_by(UsageEntry.seq).all()
 
 
 def _outputs(twin_id: str) -> list:
-    from tryon.database import session_scope
-    from tryon.db_models import RenderRecord, TwinOutput
+    from tryon.storage.database import session_scope
+    from tryon.storage.models import RenderRecord, TwinOutput
 
     with session_scope() as session:
         rows = session.query(TwinOutput).filter_by(twin_id=twin_id).all()
@@ -34,13 +37,11 @@ def _outputs(twin_id: str) -> list:
 
 
 def _skirt() -> str:
-    from garments.store import GarmentStore
-
-    return next(g.id for g in GarmentStore().list() if g.name == "A-line skirt")
+    return next(g.id for g in current_garments().list() if g.name == "A-line skirt")
 
 
 def test_a_twin_render_is_credentialed_private_and_ledgered(client, auth, twin, keys):
-    from tryon.content_credentials import DIGITAL_SOURCE_TYPE, read_credentials
+    from tryon.twins.credentials import DIGITAL_SOURCE_TYPE, read_credentials
 
     url = f"/v1/render?avatar={twin['id']}&{SMALL}"
     image = client.get(url, headers=auth("shop"))
@@ -100,8 +101,6 @@ def test_glb_blob_and_fit_of_a_twin(client, auth, twin):
 
 
 def test_revocation_in_another_process_stops_everything_at_once(client, auth, twin, twin_env):
-    from tryon.blob_store import blob_store_from_env
-
     skirt = _skirt()
     url = f"/v1/render?avatar={twin['id']}&{SMALL}"
     image = client.get(url, headers=auth("shop"))
@@ -111,7 +110,7 @@ def test_revocation_in_another_process_stops_everything_at_once(client, auth, tw
                       headers=auth("shop")).status_code == 200
     stored = [(kind, digest, record) for kind, digest, record in _outputs(twin["id"])]
     digests = {d for _, d, _ in stored}
-    assert len(digests) == 4 and all(blob_store_from_env().exists(d) for d in digests)
+    assert len(digests) == 4 and all(current_blobs().exists(d) for d in digests)
 
     # the talent revokes through the command line: another process, no shared memory
     out = subprocess.run([sys.executable, "-m", "tryon.cli", "consent", "revoke", twin["use"],
@@ -135,7 +134,7 @@ def test_revocation_in_another_process_stops_everything_at_once(client, auth, tw
     left = _outputs(twin["id"])
     assert [kind for kind, _, _ in left] == ["preview"]
     for kind, digest, _ in stored:
-        assert blob_store_from_env().exists(digest) == (kind == "preview"), kind
+        assert current_blobs().exists(digest) == (kind == "preview"), kind
     before = len(_ledger())
     client.get(url, headers=auth("shop"))
     assert len(_ledger()) == before
@@ -143,11 +142,12 @@ def test_revocation_in_another_process_stops_everything_at_once(client, auth, tw
 
 def test_the_render_task_refuses_a_twin_whose_consent_ended(client, auth, twin, twin_env):
     """A worker process running a twin's render after revocation fails, storing nothing."""
-    from tryon.twin_revocation import revoke
+    from tryon.twins.revocation import revoke
 
-    revoke(twin["use"], "stop", "talent")
-    code = ("import sys; from tryon.tasks import run_render\n"
-            "try:\n    run_render({'avatar': sys.argv[1], 'width': 32, 'height': 48})\n"
+    revoke(twin["use"], "stop", "talent", current_blobs())
+    code = ("import sys; from tryon.outputs.tasks import run_render\n"
+            "from tryon.core.settings import settings\n"
+            "try:\n    run_render({'avatar': sys.argv[1], 'width': 32, 'height': 48}, settings())\n"
             "except Exception as e:\n    print(type(e).__name__, e); sys.exit(3)\n")
     out = subprocess.run([sys.executable, "-c", code, twin["id"]], env=cli_env(twin_env),
                          capture_output=True, text=True, timeout=300)
@@ -158,39 +158,38 @@ def test_the_render_task_refuses_a_twin_whose_consent_ended(client, auth, twin, 
 def test_a_revocation_during_a_render_leaves_nothing_stored(twin, twin_env):
     """The task checks consent right before storing: a revocation that lands while the
     image is being made fails the job and leaves no blob, index entry or mapping."""
-    from avatars.consent import ConsentEnded
-    from tryon.blob_store import blob_store_from_env
-    from tryon.tasks import _stored_output
-    from tryon.twin_revocation import revoke
+    from tryon.core.errors import ConsentEnded
+    from tryon.outputs.tasks import stored_output
+    from tryon.twins.revocation import revoke
 
     made = {}
 
     def make() -> bytes:
-        revoke(twin["use"], "changed my mind mid-render", "talent")
+        revoke(twin["use"], "changed my mind mid-render", "talent", current_blobs())
         made["bytes"] = b"\x89PNG fake but unique " + os.urandom(8)
         return made["bytes"]
 
     with pytest.raises(ConsentEnded):
-        _stored_output("a" * 64, "image/png", make, None, twin["id"], "render")
-    assert not blob_store_from_env().exists(hashlib.sha256(made["bytes"]).hexdigest())
+        stored_output("a" * 64, "image/png", make, current_blobs(), twin["id"], "render")
+    assert not current_blobs().exists(hashlib.sha256(made["bytes"]).hexdigest())
     assert [kind for kind, _, _ in _outputs(twin["id"])] == ["preview"]
 
 
 def test_a_queued_render_job_of_a_twin_fails_when_consent_ends(client, auth, twin):
     """A render queued before a revocation fails with the reason instead of running."""
-    from api.jobs import job_queue
-    from tryon.twin_revocation import revoke
+    from api.extensions import job_queue
+    from tryon.twins.revocation import revoke
 
     with client.application.app_context():
         queue = job_queue()
-    from tryon.database import session_scope
-    from tryon.db_models import Job
+    from tryon.storage.database import session_scope
+    from tryon.storage.models import Job
 
     with session_scope() as session:  # queued, not yet dispatched to a runner
         job = Job(kind="render", params={"avatar": twin["id"], "width": 32, "height": 48},
                   status="queued")
         session.add(job)
-    revoke(twin["use"], "no more renders", "talent")
+    revoke(twin["use"], "no more renders", "talent", current_blobs())
     done = queue.get(job.id)
     assert done.status == "failed" and "no active consent" in done.error
 

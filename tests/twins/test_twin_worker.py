@@ -13,7 +13,10 @@ import pytest
 
 from tests.api.helpers import assert_problem
 from tests.jobs.test_celery import broker, stop_worker  # noqa: F401 (a fixture)
-from tryon.config import data_dir
+from tryon.core.settings import data_dir
+from tests.settings import current_blobs
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,7 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 def celery_app(twin_env, broker, monkeypatch, tmp_path):  # noqa: F811
     """An app whose jobs go through Redis to one Celery worker subprocess; (app, log path)."""
     from api import create_app
-    from api.jobs import shutdown_job_queue
+    from api.extensions import shutdown_job_queue
 
     monkeypatch.setenv("TRYON_BROKER_URL", broker)
     env = {**os.environ, **twin_env, "TRYON_BROKER_URL": broker,
@@ -42,10 +45,9 @@ def celery_app(twin_env, broker, monkeypatch, tmp_path):  # noqa: F811
 
 
 def test_a_worker_renders_a_twin_and_revocation_deletes_it(celery_app, auth, twin):
-    from tryon.blob_store import blob_store_from_env
-    from tryon.content_credentials import read_credentials
-    from tryon.database import session_scope
-    from tryon.db_models import Job, UsageEntry
+    from tryon.twins.credentials import read_credentials
+    from tryon.storage.database import session_scope
+    from tryon.storage.models import Job, UsageEntry
 
     app, log_path = celery_app
     client = app.test_client()
@@ -58,10 +60,10 @@ def test_a_worker_renders_a_twin_and_revocation_deletes_it(celery_app, auth, twi
     assert f"tryon.run_job[{job.id}] succeeded" in log_path.read_text()  # the worker made it
     assert read_credentials(image.data)["c2pa"]["replica"]["consent_grant"] == twin["creation"]
     digest = hashlib.sha256(image.data).hexdigest()
-    assert blob_store_from_env().exists(digest)
+    assert current_blobs().exists(digest)
 
     revoked = client.post(f"/v1/consents/{twin['use']}/revoke", json={"reason": "stop now"},
                           headers=auth("talent"))
     assert revoked.status_code == 200
-    assert not blob_store_from_env().exists(digest)
+    assert not current_blobs().exists(digest)
     assert "stop now" in assert_problem(client.get(url, headers=auth("shop")), 410)["detail"]

@@ -3,19 +3,21 @@ and its publishable key, made on first use for this server's own origins only.""
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import re
 import stat
 from pathlib import Path
 
-from garments.store import GarmentStore
+from tests.settings import configure, current_garments
 
 LOOPBACK = {"http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000"}
 
 
 def _key(session_key: str):
-    from tryon.api_keys import verify_key
-    from tryon.database import session_scope
+    from tryon.storage.api_keys import verify_key
+    from tryon.storage.database import session_scope
 
     with session_scope() as session:
         key = verify_key(session, session_key)
@@ -27,11 +29,12 @@ def _viewers(page: str) -> list[dict]:
             for attrs in re.findall(r"<tryon-viewer([^>]*)>", page)]
 
 
+@pytest.mark.slow
 def test_demo_page_shows_the_widget_on_two_sample_garments(client):
     response = client.get("/", base_url="http://127.0.0.1:8000")
     assert response.status_code == 200 and response.mimetype == "text/html"
     page = response.get_data(as_text=True)
-    names = {g.id: g.name for g in GarmentStore().list()}
+    names = {g.id: g.name for g in current_garments().list()}
     viewers = _viewers(page)
     assert [names[v["garment"]] for v in viewers] == ["Midi dress", "A-line skirt"]
     assert len({v["key"] for v in viewers}) == 1
@@ -50,6 +53,7 @@ def test_demo_page_needs_no_inline_script_or_style(client):
     assert "<style" not in page and " style=" not in page and " on" + "click=" not in page
 
 
+@pytest.mark.slow
 def test_demo_key_is_made_once_and_kept_private(client, app):
     first = _viewers(client.get("/", base_url="http://127.0.0.1:8000").get_data(as_text=True))[0]["key"]
     second = _viewers(client.get("/", base_url="http://localhost:8000").get_data(as_text=True))[0]["key"]
@@ -63,9 +67,10 @@ def test_demo_key_is_made_once_and_kept_private(client, app):
     assert _key(first) is not None  # the first port's key still works
 
 
+@pytest.mark.slow
 def test_a_stale_or_revoked_demo_key_is_replaced(client, app):
-    from tryon.api_keys import revoke_key
-    from tryon.database import session_scope
+    from tryon.storage.api_keys import revoke_key
+    from tryon.storage.database import session_scope
 
     path = Path(app.config["DEMO_KEY_FILE"])
     first = _viewers(client.get("/", base_url="http://127.0.0.1:8000").get_data(as_text=True))[0]["key"]
@@ -78,6 +83,7 @@ def test_a_stale_or_revoked_demo_key_is_replaced(client, app):
     assert _key(again)[0] == "publishable" and stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+@pytest.mark.slow
 def test_no_key_for_a_host_name_that_is_not_ours(client, app):
     response = client.get("/", base_url="http://evil.example")
     page = response.get_data(as_text=True)
@@ -98,13 +104,15 @@ def test_no_key_for_a_remote_client_or_a_port_we_do_not_serve(client, app):
     assert not Path(app.config["DEMO_KEY_FILE"]).exists()
 
 
+@pytest.mark.slow
 def test_configured_demo_origins_get_a_key(client, app):
-    app.config["DEMO_ORIGINS"] = "https://shop.example, https://www.shop.example"
+    configure(app, DEMO_ORIGINS="https://shop.example, https://www.shop.example")
     key = _viewers(client.get("/", base_url="https://shop.example").get_data(as_text=True))[0]["key"]
     assert _key(key)[1] == {"https://shop.example", "https://www.shop.example"}
     assert _viewers(client.get("/", base_url="https://elsewhere.example").get_data(as_text=True)) == []
 
 
+@pytest.mark.slow
 def test_the_key_works_for_the_widget_from_the_demo_origin_only(client):
     key = _viewers(client.get("/", base_url="http://127.0.0.1:8000").get_data(as_text=True))[0]["key"]
     ok = client.get(f"/v1/avatars?key={key}", headers={"Origin": "http://127.0.0.1:8000"})

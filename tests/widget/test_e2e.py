@@ -25,6 +25,8 @@ import pytest
 
 from tests.live_server import tryon_serve
 
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
+
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(os.environ.get("TRYON_WIDGET_SHOTS", "/tmp/widget-shots"))
 RENDER_TIMEOUT_MS = 180_000  # cold drapes and renders on a loaded 2-core machine

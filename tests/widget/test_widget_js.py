@@ -34,8 +34,8 @@ def test_widget_measurement_limits_are_the_apis():
 
 
 def test_widget_fit_colours_and_views_are_the_apis():
-    from tryon.fit import FIT_COLOURS
-    from tryon.views import VIEWS
+    from tryon.fit.strain import FIT_COLOURS
+    from tryon.render.views import VIEWS
 
     fit_source = (WIDGET / "lib" / "fit.js").read_text()
     for verdict, rgb in FIT_COLOURS.items():

@@ -1,0 +1,72 @@
+"""From a request's parameters to tryon's things: a garment the caller may see,
+and the job params and content key of a render.
+
+404 and 422 problems name the parameter at fault. Twins are reached only
+through ``api.twin_access.authorize_twin`` (consent), never from here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from api.auth import is_secret_caller
+from api.errors import ProblemError
+from api.extensions import garment_store
+from api.twin_access import require_authorized_twin
+from garments.sizes import normalize_size
+from tryon.core.errors import NotFound
+from tryon.outputs.avatar_lookup import find_avatar
+from tryon.outputs.keys import render_key_for
+
+_HEX = re.compile(r"#?([0-9a-fA-F]{6})")
+
+
+def find_garment(garment_id: str, field: str = "garment_id"):
+    """A garment the caller may see; 404 ProblemError otherwise (drafts hide from publishable keys)."""
+    try:
+        garment = garment_store().get(garment_id)
+    except NotFound:
+        garment = None
+    if garment is None or (garment.status != "published" and not is_secret_caller()):
+        raise ProblemError(404, "Not Found", f"no garment {garment_id!r}", field)
+    return garment
+
+
+def parse_background(text: str | None) -> list[int] | None:
+    """[r, g, b] 0-255 of RRGGBB, #RRGGBB or R,G,B; None for transparent (or none)."""
+    if text is None or text == "transparent":
+        return None
+    match = _HEX.fullmatch(text)
+    if match:
+        return [int(match.group(1)[i:i + 2], 16) for i in (0, 2, 4)]
+    rgb = [int(c) for c in text.split(",")]
+    if not all(0 <= c <= 255 for c in rgb):
+        raise ProblemError(422, "Unprocessable Entity", "background values are 0-255", "background")
+    return rgb
+
+
+def render_params(query: dict) -> dict:
+    """The job params of a validated query; 404/422 problems for unknown things."""
+    require_authorized_twin(query["avatar"])  # twins only through authorize_twin (consent)
+    if find_avatar(query["avatar"]) is None:
+        raise ProblemError(404, "Not Found", f"no avatar {query['avatar']!r}", "avatar")
+    params = {"avatar": query["avatar"], "view": query["view"], "width": query["width"],
+              "height": query["height"], "format": query["format"],
+              "fit_map": bool(query["fit_map"]), "background": parse_background(query.get("background"))}
+    garment_id, size = query.get("garment"), query.get("size")
+    if garment_id is None and size is None:
+        return params
+    if garment_id is None or size is None:
+        field = "size" if size is None else "garment"
+        raise ProblemError(422, "Unprocessable Entity", "garment and size go together", field)
+    garment = find_garment(garment_id, "garment")
+    size = normalize_size(size)
+    if size not in garment.sizes:
+        raise ProblemError(422, "Unprocessable Entity",
+                           f"size must be one of {', '.join(garment.sizes)}", "size")
+    return {**params, "garment": garment.id, "size": size}
+
+
+def content_key(params: dict) -> str:
+    """The render key of ``params`` (NotFound: 404, Invalid: 422, via ``api.errors``)."""
+    return render_key_for(params, garment_store())

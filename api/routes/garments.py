@@ -1,0 +1,198 @@
+"""Garments: multipart upload of one file per size, listing, publishing, deleting.
+
+Upload (``POST /v1/garments``, ``multipart/form-data``): fields ``name``,
+``category``, ``fabric``, ``fit`` and one file per size in a field named
+``size_<SIZE>`` (``size_S``, ``size_M``, ... on the letter chart
+``SIZES``, or numeric EU sizes such as ``size_38``, which the store maps to
+the chart of the garment's fit). Files are OBJ, GLB, glTF or PLY, told apart
+by the extension of the uploaded file's name; that name is never used as a
+path. Each file is saved under a fixed name in a temporary folder, then
+imported by ``GarmentStore.add``: if any size is rejected the answer is 422
+with every size's validation report and nothing is stored. Uploads are
+limited to ``MAX_UPLOAD_BYTES`` in all (413 beyond).
+
+Companion files (an OBJ's MTL and textures, a glTF's buffers) come in the
+repeated field ``companion``; each is saved under its own base name next to
+every size's file, so the mesh's references (``mtllib``, ``map_Kd``) resolve.
+A companion name must be a plain file name of ``[A-Za-z0-9._-]`` (no folder
+part, not ``.``/``..``); other names are refused (422, field ``companion``).
+
+Publishable keys see published garments only; merchant and admin keys see
+drafts too, and alone may upload, publish, unpublish and delete.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Dict, File, List, Nested, String
+from apiflask.validators import Length, OneOf
+
+from api.auth import READ_ROLES, SECURITY, is_secret_caller, require_key
+from api.extensions import garment_store
+from api.lookups import find_garment
+from api.errors import ProblemError
+from garments.fabrics import FABRICS
+from garments.garment import CATEGORIES
+from garments.ingest.loading import FORMATS
+from garments.mannequin import FITS, NUMERIC_SIZES, SIZES
+
+garments = APIBlueprint("garments", __name__, url_prefix="/v1/garments", tag="Garments")
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the whole request; Flask answers 413 beyond
+# letter sizes, then every numeric EU size of any fit (the store checks it against the fit)
+UPLOAD_SIZES = SIZES + tuple(sorted({n for chart in NUMERIC_SIZES.values() for n in chart}, key=int))
+_COMPANION_NAME = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
+
+
+GarmentUpload = Schema.from_dict({
+    "name": String(required=True, validate=Length(1, 200)),
+    "category": String(required=True, validate=OneOf(CATEGORIES)),
+    "fabric": String(required=True, validate=OneOf(list(FABRICS))),
+    "fit": String(required=True, validate=OneOf(FITS)),
+    # one optional file field per size on the chart (letter or numeric EU)
+    **{f"size_{size}": File(metadata={"description": f"the mesh of size {size} (OBJ, GLB, glTF or PLY)"})
+       for size in UPLOAD_SIZES},
+    "companion": List(File(), metadata={
+        "description": "files the meshes refer to (MTL, textures, buffers), by their base names; "
+                       "repeat the field for each"}),
+}, name="GarmentUpload")
+
+
+class GarmentOut(Schema):
+    id = String()
+    name = String()
+    category = String()
+    fabric = String()
+    fit = String()
+    sizes = List(String())
+    status = String()
+    base_size = String(allow_none=True)
+    created_at = String()
+    reports = Dict(metadata={"description": "validation report per size (merchant/admin only)"})
+
+
+class GarmentList(Schema):
+    garments = List(Nested(GarmentOut))
+
+
+def describe(garment) -> dict:
+    """A garment as the caller may see it: reports only for merchant and admin keys."""
+    data = garment.to_dict()
+    if not is_secret_caller():
+        del data["reports"]
+    return data
+
+
+@garments.post("")
+@require_key("merchant")
+@garments.input(GarmentUpload, location="form_and_files")
+@garments.output(GarmentOut, status_code=201)
+@garments.doc(security=SECURITY, responses=[413, 422])
+def upload(form_and_files_data):
+    """Upload a garment, one file per size; 422 with the reports if any size is rejected."""
+    data = dict(form_and_files_data)
+    files = {key.removeprefix("size_"): data.pop(key) for key in list(data) if key.startswith("size_")}
+    if not files:
+        raise ProblemError(422, "Unprocessable Entity",
+                           f"upload one file per size, in fields size_{'/size_'.join(SIZES)}", "size_M")
+    companions = _companions(data.pop("companion", None) or [])
+    with tempfile.TemporaryDirectory(prefix="tryon-upload-") as folder:
+        paths = {}
+        for size, upload_file in files.items():
+            suffix = Path(upload_file.filename or "").suffix.lower()
+            # a fixed name; the client's name lends only its extension, if known
+            path = Path(folder) / size / f"upload{suffix if suffix in FORMATS else '.bin'}"
+            path.parent.mkdir()
+            upload_file.save(path)
+            for name, content in companions.items():
+                if name == path.name:
+                    raise ProblemError(422, "Unprocessable Entity",
+                                       f"companion name {name!r} is taken by the mesh", "companion")
+                (path.parent / name).write_bytes(content)
+            paths[size] = path
+        try:
+            garment, reports = garment_store().add(data["name"], data["category"], data["fabric"],
+                                           data["fit"], paths)
+        except ValueError as e:
+            raise ProblemError(422, "Unprocessable Entity", str(e)) from None
+    if garment is None:
+        rejected = [size for size, report in reports.items() if not report.accepted]
+        raise ProblemError(422, "Unprocessable Entity",
+                           f"rejected size(s) {', '.join(rejected)}: see reports; nothing was stored",
+                           f"size_{rejected[0]}",
+                           reports={size: report.as_dict() for size, report in reports.items()})
+    return describe(garment), 201, {"Location": f"/v1/garments/{garment.id}"}
+
+
+def _companions(uploads) -> dict[str, bytes]:
+    """Companion uploads by their checked base names; 422 (field ``companion``) for a
+    name that is not a plain file name, or a name given twice."""
+    found: dict[str, bytes] = {}
+    for upload_file in uploads:
+        name = upload_file.filename or ""
+        if not _COMPANION_NAME.fullmatch(name) or name in (".", "..") or name.startswith("."):
+            raise ProblemError(422, "Unprocessable Entity",
+                               f"companion names are plain file names of A-Z a-z 0-9 . _ -; "
+                               f"got {name!r}", "companion")
+        if name in found:
+            raise ProblemError(422, "Unprocessable Entity", f"companion {name!r} given twice",
+                               "companion")
+        found[name] = upload_file.read()
+    return found
+
+
+@garments.get("")
+@require_key(*READ_ROLES)
+@garments.output(GarmentList)
+@garments.doc(security=SECURITY)
+def list_garments():
+    """Every garment the caller may see, oldest first."""
+    secret = is_secret_caller()
+    return {"garments": [describe(g) for g in garment_store().list() if secret or g.status == "published"]}
+
+
+@garments.get("/<garment_id>")
+@require_key(*READ_ROLES)
+@garments.output(GarmentOut)
+@garments.doc(security=SECURITY, responses=[404])
+def get_garment(garment_id: str):
+    """One garment: sizes, status and (merchant/admin) validation reports."""
+    return describe(find_garment(garment_id))
+
+
+@garments.post("/<garment_id>/publish")
+@require_key("merchant")
+@garments.output(GarmentOut)
+@garments.doc(security=SECURITY, responses=[404])
+def publish(garment_id: str):
+    """Show the garment to shoppers."""
+    find_garment(garment_id)
+    return describe(garment_store().set_status(garment_id, "published"))
+
+
+@garments.post("/<garment_id>/unpublish")
+@require_key("merchant")
+@garments.output(GarmentOut)
+@garments.doc(security=SECURITY, responses=[404])
+def unpublish(garment_id: str):
+    """Hide the garment from shoppers (back to draft)."""
+    find_garment(garment_id)
+    return describe(garment_store().set_status(garment_id, "draft"))
+
+
+@garments.delete("/<garment_id>")
+@require_key("merchant")
+@garments.output({}, status_code=204)
+@garments.doc(security=SECURITY, responses=[404])
+def delete(garment_id: str):
+    """Remove the garment and all its sizes."""
+    find_garment(garment_id)
+    try:
+        garment_store().delete(garment_id)
+    except (KeyError, FileNotFoundError):  # deleted meanwhile by another request
+        raise ProblemError(404, "Not Found", f"no garment {garment_id!r}", "garment_id") from None
+    return ""

@@ -1,0 +1,128 @@
+"""Jobs and blobs: ``GET /v1/jobs/{id}`` and ``GET /v1/blobs/{digest}``.
+
+A job's state is read from the database (``tryon.jobs.queue``), whichever runner
+runs it. A done render job points at its image as a blob URL,
+``/v1/blobs/{digest}``, which serves the bytes with their media type and
+the caching headers of a content-addressed URL. Only render outputs are
+served as blobs (garment files share the store and stay private).
+
+"""
+
+from __future__ import annotations
+
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Dict, Integer, List, String
+from flask import g, request
+from sqlalchemy import select
+
+from api.auth import READ_ROLES, SECURITY, require_key
+from api.errors import ProblemError
+from api.extensions import job_queue
+from api.serving import POLL_AFTER_S, send_blob
+from api.twin_access import authorize_twin, finish_twin_response, usage_kind
+from tryon.core.errors import CODES
+from tryon.outputs.catalog import batch_state
+from tryon.storage.database import session_scope
+from tryon.storage.models import Job, RenderRecord
+from tryon.twins.access import twin_of_digest
+
+jobs = APIBlueprint("jobs", __name__, url_prefix="/v1", tag="Jobs")
+
+
+class ProgressOut(Schema):
+    done = Integer()
+    total = Integer()
+
+
+class JobOut(Schema):
+    id = String()
+    kind = String()
+    status = String(metadata={"description": "queued, running, done or failed"})
+    progress = Dict(metadata={"description": "{done, total}: parts finished (batches)"})
+    result_url = String(allow_none=True, metadata={"description": "where a done job's output is"})
+    media_type = String(allow_none=True)
+    error = String(allow_none=True, metadata={"description": "why a failed job failed"})
+    error_code = String(allow_none=True, metadata={
+        "description": "what kind of failure, for programs: " + ", ".join(CODES)})
+    failed = List(Dict(), metadata={"description": "a batch's failed renders, with their reasons"})
+    created_at = String()
+    finished_at = String(allow_none=True)
+
+
+def result_url(job: Job) -> str | None:
+    """Where a done job's output can be fetched."""
+    if job.status != "done" or not job.result:
+        return None
+    if job.kind in ("render", "scene", "fit"):
+        return f"/v1/blobs/{job.result}"
+    return None
+
+
+def describe_job(job: Job) -> dict:
+    done, total = job.progress_done or 0, job.progress_total or 1
+    if job.kind == "batch":
+        state = batch_state(job.id)
+        if state is not None:
+            return {"id": job.id, "kind": job.kind, "status": state["status"],
+                    "progress": {"done": state["done"], "total": state["total"]},
+                    "result_url": None, "media_type": None, "error": state["error"],
+                    "error_code": None,
+                    "failed": state["failed"],
+                    "created_at": job.created_at.isoformat() if job.created_at else None,
+                    "finished_at": state["finished_at"]}
+    if job.batch_id is None:
+        # a batch's progress is its children's, when it has any
+        with session_scope() as session:
+            children = session.execute(select(Job.status).where(Job.batch_id == job.id)).scalars().all()
+        if children:
+            done, total = sum(s in ("done", "failed") for s in children), len(children)
+    media_type = None
+    if job.status == "done" and job.result:
+        with session_scope() as session:
+            media_type = session.scalars(select(RenderRecord.media_type)
+                                         .where(RenderRecord.digest == job.result)).first()
+    return {"id": job.id, "kind": job.kind, "status": job.status,
+            "progress": {"done": done, "total": total}, "result_url": result_url(job),
+            "media_type": media_type, "error": job.error if job.status == "failed" else None,
+            "error_code": job.error_code if job.status == "failed" else None,
+            "created_at": job.created_at.isoformat() if job.created_at else None,
+            "finished_at": job.finished_at.isoformat() if job.finished_at else None}
+
+
+@jobs.get("/jobs/<job_id>")
+@require_key(*READ_ROLES)
+@jobs.output(JobOut)
+@jobs.doc(security=SECURITY, responses=[404])
+def get_job(job_id: str):
+    """A job's state: queued, running, done (with its result URL) or failed (with the reason)."""
+    job = job_queue().get(job_id) if len(job_id) <= 36 else None
+    if job is None:
+        raise ProblemError(404, "Not Found", f"no job {job_id!r}", "job_id")
+    if job.status in ("queued", "running"):
+        g.retry_after = POLL_AFTER_S  # api.limits keeps it on the answer
+    return describe_job(job)
+
+
+@jobs.get("/blobs/<digest>")
+@require_key(*READ_ROLES)
+@jobs.doc(security=SECURITY, responses={200: {"description": "the bytes, with their media type",
+                                              "content": {"image/png": {}, "image/jpeg": {},
+                                                          "image/webp": {}, "model/gltf-binary": {},
+                                                          "application/json": {}}},
+                                        304: "not modified", 404: "no such output"})
+def get_blob(digest: str):
+    """An output's bytes (a render, a GLB, a fit report) by their sha256, cacheable forever."""
+    with session_scope() as session:
+        media_type = session.scalars(select(RenderRecord.media_type)
+                                     .where(RenderRecord.digest == digest)).first()
+    if media_type is None:
+        raise ProblemError(404, "Not Found", f"no output {digest!r}", "digest")
+    # A digital twin's output: only under its consent, ledgered, never cached publicly
+
+    twin = twin_of_digest(digest)
+    use = authorize_twin(twin, request.args.get("channel"), "digest") if twin else None
+    return finish_twin_response(send_blob(digest, media_type, etag=digest), use,
+                                usage_kind(media_type))
+
+

@@ -1,0 +1,99 @@
+"""Renders: ``GET /v1/render``, a try-on image by its parameters.
+
+The URL is content-addressed: the parameters, the avatar's body, the
+garment size's file and the renderer version hash to one key
+(``tryon.outputs.keys``), which is the strong ETag. A render already made is
+answered at once (``Cache-Control: immutable``; ``If-None-Match`` -> 304).
+Otherwise a render job is queued, deduplicated on the key so that many
+identical requests render once, and the request waits for it up to
+``RENDER_BUDGET_S`` seconds (config, else ``$TRYON_RENDER_BUDGET_S``,
+else 8): done in time -> 200 with the image, else 202 with
+``Location: /v1/jobs/{id}`` and ``Retry-After``. The render itself runs on
+the job runner, never on the request thread (DESIGN.md decision 2).
+"""
+
+from __future__ import annotations
+
+
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import Integer, String
+from apiflask.validators import Length, OneOf, Range, Regexp
+
+from api.auth import READ_ROLES, SECURITY, require_key
+from api.extensions import garment_store
+from api.lookups import content_key, render_params
+from api.serving import content_addressed
+from api.twin_access import (
+    authorize_twin,
+    finish_twin_response,
+)
+from tryon.outputs.tasks import scene_key
+from tryon.render.params import MAX_SIZE, MEDIA_TYPES
+from tryon.render.views import VIEWS
+from tryon.storage.models import CHANNELS
+
+renders = APIBlueprint("renders", __name__, url_prefix="/v1", tag="Renders")
+
+_BACKGROUND = r"^(#?[0-9a-fA-F]{6}|\d{1,3},\d{1,3},\d{1,3}|transparent)$"
+
+
+class RenderQuery(Schema):
+    avatar = String(required=True, validate=Length(1, 100))
+    garment = String(validate=Length(1, 100))
+    size = String(validate=Length(1, 10))
+    view = String(load_default="front", validate=OneOf(list(VIEWS)))
+    width = Integer(load_default=512, validate=Range(1, MAX_SIZE))
+    height = Integer(load_default=768, validate=Range(1, MAX_SIZE))
+    format = String(load_default="png", validate=OneOf(list(MEDIA_TYPES)))
+    fit_map = Integer(load_default=0, validate=OneOf([0, 1]))
+    background = String(validate=Regexp(_BACKGROUND, error="a background is RRGGBB, #RRGGBB, "
+                                                           "R,G,B (0-255) or transparent"),
+                        metadata={"description": "RRGGBB, R,G,B or transparent (default; "
+                                                 "PNG/WebP keep alpha)"})
+    key = String(metadata={"description": "a publishable key, for plain <img> URLs"})
+    channel = String(validate=OneOf(list(CHANNELS)), metadata={
+        "description": "digital twins: the channel of this use (default e-commerce)"})
+
+
+@renders.get("/render")
+@require_key(*READ_ROLES)
+@renders.input(RenderQuery, location="query")
+@renders.doc(security=SECURITY, responses={
+    200: {"description": "the image", "content": {t: {} for t in MEDIA_TYPES.values()}},
+    202: "queued: poll the job at Location", 304: "not modified",
+    404: "unknown avatar or garment", 422: "invalid parameters"})
+def render(query_data):
+    """A try-on image; 202 with the job's URL if it takes longer than the request's budget."""
+    use = authorize_twin(query_data["avatar"], query_data.get("channel"))  # twins: 403/410
+    params = render_params(query_data)
+    key = content_key(params)
+    return finish_twin_response(content_addressed("render", params, key), use, "render", key)
+
+
+class SceneQuery(Schema):
+    avatar = String(required=True, validate=Length(1, 100))
+    garment = String(validate=Length(1, 100))
+    size = String(validate=Length(1, 10))
+    key = String(metadata={"description": "a publishable key, for plain URLs"})
+    channel = String(validate=OneOf(list(CHANNELS)), metadata={
+        "description": "digital twins: the channel of this use (default e-commerce)"})
+
+
+@renders.get("/scene.glb")
+@require_key(*READ_ROLES)
+@renders.input(SceneQuery, location="query")
+@renders.doc(security=SECURITY, responses={
+    200: {"description": "the draped body and garment as one GLB",
+          "content": {"model/gltf-binary": {}}},
+    202: "queued: poll the job at Location", 304: "not modified",
+    404: "unknown avatar or garment", 422: "invalid parameters"})
+def scene(query_data):
+    """The draped body and garment as one GLB (live 3D); 202 with the job's URL if it takes longer."""
+    use = authorize_twin(query_data["avatar"], query_data.get("channel"))  # twins: 403/410
+    params = render_params({**query_data, "view": "front", "width": 1, "height": 1,
+                            "format": "png", "fit_map": 0})
+    params = {k: params.get(k) for k in ("avatar", "garment", "size")}
+    key = scene_key(params, garment_store())
+    return finish_twin_response(content_addressed("scene", params, key), use, "glb", key)
+
+

@@ -1,0 +1,140 @@
+"""Reading and normalising scan files, on synthetic scans of real anny bodies."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import trimesh
+
+from avatars.scans.reading import MAX_SCAN_POINTS, Scan, ScanError, load_scan, normalise_points
+from avatars.scans.synthetic import synthetic_scan, write_points
+from tryon.core.geometry import closest_on_surface
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
+
+POINTS = 30_000  # enough for every behaviour checked here
+
+
+def _offset_to_truth(scan: Scan, made) -> np.ndarray:
+    """(N,) distance of each normalised scan point to the true body surface,
+    once the horizontal centring that normalisation applied is undone."""
+    faces = made.faces
+    shift = np.median(made.body_points[:, :2], axis=0) - np.median(scan.points[:, :2], axis=0)
+    moved = scan.points.astype(np.float64) + [*shift, 0.0]
+    for _ in range(2):  # refine the shift on the closest surface points
+        face, bary, distance = closest_on_surface(moved, made.vertices, faces)
+        closest = (made.vertices[faces[face]] * bary[..., None]).sum(axis=1)
+        moved[:, :2] += np.median(closest[:, :2] - moved[:, :2], axis=0)
+    return closest_on_surface(moved, made.vertices, faces)[2]
+
+
+@pytest.mark.parametrize(
+    "file_format, units, y_up",
+    [("ply", "m", False), ("glb", "mm", True), ("obj", "cm", False), ("ply", "mm", True)],
+)
+def test_units_up_axis_floor_and_clutter_are_normalised(anny_model, file_format, units, y_up):
+    made = synthetic_scan(anny_model, seed=3, points=POINTS, file_format=file_format,
+                          units=units, y_up=y_up)
+    scan = load_scan(made.data, made.filename)
+    notes = " | ".join(scan.notes)
+    unit_name = {"m": "metres", "cm": "centimetres", "mm": "millimetres"}[units]
+    assert f"units: {unit_name}" in notes
+    assert ("up axis: +Y" if y_up else "up axis: +Z") in notes
+    assert "floor: removed" in notes and "placed the floor on z = 0" in notes
+    assert "clutter: removed" in notes
+    assert scan.points.dtype == np.float32 and scan.points.shape[1] == 3
+    # The floor and the clutter are gone, the body (bar its lowest ~1 cm) kept.
+    assert len(scan.points) == pytest.approx(POINTS, rel=0.03)
+    assert scan.points[:, 2].min() >= 0.0
+    top = made.vertices[:, 2].max()
+    assert scan.points[:, 2].max() == pytest.approx(top, abs=0.015)
+    distance = _offset_to_truth(scan, made)
+    assert np.percentile(distance, 99) < 0.01  # the 3 mm noise only
+
+
+def test_scan_without_floor_stands_on_its_lowest_point(anny_model):
+    made = synthetic_scan(anny_model, seed=4, points=POINTS, floor=False, clutter=False)
+    scan = load_scan(made.data, made.filename)
+    assert "placed the lowest point on z = 0" in scan.notes
+    assert any("no floor found" in note for note in scan.notes)
+    assert scan.points[:, 2].min() == 0.0
+    assert np.percentile(_offset_to_truth(scan, made), 99) < 0.01
+
+
+def test_sparse_mesh_is_sampled_and_keeps_normals(anny_model):
+    made = synthetic_scan(anny_model, seed=5, points=1_000)
+    mesh = trimesh.Trimesh(made.vertices * 100.0, anny_model.faces, process=False)  # centimetres
+    data = mesh.export(file_type="ply")
+    scan = load_scan(data, "body.ply")
+    assert any("sampled" in note for note in scan.notes)
+    assert scan.normals is not None and scan.normals.shape == scan.points.shape
+    np.testing.assert_allclose(np.linalg.norm(scan.normals, axis=1), 1.0, atol=1e-4)
+    assert scan.points[:, 2].max() == pytest.approx(made.vertices[:, 2].max(), abs=0.005)
+
+
+def test_point_cloud_normals_are_carried(anny_model):
+    made = synthetic_scan(anny_model, seed=6, points=POINTS, floor=False, clutter=False)
+    points = load_scan(made.data, made.filename).points
+    normals = np.tile([0.0, 0.0, 1.0], (len(points), 1))
+    cloud = trimesh.PointCloud(points)
+    header = (
+        "ply\nformat binary_little_endian 1.0\n"
+        f"element vertex {len(points)}\nproperty float x\nproperty float y\nproperty float z\n"
+        "property float nx\nproperty float ny\nproperty float nz\nend_header\n"
+    )
+    body = np.hstack([cloud.vertices, normals]).astype("<f4").tobytes()
+    scan = load_scan(header.encode() + body, "normals.ply")
+    assert scan.normals is not None
+    np.testing.assert_allclose(scan.normals[:, 2], 1.0, atol=1e-6)
+
+
+def test_unsupported_format_is_named():
+    with pytest.raises(ScanError, match="not a supported scan format.*PLY, OBJ, GLB"):
+        load_scan(b"solid x", "body.stl")
+
+
+def test_empty_and_unreadable_files_are_named():
+    with pytest.raises(ScanError, match="empty"):
+        load_scan(b"", "body.ply")
+    with pytest.raises(ScanError, match="could not read body.glb as GLB"):
+        load_scan(b"this is not a glb file at all", "body.glb")
+    with pytest.raises(ScanError, match="no points"):
+        load_scan(b"# nothing here\n", "body.obj")
+
+
+def test_too_many_points_are_refused_with_the_count_and_the_limit():
+    count = MAX_SCAN_POINTS + 1
+    header = (
+        "ply\nformat binary_little_endian 1.0\n"
+        f"element vertex {count}\n"
+        "property float x\nproperty float y\nproperty float z\nend_header\n"
+    )
+    data = header.encode() + np.zeros((count, 3), "<f4").tobytes()
+    with pytest.raises(ScanError, match=f"{count:,} points; the limit is {MAX_SCAN_POINTS:,}"):
+        load_scan(data, "huge.ply")
+
+
+def test_no_body_sized_object_is_refused():
+    cup = trimesh.creation.box((0.1, 0.1, 0.15))  # a 15 cm object, in metres
+    points, _ = trimesh.sample.sample_surface(cup, 20_000, seed=0)
+    with pytest.raises(ScanError, match="no body-sized object"):
+        load_scan(write_points(points, "ply"), "cup.ply")
+    with pytest.raises(ScanError, match="at least"):
+        normalise_points(np.zeros((10, 3)))
+
+
+def test_non_finite_points_are_dropped(anny_model):
+    made = synthetic_scan(anny_model, seed=7, points=POINTS, floor=False, clutter=False)
+    points = load_scan(made.data, made.filename).points.astype(np.float64)
+    points[:5] = np.nan
+    scan = normalise_points(points)
+    assert np.isfinite(scan.points).all()
+    assert any("non-finite" in note for note in scan.notes)
+
+
+def test_scan_is_frozen(anny_model):
+    made = synthetic_scan(anny_model, seed=8, points=POINTS)
+    scan = load_scan(made.data, made.filename)
+    with pytest.raises(AttributeError):
+        scan.points = None  # type: ignore[misc]
+    assert isinstance(scan.notes, tuple)

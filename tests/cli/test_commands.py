@@ -1,0 +1,91 @@
+"""The `tryon` command line, run as a user runs it (a real subprocess)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import trimesh
+from PIL import Image
+
+from tests.settings import current_garments
+
+pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
+
+TRYON = [sys.executable, "-m", "tryon.cli"]
+
+
+def run(*args, cwd=None):
+    env = {**os.environ, "TRYON_DATA_DIR": os.environ.get("TRYON_DATA_DIR", str(Path(".tryon").resolve()))}
+    return subprocess.run([*TRYON, *args], capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def skirt_id():
+    return next(g.id for g in current_garments().list() if g.name == "A-line skirt")
+
+
+def test_avatars_json():
+    result = run("avatars", "--json")
+    assert result.returncode == 0, result.stderr
+    avatars = json.loads(result.stdout)
+    assert len(avatars) >= 30
+    first = avatars[0]
+    assert {"id", "label", "sex", "height_cm", "measurements", "skin_tone"} <= set(first)
+    assert first["measurements"]["waist_girth"] > 0
+
+
+def test_render_writes_the_image(tmp_path, skirt_id):
+    out = tmp_path / "skirt.webp"
+    result = run("render", "--avatar", "f165-eu40", "--garment", skirt_id, "--size", "M",
+                 "--fit-map", "--view", "three-quarter", "--width", "128", "--height", "192",
+                 "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert Image.open(out).size == (128, 192)
+
+
+def test_drape_exports_glb_and_prints_stats(tmp_path, skirt_id):
+    out = tmp_path / "skirt.glb"
+    result = run("drape", "--avatar", "f158-eu38", "--garment", skirt_id, "--size", "S",
+                 "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert stats["max_penetration_mm"] <= 1.0 and stats["vertices"] > 1000
+    assert set(stats["regions"]) >= {"hips", "length"}
+    mesh = trimesh.load(out, force="mesh", process=False)
+    assert len(mesh.vertices) > 1000
+
+
+def test_garments_json_and_add(tmp_path, skirt_id):
+    listed = json.loads(run("garments", "--json").stdout)
+    assert any(g["id"] == skirt_id and g["sizes"] == ["XS", "S", "M", "L", "XL"] for g in listed)
+    junk = tmp_path / "junk.obj"
+    junk.write_bytes(os.urandom(2048))
+    result = run("garments", "add", str(junk), "--name", "Junk", "--category", "top",
+                 "--sizes", "M")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["accepted"] is False and report["reports"]["M"]["findings"]
+
+
+def test_mannequin_export(tmp_path):
+    out = tmp_path / "mannequin.obj"
+    assert run("mannequin", "--fit", "women", "--size", "38", "--out", str(out)).returncode == 0
+    mesh = trimesh.load(out, process=False)
+    assert 1.6 < mesh.vertices[:, 2].max() < 1.75 and abs(mesh.vertices[:, 2].min()) < 1e-6
+
+
+@pytest.mark.parametrize("args, message", [
+    (["render", "--avatar", "nobody", "--out", "x.png"], "no avatar"),
+    (["render", "--avatar", "f165-eu40", "--out", "x.gif"], "--out must end in"),
+    (["render", "--avatar", "f165-eu40", "--width", "5000", "--out", "x.png"], "2048"),
+    (["drape", "--avatar", "f165-eu40", "--garment", "nothing", "--size", "M", "--out", "x.glb"], "no garment"),
+    (["mannequin", "--size", "Q", "--out", "x.obj"], "unknown women's size"),
+])
+def test_bad_input_is_a_clear_message(tmp_path, args, message):
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,80 @@
+"""`tryon mannequin` and `tryon garments`: the garment library and the mannequin it is authored on.
+
+The garment store and the mannequins import the body model (torch, seconds):
+the commands import them when they run, so that other commands start at once.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from garments.fabrics import FABRICS
+from garments.garment import CATEGORIES
+from tryon.cli.common import fail
+from tryon.core.settings import settings
+
+
+def cmd_mannequin(args) -> int:
+    from garments.mannequin import export_mannequin, letter_size  # torch
+
+    try:
+        letter_size(args.fit, args.size)
+        export_mannequin(args.fit, args.size, args.pose, Path(args.out))
+    except ValueError as e:
+        return fail(str(e))
+    print(f"wrote {args.out}: {args.fit}'s size {args.size} mannequin, {args.pose}, metres, Z-up, facing -Y")
+    return 0
+
+
+def cmd_garments(args) -> int:
+    from garments.store import GarmentStore  # torch
+
+    garments = GarmentStore(settings().garments_dir).list()
+    if args.json:
+        print(json.dumps([{"id": g.id, "name": g.name, "category": g.category, "fabric": g.fabric,
+                           "fit": g.fit, "sizes": g.sizes, "status": g.status} for g in garments],
+                         indent=2))
+        return 0
+    for g in garments:
+        print(f"{g.id:34} {g.name:22} {g.category:10} {g.fit:6} {','.join(g.sizes)}  {g.status}")
+    return 0
+
+
+def cmd_garments_add(args) -> int:
+    from garments.store import GarmentStore  # torch
+
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    if len(sizes) != len(args.paths):
+        return fail(f"--sizes names {len(sizes)} sizes for {len(args.paths)} files; give one size per file")
+    try:
+        garment, reports = GarmentStore(settings().garments_dir).add(
+            args.name, args.category, args.fabric, args.fit, dict(zip(sizes, args.paths)))
+    except (ValueError, OSError) as e:
+        return fail(str(e))
+    print(json.dumps({"garment": None if garment is None else garment.id,
+                      "accepted": garment is not None,
+                      "reports": {s: r.as_dict() for s, r in reports.items()}}, indent=2))
+    return 0 if garment is not None else 1
+
+
+def add_commands(commands) -> None:
+    p = commands.add_parser("mannequin", help="export the mannequin garments are authored on")
+    p.add_argument("--fit", default="women", help="women (default) or men")
+    p.add_argument("--size", required=True, help="XS-XXL, or an EU size")
+    p.add_argument("--pose", default="a-pose", help="a-pose (default), t-pose or relaxed")
+    p.add_argument("--out", required=True, help="FILE.obj, .glb or .ply")
+    p.set_defaults(run=cmd_mannequin)
+
+    p = commands.add_parser("garments", help="list garments, or add one")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_garments)
+    add = p.add_subparsers(dest="action").add_parser(
+        "add", help="import one file per size and print the validation report")
+    add.add_argument("paths", nargs="+", help="one OBJ/GLB/glTF/PLY file per size")
+    add.add_argument("--name", required=True)
+    add.add_argument("--category", required=True, choices=CATEGORIES)
+    add.add_argument("--sizes", required=True, help="comma-separated, one per file: XS,S,M")
+    add.add_argument("--fabric", default="woven-cotton", choices=list(FABRICS))
+    add.add_argument("--fit", default="women", help="women (default) or men")
+    add.set_defaults(run=cmd_garments_add)

@@ -1,0 +1,120 @@
+"""`tryon twins`, `ledger`, `verify-image`: twins, the ledger of their uses, images' credentials.
+
+Twins import the body model (torch, seconds): the commands import
+``tryon.twins.lifecycle`` when they run, so that other commands start at once.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from tryon.cli.common import fail
+from tryon.core.settings import settings
+from tryon.storage.blobs import open_blob_store
+from tryon.storage.database import session_scope, upgrade_database
+from tryon.storage.models import Twin
+from tryon.twins.credentials import read_credentials
+from tryon.twins.ledger import parse_period, report, report_csv, verify
+
+
+def cmd_twins_add(args) -> int:
+    from tryon.twins.lifecycle import describe_twin, fit_twin, start_twin  # torch
+
+    upgrade_database()
+    try:
+        data = Path(args.scan).read_bytes()
+    except OSError as e:
+        return fail(f"cannot read the scan: {e}")
+    blobs = open_blob_store(settings())
+    # a consent, scan or option that is refused is the user's: main says why
+    twin = start_twin(data, Path(args.scan).name, args.consent, sex=args.sex,
+                      skin_tone=args.skin_tone, label=args.label, blobs=blobs)
+    print(f"fitting twin {twin.id} (up to about a minute) ...", file=sys.stderr, flush=True)
+    twin = fit_twin(twin.id, blobs)  # in this process: the command is the job runner
+    print(json.dumps(describe_twin(twin), indent=2))
+    return 0 if twin.status == "ready" else 1
+
+
+def cmd_twins_list(args) -> int:
+    from tryon.twins.lifecycle import describe_twin  # torch
+
+    upgrade_database()
+    with session_scope() as session:
+        found = [describe_twin(t) for t in session.scalars(select(Twin).order_by(Twin.created_at))]
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return 0
+    for t in found:
+        p95 = ((t["fit"] or {}).get("percentiles_mm") or {}).get("p95")
+        print(f"{t['id']}  {t['status']:9} {t['talent']}  {t['label']}"
+              + (f"  fit p95 {p95:.1f} mm" if p95 is not None else ""))
+    return 0
+
+
+def cmd_ledger_verify(args) -> int:
+    upgrade_database()
+    with session_scope() as session:
+        result = verify(session)
+    for problem in result.problems:
+        print(f"TAMPERED: {problem}")
+    print(f"{result.entries} entries; head {result.head_seq} {result.head_hash}; "
+          + ("the chain is intact" if result.ok else "THE LEDGER WAS ALTERED"))
+    return 0 if result.ok else 1
+
+
+def cmd_ledger_report(args) -> int:
+    upgrade_database()
+    try:
+        start, end = parse_period(args.period)
+    except ValueError as e:
+        return fail(str(e))
+    with session_scope() as session:
+        rows = report(session, start, end, twin_id=args.twin, talent_id=args.talent)
+    if args.format == "csv":
+        sys.stdout.write(report_csv(rows))
+    else:
+        print(json.dumps({"period": args.period, "from": start.isoformat(), "to": end.isoformat(),
+                          "grants": rows}, indent=2))
+    return 0
+
+
+def cmd_verify_image(args) -> int:
+    try:
+        found = read_credentials(Path(args.file).read_bytes())
+    except (OSError, ValueError) as e:
+        return fail(str(e))
+    print(json.dumps(found, indent=2))
+    return 0 if found["c2pa"] is not None else 1
+
+
+def add_commands(commands) -> None:
+    p = commands.add_parser("twins", help="digital twins of consenting models")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_twins_list)
+    add = p.add_subparsers(dest="action").add_parser(
+        "add", help="fit a twin to a scan under a creation consent; prints it as JSON")
+    add.add_argument("scan", help="PLY, OBJ or GLB; mesh or point cloud")
+    add.add_argument("--consent", required=True, help="the model's active creation consent")
+    add.add_argument("--sex", choices=["female", "male"])
+    add.add_argument("--skin-tone", type=int, default=5, help="Monk skin tone 1-10")
+    add.add_argument("--label")
+    add.set_defaults(run=cmd_twins_add)
+
+    p = commands.add_parser("ledger", help="the usage ledger of twins: verify, report pay")
+    actions = p.add_subparsers(dest="action", required=True)
+    actions.add_parser("verify", help="recompute the hash chain; exit 1 if it was altered"
+                       ).set_defaults(run=cmd_ledger_verify)
+    rep = actions.add_parser("report", help="uses and pay owed per grant for a month")
+    rep.add_argument("--period", required=True, help="YYYY-MM")
+    rep.add_argument("--format", default="json", choices=["json", "csv"])
+    rep.add_argument("--twin")
+    rep.add_argument("--talent")
+    rep.set_defaults(run=cmd_ledger_report)
+
+    p = commands.add_parser("verify-image", help="show an image's content credentials (C2PA, XMP)")
+    p.add_argument("file")
+    p.set_defaults(run=cmd_verify_image)

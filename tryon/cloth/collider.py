@@ -1,0 +1,63 @@
+"""A body as the cloth collides with it: a Warp BVH, cached per body.
+
+Metres; Z-up. Inside and outside come from the angle-weighted normals at
+the nearest point of the body surface (``tryon.cloth.kernels``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from tryon.cloth import kernels
+from tryon.cloth.kernels import wp
+
+CONTACT_REACH = 0.5  # m: the exact searches, for vertices that start deep inside
+COLLIDERS_KEPT = 4  # bodies whose collider the cache keeps
+
+
+class BodyCollider:
+    """A body mesh as Warp BVH, built once and reused for every garment on it.
+
+    vertices: (V, 3) metres; faces: (F, 3), wound counter-clockwise seen from
+    outside; the mesh should be closed, as inside/outside comes from the
+    angle-weighted normals at the nearest point.
+    """
+
+    def __init__(self, vertices: np.ndarray, faces: np.ndarray, device=None):
+        self.device = wp.get_device(device) if device is not None else wp.get_preferred_device()
+        self._points = wp.array(np.asarray(vertices, dtype=np.float32), dtype=wp.vec3, device=self.device)
+        self._indices = wp.array(np.asarray(faces, dtype=np.int32).ravel(), dtype=wp.int32, device=self.device)
+        self.mesh = wp.Mesh(points=self._points, indices=self._indices)
+
+    @classmethod
+    def cached(cls, vertices: np.ndarray, faces: np.ndarray) -> BodyCollider:
+        """The collider of this body, from a small cache keyed by the mesh's bytes."""
+        vertices = np.ascontiguousarray(vertices, dtype=np.float32)
+        faces = np.ascontiguousarray(faces, dtype=np.int32)
+        key = hashlib.blake2b(vertices.tobytes() + faces.tobytes(), digest_size=16).digest()
+        with _COLLIDERS_LOCK:
+            collider = _COLLIDERS.pop(key, None) or cls(vertices, faces)
+            _COLLIDERS[key] = collider  # most recently used last
+            while len(_COLLIDERS) > COLLIDERS_KEPT:
+                _COLLIDERS.popitem(last=False)
+        return collider
+
+    def push_out(self, x: wp.array, inv_mass: wp.array, thickness: float) -> None:
+        """Move every free vertex of ``x`` to at least ``thickness`` outside the body."""
+        wp.launch(kernels.push_out, dim=len(x), inputs=[self.mesh.id, x, inv_mass, thickness, CONTACT_REACH],
+                  device=self.device)
+
+    def max_penetration(self, x: wp.array) -> float:
+        """How deep the deepest vertex of ``x`` lies inside the body, metres."""
+        out = wp.zeros(1, dtype=float, device=self.device)
+        wp.launch(kernels.measure_penetration, dim=len(x), inputs=[self.mesh.id, x, CONTACT_REACH, out],
+                  device=self.device)
+        return float(out.numpy()[0])
+
+
+_COLLIDERS: OrderedDict[bytes, BodyCollider] = OrderedDict()
+_COLLIDERS_LOCK = threading.Lock()

@@ -1,0 +1,314 @@
+"""Quasi-static cloth relaxation: a transferred garment settles on a body.
+
+A garment transferred from the mannequin it was authored on to a target body
+has edges longer than authored where the target is bigger and shorter where
+it is smaller. ``relax`` lets it settle until at rest: rest lengths and rest
+bending come from the authored garment, gravity pulls it down, the body
+pushes it out and holds it by friction. A garment too small for the body
+stays stretched (that stretch is the fit map, computed elsewhere); one too
+big falls and folds; no vertex ends inside the body.
+
+The solver is XPBD in Warp kernels (``tryon.cloth.kernels``; DESIGN.md,
+decision 4, says why): edge stretch constraints in graph-coloured
+Gauss-Seidel sweeps, dihedral bending by averaged Jacobi, strain limiting,
+and collision with friction against tangent planes of the body that a BVH
+query refreshes every few steps. It does not simulate a fall: velocities are
+damped hard, and it stops once no vertex moves more than a tolerance in a
+step. Coarse time steps let the garment fall and fold, fine ones settle it:
+under gravity XPBD leaves a stretch that grows with the step squared. Large
+garments are solved on a simplified proxy and carried back to the full mesh.
+
+Units: metres, kilograms, seconds; Z-up, gravity along -Z.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from garments.surface_binding import bind, place
+from tryon.cloth import kernels
+from tryon.cloth.collider import CONTACT_REACH, BodyCollider
+from tryon.cloth.kernels import wp
+from tryon.cloth.proxy import carry_back, simplify_proxy
+from tryon.cloth.topology import ClothTopology
+
+# Relaxation runs under a fifth of g with bending five times softer: the
+# rest shape depends on the bending length (B / weight)^(1/3) and on the
+# friction-to-load ratio, which the scaling keeps, while XPBD's spurious
+# stretch under load (measured: 5-20 % on a hanging skirt at full g, ~1 % at
+# g/5) and the time to settle both shrink.
+GRAVITY_SCALE = 0.2
+GRAVITY = (0.0, 0.0, -9.81 * GRAVITY_SCALE)  # m/s^2
+COARSE_TIME_STEP = 1.0 / 400.0  # s of pseudo-time per step while the garment falls and folds
+TIME_STEP = 1.0 / 1000.0  # s per step to settle
+SETTLING = 3.0  # fine steps start once the coarse ones move less than this many tolerances (at the fine step)
+COARSE_SHARE = 0.6  # of max_iterations at most in coarse steps
+POLISH_STEPS = 40  # fine steps on the full mesh after a proxy solve
+CONSTRAINT_ITERATIONS = 2  # stretch sweeps per step; float32 XPBD needs at least 2 (DESIGN.md)
+BEND_EVERY = 2  # steps per bending solve: the soft bending needs fewer, and costs most
+DAMPING_TIME = 0.05  # s: velocities decay by e every DAMPING_TIME, so the garment settles rather than swings
+STEPS_PER_CHECK = 10  # steps between contact refreshes and convergence checks
+# No verdict of "at rest" before falling cloth reaches its damped speed
+# (about 3 DAMPING_TIME): from rest, the first steps move less than any tolerance.
+MIN_STEPS = 100
+MAX_STEP = 2.0e-3  # m a vertex may move in one step, so contacts stay valid
+PUSH_OUT_PASSES = 8  # exact collision passes that end a solve
+
+
+@dataclass(frozen=True)
+class FabricParams:
+    """Mechanical properties of a fabric, in SI units.
+
+    stretch_compliance: m/N, the inverse of the in-plane stretch stiffness
+        (force per metre of width at 100 % strain). 1e-3 is 1000 N/m, a
+        woven cotton; jersey and knits are softer, denim stiffer.
+    bend_compliance: 1/(N m), the inverse of the bending rigidity. 1e5 is
+        1e-5 N m, a shirting; silk-like ~1e6, denim ~1e4.
+    density: kg/m^2, areal density (jersey ~0.18, denim ~0.4).
+    friction: Coulomb coefficient against the body (skin or base layer).
+    max_strain: strain limit; no edge ends longer than (1 + max_strain) times
+        its rest length unless the body forces it (collision always wins).
+    thickness: m, the gap kept between the body surface and the cloth.
+    """
+
+    stretch_compliance: float = 1.0e-3
+    bend_compliance: float = 1.0e5
+    density: float = 0.2
+    friction: float = 0.5
+    max_strain: float = 0.1
+    thickness: float = 1.0e-3
+
+    def __post_init__(self):
+        if min(self.stretch_compliance, self.bend_compliance, self.density, self.max_strain) <= 0.0:
+            raise ValueError("compliances, density and max_strain must be positive")
+        if self.friction < 0.0 or self.thickness < 0.0:
+            raise ValueError("friction and thickness must not be negative")
+
+
+@dataclass
+class RelaxResult:
+    """positions: (N, 3) float32, metres. iterations: steps taken.
+    seconds: wall time of the solve. max_penetration_m: how deep the
+    deepest vertex lies inside the body (0 when none does). converged: the
+    largest displacement of a step fell below the tolerance."""
+
+    positions: np.ndarray
+    iterations: int
+    seconds: float
+    max_penetration_m: float
+    converged: bool
+
+
+class _ClothState:
+    """Warp arrays of one garment being relaxed, and the step that advances them."""
+
+    def __init__(self, positions, topology: ClothTopology, fabric: FabricParams, pinned, collider: BodyCollider):
+        self.device = device = collider.device
+        self.collider = collider
+        self.fabric = fabric
+        t = topology
+
+        mass = fabric.density * np.maximum(t.vertex_areas, 1e-3 * max(float(t.vertex_areas.mean()), 1e-12))
+        inv_mass = np.where(pinned, 0.0, 1.0 / mass)
+        # XPBD compliance of each constraint: an edge is a spring of stiffness
+        # Y * A_e / L^2 (N/m), a hinge one of B * 3 |e|^2 / (A1 + A2) (N m)
+        edge_areas = np.maximum(t.edge_areas, 1e-3 * t.rest_lengths**2)
+        stretch_compliance = fabric.stretch_compliance * t.rest_lengths**2 / edge_areas
+        bend_compliance = fabric.bend_compliance / GRAVITY_SCALE / np.maximum(t.hinge_stiffness_scale, 1e-12)
+        bend_count = np.bincount(t.hinges.ravel(), minlength=len(positions))
+
+        def floats(values, dtype=float):
+            return wp.array(np.asarray(values, dtype=np.float32), dtype=dtype, device=device)
+
+        def ints(values, dtype=wp.int32):
+            return wp.array(np.asarray(values, dtype=np.int32), dtype=dtype, device=device)
+
+        self.x = floats(positions, wp.vec3)
+        self.x_prev = wp.zeros_like(self.x)
+        self.v = wp.zeros_like(self.x)
+        self.inv_mass = floats(inv_mass)
+        self.edges = ints(t.edges, wp.vec2i)
+        self.edge_groups = [ints(group) for group in t.edge_groups]
+        self.rest_lengths = floats(t.rest_lengths)
+        self.max_lengths = floats(t.rest_lengths * (1.0 + fabric.max_strain))
+        self.stretch_compliance = floats(stretch_compliance)
+        self.stretch_stiffness = floats(1.0 / stretch_compliance)
+        self.stretch_lambda = wp.zeros(len(t.edges), dtype=float, device=device)
+        self.force = wp.zeros_like(self.x)
+        self.hinges = ints(t.hinges, wp.vec4i)
+        self.rest_angles = floats(t.rest_angles)
+        self.bend_compliance = floats(bend_compliance)
+        self.bend_delta = wp.zeros_like(self.x)
+        self.bend_weight = floats(1.0 / np.maximum(bend_count, 1))
+        self.contact_point = wp.zeros_like(self.x)
+        self.contact_normal = wp.zeros_like(self.x)
+        self.residual = wp.zeros(1, dtype=float, device=device)
+        # vertices move at most STEPS_PER_CHECK * MAX_STEP between refreshes
+        self.contact_radius = STEPS_PER_CHECK * MAX_STEP + fabric.thickness + 0.01
+        self._graphs = {}
+        self.iterations = 0
+        self.converged = False
+
+    def refresh_contacts(self, radius: float) -> None:
+        """The body's tangent plane under each vertex within ``radius`` metres."""
+        wp.launch(kernels.refresh_contacts, dim=len(self.x), device=self.device,
+                  inputs=[self.collider.mesh.id, self.x, radius, self.contact_point, self.contact_normal])
+
+    def _step(self, dt: float, bend: bool) -> None:
+        n, d = len(self.x), self.device
+        wp.launch(kernels.predict, dim=n, device=d, inputs=[self.x, self.v, self.inv_mass, wp.vec3(*GRAVITY), dt,
+                                                            self.x_prev])
+        if bend and len(self.hinges):
+            bend_dt = dt * BEND_EVERY
+            wp.launch(kernels.solve_bend, dim=len(self.hinges), device=d,
+                      inputs=[self.x, self.hinges, self.rest_angles, self.bend_compliance, self.inv_mass,
+                              1.0 / (bend_dt * bend_dt), self.bend_delta])
+            wp.launch(kernels.apply_deltas, dim=n, device=d, inputs=[self.x, self.bend_delta, self.bend_weight])
+        self.stretch_lambda.zero_()
+        for _ in range(CONSTRAINT_ITERATIONS):
+            for group in self.edge_groups:
+                wp.launch(kernels.solve_stretch, dim=len(group), device=d,
+                          inputs=[self.x, self.edges, group, self.rest_lengths, self.stretch_compliance,
+                                  self.inv_mass, 1.0 / (dt * dt), self.stretch_lambda])
+        wp.launch(kernels.collide_with_friction, dim=n, device=d,
+                  inputs=[self.x, self.x_prev, self.inv_mass, self.force, self.contact_point, self.contact_normal,
+                          self.fabric.thickness, self.fabric.friction, MAX_STEP, dt])
+        # after friction, which would otherwise hold an edge overstretched
+        for group in self.edge_groups:
+            wp.launch(kernels.limit_strain, dim=len(group), device=d,
+                      inputs=[self.x, self.edges, group, self.max_lengths, self.inv_mass])
+        wp.launch(kernels.finish_step, dim=n, device=d,
+                  inputs=[self.x, self.x_prev, self.inv_mass, self.contact_point, self.contact_normal,
+                          self.fabric.thickness, dt, math.exp(-dt / DAMPING_TIME), self.v, self.residual])
+
+    def _chunk(self, dt: float) -> None:
+        # friction reads the tension of the chunk's start: it changes slowly
+        self.refresh_contacts(self.contact_radius)
+        self.force.zero_()
+        wp.launch(kernels.accumulate_tension, dim=len(self.edges), device=self.device,
+                  inputs=[self.x, self.edges, self.rest_lengths, self.stretch_stiffness, self.force])
+        self.residual.zero_()
+        for k in range(STEPS_PER_CHECK):
+            self._step(dt, bend=k % BEND_EVERY == 0)
+
+    def chunk(self, dt: float) -> float:
+        """Advance STEPS_PER_CHECK steps of ``dt`` seconds; the largest displacement of a step, metres.
+
+        The launches are captured once per time step as a graph and replayed
+        (a CUDA graph on a GPU, Warp's own replay on the CPU).
+        """
+        if dt not in self._graphs:
+            with wp.ScopedCapture(device=self.device) as capture:
+                self._chunk(dt)
+            self._graphs[dt] = capture.graph
+        wp.capture_launch(self._graphs[dt])
+        return float(self.residual.numpy()[0])
+
+
+def relax(
+    positions: np.ndarray,
+    faces: np.ndarray,
+    rest_positions: np.ndarray,
+    body_vertices: np.ndarray,
+    body_faces: np.ndarray,
+    fabric: FabricParams = FabricParams(),
+    pinned: np.ndarray | None = None,
+    max_iterations: int = 1000,
+    tolerance: float = 5.0e-5,
+    *,
+    collider: BodyCollider | None = None,
+    proxy_vertices: int | None = 5000,
+) -> RelaxResult:
+    """Relax a garment on a body until it is at rest.
+
+    positions: (N, 3) metres, the garment transferred onto the body.
+    faces: (F, 3) vertex indices, counter-clockwise seen from outside.
+    rest_positions: (N, 3) metres, the authored garment: rest lengths and
+        rest bending angles come from it.
+    body_vertices: (V, 3) metres and body_faces: (Fb, 3), a closed body mesh;
+        its collider is cached, or pass ``collider`` to reuse one directly.
+    pinned: optional (N,) bool, vertices that stay where they are.
+    max_iterations: steps at most; tolerance: metres, it stops once no vertex
+        moves more than this in a step. Both are checked every
+        STEPS_PER_CHECK steps.
+    proxy_vertices: a garment with more than 1.25 times this many vertices is
+        solved on a proxy simplified to about this many and carried back;
+        None solves the full mesh.
+
+    Safe to call from several threads: solves take turns.
+    """
+    with _SOLVE_LOCK:
+        return _relax(positions, faces, rest_positions, body_vertices, body_faces, fabric, pinned,
+                      max_iterations, tolerance, collider, proxy_vertices)
+
+
+# Solves from several threads (a server's request or job threads) take turns:
+# Warp's graph capture is global to a device, so a launch from another thread
+# during a capture would be recorded into it; on the CPU, Warp runs kernels on
+# one thread anyway.
+_SOLVE_LOCK = threading.Lock()
+
+
+def _relax(positions, faces, rest_positions, body_vertices, body_faces, fabric, pinned,
+           max_iterations, tolerance, collider, proxy_vertices) -> RelaxResult:
+    start = time.perf_counter()
+    positions = np.asarray(positions, dtype=np.float64)
+    faces = np.asarray(faces, dtype=np.int64)
+    pinned = np.zeros(len(positions), bool) if pinned is None else np.asarray(pinned, bool)
+    collider = collider or BodyCollider.cached(body_vertices, body_faces)
+
+    steps, converged = 0, None
+    if proxy_vertices is not None and len(positions) > 1.25 * proxy_vertices:
+        proxy_x, proxy_faces = simplify_proxy(positions, faces, proxy_vertices)
+        on_full = bind(proxy_x, positions, faces)
+        proxy_pinned = np.einsum("pk,pk->p", on_full.bary, pinned[faces[on_full.face]]) > 0.5
+        proxy = _settle(proxy_x, proxy_faces, place(on_full, rest_positions, faces), fabric,
+                        proxy_pinned, collider, max_iterations, tolerance)
+        positions = np.where(pinned[:, None], positions,
+                             carry_back(positions, proxy_x, proxy_faces, proxy.x.numpy()))
+        steps, converged = proxy.iterations, proxy.converged
+        # the full mesh follows the proxy's large, often sliver triangles
+        # affinely: a few fine steps on it limit the strain that leaves
+        # inside them and push out what dips into the body between them
+        max_iterations, coarse = POLISH_STEPS, False
+    else:
+        coarse = True
+    state = _settle(positions, faces, rest_positions, fabric, pinned, collider, max_iterations, tolerance, coarse)
+    return RelaxResult(
+        positions=state.x.numpy().astype(np.float32),
+        iterations=steps + state.iterations,
+        seconds=time.perf_counter() - start,
+        max_penetration_m=collider.max_penetration(state.x),
+        converged=state.converged if converged is None else converged,
+    )
+
+
+def _settle(positions, faces, rest_positions, fabric, pinned, collider, max_iterations, tolerance,
+            coarse: bool = True) -> _ClothState:
+    """Step a garment until no vertex moves more than ``tolerance`` in a step, or ``max_iterations`` steps."""
+    state = _ClothState(positions, ClothTopology.build(faces, rest_positions), fabric, pinned, collider)
+    # the first search reaches far, for vertices that start deep inside the body
+    state.refresh_contacts(CONTACT_REACH)
+    # coarse steps while the garment falls and folds; fine ones to settle, as
+    # the stretch that XPBD leaves under gravity shrinks with the step squared
+    dt = COARSE_TIME_STEP if coarse else TIME_STEP
+    while state.iterations < max_iterations:
+        moved = state.chunk(dt)
+        state.iterations += STEPS_PER_CHECK
+        if state.iterations < MIN_STEPS:
+            continue
+        if dt == TIME_STEP and moved < tolerance:
+            state.converged = True
+            break
+        if dt == COARSE_TIME_STEP and (moved * TIME_STEP / dt < SETTLING * tolerance
+                                       or state.iterations >= COARSE_SHARE * max_iterations):
+            dt = TIME_STEP
+    # In a crease, leaving one face can mean entering its neighbour: repeat.
+    for _ in range(PUSH_OUT_PASSES):
+        collider.push_out(state.x, state.inv_mass, fabric.thickness)
+    return state

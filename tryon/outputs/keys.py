@@ -1,0 +1,82 @@
+"""The content address of a render: a hash of every input that changes its bytes.
+
+A render is named by ``render_key``: sha256 over the avatar (its id and its
+body shape), the garment (its id and the digest of the size's mesh file),
+the size, view, pose, pixel size, format, fit map, background, and
+``RENDERER_VERSION``. Equal keys mean equal images, so a key can name a
+cache entry, an ETag, or a job's dedupe key. Re-uploading a garment size or
+changing the renderer changes the key; nothing stale is ever served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from garments.sizes import normalize_size
+from garments.store import GarmentStore
+from tryon.outputs.avatar_lookup import resolve_avatar
+from tryon.render.params import check_format, check_size
+from tryon.render.views import resolve_view
+
+# Bump whenever a change to the render pipeline (lighting, materials,
+# encoding, draping) changes the bytes of an existing render.
+RENDERER_VERSION = "1"
+
+DEFAULTS = {"garment": None, "size": None, "view": "front", "pose": "a-pose", "width": 512,
+            "height": 768, "format": "png", "fit_map": False, "background": None}
+
+
+def normalize_render_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The canonical, JSON-ready form of a render request; ValueError if invalid.
+
+    ``params`` holds ``avatar`` (required) and any of ``DEFAULTS``; other keys
+    are dropped. Sizes are upper-cased and ``background`` becomes a list of
+    three 0-255 integers, so that equal requests spelled differently share a key.
+    """
+    if not isinstance(params.get("avatar"), str) or not params["avatar"]:
+        raise ValueError("a render needs an avatar id")
+    p = {"avatar": params["avatar"], **{k: params.get(k, v) for k, v in DEFAULTS.items()}}
+    if (p["garment"] is None) != (p["size"] is None):
+        raise ValueError("garment and size go together")
+    if p["size"] is not None:
+        p["size"] = normalize_size(p["size"])
+    resolve_view(p["view"])  # validates; the name itself is kept, it is what callers send
+    p["width"], p["height"] = check_size(p["width"], p["height"])
+    p["format"] = check_format(p["format"])
+    p["fit_map"] = bool(p["fit_map"])
+    if p["background"] is not None:
+        rgb = list(p["background"])
+        if len(rgb) != 3 or not all(isinstance(c, int) and 0 <= c <= 255 for c in rgb):
+            raise ValueError(f"background must be three integers 0-255, got {p['background']!r}")
+        p["background"] = rgb
+    return p
+
+
+def render_key(params: Mapping[str, Any], avatar_shape, size_digest: str | None) -> str:
+    """The sha256 (hex) naming the render of normalised ``params``.
+
+    avatar_shape: the avatar's body-model shape parameters (a sequence of
+    floats); size_digest: ``GarmentStore().size_digest`` of the garment's
+    size, or None when no garment is worn.
+    """
+    payload = {"renderer": RENDERER_VERSION, "params": dict(params),
+               "avatar_shape": [float(x) for x in avatar_shape], "size_digest": size_digest}
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def render_key_for(params: Mapping[str, Any], garments: GarmentStore) -> str:
+    """``render_key`` of raw ``params``, looking the avatar and garment up.
+
+    Raises ValueError for invalid parameters and KeyError for an unknown
+    avatar, garment or size. Cheap: it reads one mesh file to hash it.
+    """
+    p = normalize_render_params(params)
+    avatar = resolve_avatar(p["avatar"])
+    digest = None
+    if p["garment"] is not None:
+        digest = garments.size_digest(p["garment"], p["size"])
+    return render_key(p, avatar.shape, digest)

@@ -1,0 +1,165 @@
+"""The work a job does, shared by every runner (in-process threads, Celery workers).
+
+Each task takes a job's JSON ``params`` and the ``Settings`` it runs under,
+writes its output to the blob store and the database, and returns the job's
+result (a blob digest). Tasks are idempotent: running one twice, say after
+a worker died between writing the blob and reporting done, finds the first
+run's output and returns it. Outputs are written blob first, index second,
+so the index never names a blob that is not whole; an output of a digital
+twin goes through ``tryon.twins.access``, which makes it only while consent
+lasts.
+
+The task modules import the renderer, the drape and the body model when a
+task first runs, not at import: the API process imports this table to
+submit jobs without loading torch or pyrender.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict
+from typing import Any
+
+from garments.sizes import normalize_size
+from garments.store import GarmentStore
+from tryon.core.errors import Invalid
+from tryon.core.settings import Settings
+from tryon.jobs.queue import Task
+from tryon.outputs.avatar_lookup import resolve_avatar
+from tryon.outputs.keys import normalize_render_params, render_key, render_key_for
+from tryon.render.params import MEDIA_TYPES
+from tryon.storage.blobs import BlobStore, open_blob_store
+from tryon.storage.render_index import cached_render, record_render
+from tryon.twins import access
+from tryon.twins.lifecycle import run_twin_job
+
+GLB_MEDIA_TYPE = "model/gltf-binary"
+FIT_MEDIA_TYPE = "application/json"
+# Bump when the fit analysis (tryon.fit.strain, tryon.fit.report) changes its answers.
+FIT_VERSION = "1"
+
+
+def run_render(params: Mapping[str, Any], config: Settings) -> str:
+    """Render the try-on image ``params`` describe (see ``tryon.outputs.keys``);
+    return the digest of the image's blob.
+
+    Invalid for invalid parameters, NotFound for an unknown avatar,
+    garment or size.
+    """
+    from tryon.render.try_on import render_try_on  # pyrender, torch: job processes only
+
+    store = GarmentStore(config.garments_dir)
+    p = normalize_render_params(params)
+    avatar = resolve_avatar(p["avatar"])
+    size_digest = store.size_digest(p["garment"], p["size"]) if p["garment"] else None
+    key = render_key(p, avatar.shape, size_digest)
+    background = None if p["background"] is None else tuple(p["background"])
+
+    def make() -> bytes:
+        data = render_try_on(
+            avatar, p["garment"], p["size"], fmt=p["format"], view=p["view"], pose=p["pose"],
+            width=p["width"], height=p["height"], fit_map=p["fit_map"], background=background,
+            store=store)
+        return access.credential_render(data, p["format"], avatar.id)  # C2PA + XMP on twins
+
+    blobs = open_blob_store(config)
+    ledger = params.get("ledger")  # a catalog render of a twin: a use, for a merchant
+    if ledger:
+        access.authorize_catalog_use(avatar.id, ledger, blobs)  # fails the job if consent ended
+    digest = stored_output(key, MEDIA_TYPES[p["format"]], make, blobs, avatar.id, "render")
+    if ledger:
+        access.log_catalog_use(avatar.id, ledger, digest, blobs)
+    return digest
+
+
+def stored_output(key: str, media_type: str, make: Callable[[], bytes], blobs: BlobStore,
+                  avatar_id: str | None = None, kind: str = "render") -> str:
+    """The digest of the output named ``key``: the stored one, else ``make()``'s
+    bytes, stored blob first, index second. An output of a digital twin is
+    mapped to it and made only while its consent lasts (``tryon.twins.access.make_output``)."""
+    cached = cached_render(key, blobs)
+    if cached is not None:
+        return cached
+    if access.is_twin_id(avatar_id):
+        return access.make_output(key, avatar_id, kind, media_type, make, blobs)
+    data = make()
+    digest = blobs.put(data)
+    record_render(key, digest, media_type, len(data))
+    return digest
+
+
+def drape_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs of a drape (avatar, garment, size) out of a job's params."""
+    return {"avatar": params.get("avatar"), "garment": params.get("garment"),
+            "size": params.get("size")}
+
+
+def _drape_output_key(marker: str, params: Mapping[str, Any], store: GarmentStore) -> str:
+    # The render key of the drape's inputs covers the body, the garment file
+    # and the renderer (draping) version; the marker names the output made of it.
+    return hashlib.sha256(marker.encode() + render_key_for(drape_params(params), store).encode()
+                          ).hexdigest()
+
+
+def scene_key(params: Mapping[str, Any], store: GarmentStore) -> str:
+    """The content address of the draped scene of ``params`` (avatar, garment, size):
+    the render key of the same inputs, marked as a scene."""
+    return _drape_output_key("scene-glb-v3:", params, store)  # v3: glTF's Y-up frame, base outfit
+
+
+def run_scene(params: Mapping[str, Any], config: Settings) -> str:
+    """Export the draped scene ``params`` describe as GLB; return its blob's digest."""
+    from tryon.render.gltf import scene_glb  # pyrender, torch: job processes only
+
+    store = GarmentStore(config.garments_dir)
+    p = drape_params(params)
+    size = None if p["size"] is None else normalize_size(p["size"])
+    return stored_output(scene_key(p, store), GLB_MEDIA_TYPE,
+                         lambda: scene_glb(resolve_avatar(p["avatar"]), p["garment"], size, store),
+                         open_blob_store(config), p["avatar"], "scene")
+
+
+def fit_key(params: Mapping[str, Any], store: GarmentStore) -> str:
+    """The content address of the fit report of ``params`` (avatar, garment, size):
+    the drape's inputs (as in a render key) and ``FIT_VERSION``."""
+    return _drape_output_key(f"fit-report-v{FIT_VERSION}:", params, store)
+
+
+def fit_document(avatar, garment_id: str, size: str, store: GarmentStore) -> dict[str, Any]:
+    """The fit report of one size on one avatar, as ``GET /v1/fit`` answers it:
+    per-region verdicts, advice, recommended size and strain statistics."""
+    from tryon.drape.draping import cached_drape  # torch, warp: job processes only
+
+    drape = cached_drape(avatar, garment_id, size, store=store)
+    return {"avatar": avatar.id, "garment": garment_id, "size": size,
+            "regions": [asdict(region) for region in drape.fits], "advice": drape.advice,
+            "recommended_size": drape.recommended_size, "stats": drape.stats}
+
+
+def run_fit(params: Mapping[str, Any], config: Settings) -> str:
+    """Drape and analyse the fit ``params`` describe; return the digest of the
+    report's JSON blob."""
+    store = GarmentStore(config.garments_dir)
+    p = drape_params(params)
+    if p["garment"] is None or p["size"] is None:
+        raise Invalid("a fit needs a garment and a size", "garment" if p["garment"] is None else "size")
+
+    def make() -> bytes:
+        report = fit_document(resolve_avatar(p["avatar"]), p["garment"], normalize_size(p["size"]),
+                              store)
+        return json.dumps(report, sort_keys=True, separators=(",", ":")).encode()
+
+    return stored_output(fit_key(p, store), FIT_MEDIA_TYPE, make, open_blob_store(config),
+                         p["avatar"], "fit")
+
+
+def run_twin(params: Mapping[str, Any], config: Settings) -> str:
+    """Fit a digital twin to its sealed scan and render its preview (up to about a
+    minute; ``tryon.twins.lifecycle.fit_twin``); return the twin's id."""
+    return run_twin_job(params, open_blob_store(config))
+
+
+TASKS: dict[str, Task] = {"render": run_render, "scene": run_scene, "fit": run_fit,
+                          "twin": run_twin}

@@ -1,0 +1,76 @@
+"""The draped scene as glTF binary (GLB): body, base outfit and garment, for live 3D.
+
+glTF's frame is Y up, metres, the body facing +Z (towards a viewer's default
+camera); tryon's is Z up, facing -Y. Colours are linear, as glTF wants them.
+The export itself is trimesh's.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import trimesh
+from PIL import Image
+
+from avatars.avatar import pose_avatar
+from avatars.skin_tones import skin_rgb
+from garments.base_outfit import BASE_ROUGHNESS, base_outfit
+from garments.store import GarmentStore
+from tryon.drape.draping import cached_drape
+from tryon.render.scene import SKIN_ROUGHNESS, srgb_to_linear, vertex_normals
+
+GLB_MEDIA_TYPE = "model/gltf-binary"
+
+
+def scene_glb(avatar, garment_id: str | None, size: str | None,
+              store: GarmentStore | None = None) -> bytes:
+    """The avatar (A-pose) in the base outfit, and the garment draped on it if one
+    is given, as one GLB in glTF's frame (Y up, metres, the body facing +Z).
+
+    The body carries its skin colour; the garment its UVs and base colour
+    (its texture too, when it has one).
+    """
+    def matte(rgb, roughness: float) -> trimesh.visual.TextureVisuals:
+        return trimesh.visual.TextureVisuals(material=trimesh.visual.material.PBRMaterial(
+            baseColorFactor=[*srgb_to_linear(rgb), 1.0], metallicFactor=0.0,
+            roughnessFactor=roughness))
+
+    model, body = pose_avatar(avatar, "a-pose")
+    scene = trimesh.Scene()
+    vertices, faces = body.vertices[0].numpy().astype(np.float64), np.asarray(model.faces)
+    body_mesh = trimesh.Trimesh(gltf_frame(vertices), faces, process=False)
+    body_mesh.visual = matte(skin_rgb(avatar.skin_tone), SKIN_ROUGHNESS)
+    scene.add_geometry(body_mesh, node_name="body", geom_name="body")
+    # the leggings and tank top every 2D render shows, so 3D matches it
+    outfit = base_outfit(vertices, vertex_normals(vertices, faces), faces,
+                         body.joints[0].numpy(), model.landmarks, model.arm_vertex_mask())
+    for name, (v, _, f, rgb) in zip(("leggings", "tank-top"), outfit):
+        piece = trimesh.Trimesh(gltf_frame(v), f, process=False)
+        piece.visual = matte(rgb, BASE_ROUGHNESS)
+        scene.add_geometry(piece, node_name=name, geom_name=name)
+    if garment_id is not None:
+        if store is None:
+            raise TypeError("a garment is draped from its store: pass store")
+        drape = cached_drape(avatar, garment_id, size, "a-pose", store=store)
+        material = drape.mesh.material
+        # the renderer reads base colours as sRGB; glTF's factor is linear
+        rgba = [*srgb_to_linear([round(c * 255) for c in material.base_color[:3]]), 1.0]
+        texture = (Image.open(io.BytesIO(material.texture)).convert("RGB")
+                   if material.texture is not None else None)
+        pbr = trimesh.visual.material.PBRMaterial(
+            baseColorFactor=[1.0, 1.0, 1.0, 1.0] if texture is not None else rgba,
+            baseColorTexture=texture, metallicFactor=0.0,
+            roughnessFactor=float(material.roughness), doubleSided=True)
+        cloth = trimesh.Trimesh(gltf_frame(drape.render_positions), np.asarray(drape.mesh.faces),
+                                process=False)
+        cloth.visual = trimesh.visual.TextureVisuals(uv=drape.mesh.uvs, material=pbr)
+        scene.add_geometry(cloth, node_name="garment", geom_name="garment")
+    return scene.export(file_type="glb")
+
+
+def gltf_frame(vertices) -> np.ndarray:
+    """(N, 3) float32: points in tryon's frame (Z up, the body facing -Y) in glTF's
+    (Y up, the body facing +Z, towards a viewer's default camera); metres."""
+    v = np.asarray(vertices, np.float32)
+    return np.stack([v[:, 0], v[:, 2], -v[:, 1]], axis=1)

@@ -1,0 +1,114 @@
+"""Try-on images: an avatar wearing a draped garment, with an optional fit
+map and its legend, or two sizes side by side.
+
+Composes the pipeline: pose the avatar, drape the garment (cached), show it
+over the base outfit (``tryon.render.body``). Images say they are
+computer-generated in their metadata (``tryon.render.encoding``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from avatars.avatar import Avatar, pose_avatar
+from garments.store import GarmentStore
+from tryon.drape.draping import Drape, cached_drape
+from tryon.fit.strain import (
+    FIT_COLOURS,
+    LOOSE_EASE_M,
+    TIGHT_STRETCH,
+    fit_map_colours,
+    vertex_values,
+)
+from tryon.render.body import render_body_rgba
+from tryon.render.encoding import encode_image
+from tryon.render.params import check_format
+from tryon.render.scene import GarmentLayer
+
+LEGEND = [("loose", f"loose (> {LOOSE_EASE_M * 100:.0f} cm extra ease)"), ("fits", "fits"),
+          ("tight", f"tight (> {TIGHT_STRETCH * 100:.0f} % stretch)")]
+
+
+def garment_layer(drape: Drape, fit_map: bool = False) -> GarmentLayer:
+    """The draped garment as a render layer, in its material or as a fit map."""
+    material = drape.mesh.material
+    vertex_rgb = None
+    if fit_map:
+        stretch = vertex_values(drape.faces, drape.face_stretch, len(drape.positions))
+        vertex_rgb = fit_map_colours(stretch, drape.loose)[drape.mesh.render_to_physics]
+    rgb = tuple(int(round(c * 255)) for c in material.base_color[:3])
+    return GarmentLayer(
+        vertices=drape.render_positions, faces=drape.mesh.faces, rgb=rgb,
+        roughness=material.roughness, vertex_rgb=vertex_rgb, uvs=drape.mesh.uvs,
+        texture=material.texture,
+    )
+
+
+def _font(height: int):
+    return ImageFont.load_default(size=max(10, height // 40))
+
+
+def draw_legend(rgba: np.ndarray) -> np.ndarray:
+    """The fit-map legend drawn into the lower left corner of (H, W, 4) uint8."""
+    image = Image.fromarray(rgba)
+    draw = ImageDraw.Draw(image)
+    height = image.height
+    font = _font(height)
+    box = max(8, height // 45)
+    x, y = box, height - box * (2 * len(LEGEND) + 1)
+    for key, label in LEGEND:
+        draw.rectangle([x, y, x + box, y + box], fill=(*FIT_COLOURS[key], 255))
+        draw.text((x + 1.6 * box, y - box * 0.1), label, fill=(40, 40, 40, 255), font=font)
+        y += 2 * box
+    return np.asarray(image)
+
+
+def _caption(rgba: np.ndarray, text: str) -> np.ndarray:
+    image = Image.fromarray(rgba)
+    font = _font(image.height)
+    ImageDraw.Draw(image).text((image.width // 2, image.height // 60), text, anchor="mt",
+                               fill=(40, 40, 40, 255), font=font)
+    return np.asarray(image)
+
+
+def try_on_rgba(avatar: Avatar, garment_id: str | None = None, size: str | None = None, *,
+                view="front", width: int = 512, height: int = 768, pose: str = "a-pose",
+                fit_map: bool = False, background=None,
+                store: GarmentStore | None = None) -> tuple[np.ndarray, Drape | None]:
+    """(H, W, 4) image of ``avatar`` wearing ``garment_id`` in ``size`` (or
+    just the base outfit when no garment is given), and the drape. ``store``:
+    the garment store that holds ``garment_id`` (needed with a garment)."""
+    model, body = pose_avatar(avatar, pose)
+    drape = None
+    layers = ()
+    if garment_id is not None:
+        if store is None:
+            raise TypeError("a garment is draped from its store: pass store=")
+        drape = cached_drape(avatar, garment_id, size, pose, store=store)
+        layers = (garment_layer(drape, fit_map),)
+    rgba = render_body_rgba(
+        body.vertices[0], model.faces, body.joints[0], model.landmarks, model.arm_vertex_mask(),
+        avatar.skin_tone, view, width, height, background, garments=layers,
+    )
+    return (draw_legend(rgba) if fit_map and drape is not None else rgba), drape
+
+
+def render_try_on(avatar: Avatar, garment_id: str | None = None, size: str | None = None, *,
+                  fmt: str = "png", background=None, **options) -> bytes:
+    """``try_on_rgba`` encoded as png, jpeg or webp bytes."""
+    fmt = check_format(fmt)
+    rgba, _ = try_on_rgba(avatar, garment_id, size, background=background, **options)
+    return encode_image(rgba, fmt, background=background)
+
+
+def render_size_comparison(avatar: Avatar, garment_id: str, sizes: tuple[str, str], *,
+                           fmt: str = "png", background=None, **options) -> bytes:
+    """Two sizes side by side, each captioned with its size and fit advice;
+    each half is ``width`` wide, so the image is twice as wide."""
+    fmt = check_format(fmt)
+    halves = []
+    for size in sizes:
+        rgba, drape = try_on_rgba(avatar, garment_id, size, background=background, **options)
+        halves.append(_caption(rgba, f"size {drape.size}: {drape.advice}"))
+    return encode_image(np.concatenate(halves, axis=1), fmt, background=background)
