@@ -7,6 +7,7 @@ Layout under the root (``Settings.garments_dir``, by default ``<data dir>/garmen
     <id>/sizes/<SIZE>/upload.json      what was uploaded, under which names
     <id>/sizes/<SIZE>/source.<ext>     the uploaded file, byte for byte
     <id>/sizes/<SIZE>/companion-<n>.<ext>   files it referred to (MTL, textures)
+    <id>/sizes/<SIZE>/source_body.json the body it was made on, fitted (if not the mannequin)
     .incoming/                         imports in progress
 
 An import is written into ``.incoming`` and renamed into place in one step,
@@ -46,13 +47,16 @@ from garments.ingest.loading import (
 from garments.ingest.validation import ValidationReport, validate_loaded, validate_mesh
 from garments.mannequin import letter_size
 from garments.sizes import normalize_size
+from garments.source_body import SourceBody
 from tryon.core.errors import NotFound
 from tryon.core.files import atomic_write
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_UPLOAD = re.compile(r"^upload-[0-9a-f]{32}$")
 _COMPANION_SUFFIXES = (".mtl", ".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tga", ".tif",
                        ".tiff", ".bin")
 _HASH_CHARS = 10
+SOURCE_BODY = "source_body.json"  # a size made on a body of its own (garments.source_body)
 # a staging folder this old belongs to an import whose process died
 STALE_IMPORT_S = 3600.0
 
@@ -68,8 +72,14 @@ class GarmentStore:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def add(self, name: str, category: str, fabric: str, fit: str,
-            files: Mapping[str, str | os.PathLike]) -> tuple[Garment | None, Reports]:
+            files: Mapping[str, str | os.PathLike],
+            source_bodies: Mapping[str, SourceBody] | None = None
+            ) -> tuple[Garment | None, Reports]:
         """Import a garment with one file per size ({size: path}).
+
+        ``source_bodies``: {size: the fitted body it was made on}
+        (``garments.source_body``), for sizes not made on tryon's mannequin;
+        the size is stored in the body model's frame, bound to that body.
 
         Returns (the stored garment, reports by size), or (None, reports) when
         any size is rejected, in which case nothing is stored. Importing the
@@ -79,12 +89,17 @@ class GarmentStore:
         """
         sizes = _size_labels(fit, files)
         _check_details(name, category, fabric, fit)
-        digest = _details_digest(name, category, fabric, fit)
+        sources = {_size_label(fit, size): body for size, body in (source_bodies or {}).items()}
+        digest = _details_digest(name, category, fabric, fit,
+                                 *(sources[s].to_json() for s in sizes if s in sources))
         with self._staging() as staging:
             reports, meshes = {}, {}
             for size, path in zip(sizes, files.values()):
                 loaded = _keep_upload(path, staging / "sizes" / size, digest)
-                reports[size], meshes[size] = validate_loaded(loaded, fit, size)
+                reports[size], meshes[size] = validate_loaded(loaded, fit, size, category,
+                                                              sources.get(size))
+                if size in sources:
+                    (staging / "sizes" / size / SOURCE_BODY).write_text(sources[size].to_json())
             if not all(r.accepted for r in reports.values()):
                 return None, reports
             garment = Garment(id="", name=name, category=category, fabric=fabric, fit=fit,
@@ -113,11 +128,11 @@ class GarmentStore:
                                  sorted(length_scale.items()))
         with self._staging() as staging:
             loaded = _keep_upload(base_file, staging / "sizes" / base, digest)
-            report, mesh = validate_loaded(loaded, fit, base)
+            report, mesh = validate_loaded(loaded, fit, base, category)
             if mesh is None:
                 return None, {base: report}
             others = [s for s in sizes if s != base]
-            checked = {size: validate_mesh(graded, fit, size)
+            checked = {size: validate_mesh(graded, fit, size, category)
                        for size, graded in grade(mesh, fit, base, others, length_scale).items()}
             checked[base] = (report, mesh)
             reports = {size: checked[size][0] for size in sizes}
@@ -148,6 +163,12 @@ class GarmentStore:
                            f"{', '.join(garment.sizes)}", "size")
         return GarmentMesh.load(self._folder(garment_id) / "sizes" / label / "mesh.npz")
 
+    def source_body(self, garment_id: str, size: str) -> SourceBody | None:
+        """The body one size was made on, or None when it was made on tryon's mannequin."""
+        self.load_size(garment_id, size)  # NotFound for unknown garments and sizes
+        path = self._folder(garment_id) / "sizes" / normalize_size(size) / SOURCE_BODY
+        return SourceBody.from_json(path.read_text()) if path.exists() else None
+
     def size_digest(self, garment_id: str, size: str) -> str:
         """SHA-256 of one size's normalised mesh: changes whenever its content does."""
         garment = self.get(garment_id)
@@ -172,6 +193,20 @@ class GarmentStore:
         trash = self._incoming() / f"deleted-{uuid.uuid4().hex}"
         os.rename(folder, trash)  # gone from the store in one step
         shutil.rmtree(trash, ignore_errors=True)
+
+    def upload_folder(self, name: str | None = None) -> Path:
+        """A new folder in the import area for the files of an import that runs
+        later, elsewhere (a job), or the existing one ``name`` names; NotFound
+        when it is gone (imported and removed, or swept as stale)."""
+        if name is None:
+            folder = self._incoming() / f"upload-{uuid.uuid4().hex}"
+            folder.mkdir()
+            return folder
+        folder = self._incoming() / str(name)
+        if not _UPLOAD.match(str(name)) or not folder.is_dir():
+            raise NotFound(f"the upload {name!r} is gone (imported already, or older than "
+                           f"{STALE_IMPORT_S / 3600:g} h): upload the garment again", "upload")
+        return folder
 
     def sweep_stale_imports(self, older_than_s: float = STALE_IMPORT_S) -> int:
         """Remove staging folders left by imports that were killed (older than

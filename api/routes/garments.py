@@ -17,12 +17,22 @@ every size's file, so the mesh's references (``mtllib``, ``map_Kd``) resolve.
 A companion name must be a plain file name of ``[A-Za-z0-9._-]`` (no folder
 part, not ``.``/``..``); other names are refused (422, field ``companion``).
 
+A garment made on another avatar comes with that avatar: a file in the field
+``source_body`` (one body for every size) or ``source_body_<SIZE>`` (a body
+per size), and optionally ``source_sex``. Fitting the body model to it takes
+about 20 s, so such an upload is imported by a job
+(``tryon.outputs.garment_import``): 201 when it finishes within the request
+budget, else 202 with ``Location: /v1/jobs/{id}``, whose result (a JSON
+document at ``/v1/blobs/{digest}``) says whether it was accepted, with the
+fit of each source body and the validation reports.
+
 Publishable keys see published garments only; merchant and admin keys see
 drafts too, and alone may upload, publish, unpublish and delete.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from pathlib import Path
@@ -30,15 +40,20 @@ from pathlib import Path
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Dict, File, List, Nested, String
 from apiflask.validators import Length, OneOf
+from flask import jsonify
 
 from api.auth import READ_ROLES, SECURITY, is_secret_caller, require_key
-from api.extensions import garment_store
+from api.extensions import blob_store, garment_store, job_queue
 from api.lookups import find_garment
 from api.errors import ProblemError
+from api.serving import POLL_AFTER_S, render_budget_s
 from garments.fabrics import FABRICS
 from garments.garment import CATEGORIES
 from garments.ingest.loading import FORMATS
+from avatars.scans.reading import FORMATS as SCAN_FORMATS
 from garments.mannequin import FITS, NUMERIC_SIZES, SIZES
+from tryon.core.errors import CODES
+from tryon.outputs.garment_import import GARMENT_IMPORT, import_params
 
 garments = APIBlueprint("garments", __name__, url_prefix="/v1/garments", tag="Garments")
 
@@ -59,6 +74,13 @@ GarmentUpload = Schema.from_dict({
     "companion": List(File(), metadata={
         "description": "files the meshes refer to (MTL, textures, buffers), by their base names; "
                        "repeat the field for each"}),
+    "source_body": File(metadata={
+        "description": "the avatar every size was made on (OBJ, GLB or PLY; any units, up axis "
+                       "and standing pose), when not tryon's mannequin: imported by a job"}),
+    **{f"source_body_{size}": File(metadata={"description": f"the avatar size {size} was made on"})
+       for size in UPLOAD_SIZES},
+    "source_sex": String(validate=OneOf(["female", "male"]), metadata={
+        "description": "the source bodies' sex, if known (else the fit decides)"}),
 }, name="GarmentUpload")
 
 
@@ -91,7 +113,9 @@ def describe(garment) -> dict:
 @require_key("merchant")
 @garments.input(GarmentUpload, location="form_and_files")
 @garments.output(GarmentOut, status_code=201)
-@garments.doc(security=SECURITY, responses=[413, 422])
+@garments.doc(security=SECURITY, responses={
+    201: "the garment, stored", 202: "a garment with a source body is being imported: poll the "
+    "job at Location", 413: "the upload is too large", 422: "a size or source body is refused"})
 def upload(form_and_files_data):
     """Upload a garment, one file per size; 422 with the reports if any size is rejected."""
     data = dict(form_and_files_data)
@@ -100,32 +124,100 @@ def upload(form_and_files_data):
         raise ProblemError(422, "Unprocessable Entity",
                            f"upload one file per size, in fields size_{'/size_'.join(SIZES)}", "size_M")
     companions = _companions(data.pop("companion", None) or [])
+    bodies = _source_bodies(data, files)
+    if bodies:
+        return _import_with_source_bodies(data, files, companions, bodies)
     with tempfile.TemporaryDirectory(prefix="tryon-upload-") as folder:
-        paths = {}
-        for size, upload_file in files.items():
-            suffix = Path(upload_file.filename or "").suffix.lower()
-            # a fixed name; the client's name lends only its extension, if known
-            path = Path(folder) / size / f"upload{suffix if suffix in FORMATS else '.bin'}"
-            path.parent.mkdir()
-            upload_file.save(path)
-            for name, content in companions.items():
-                if name == path.name:
-                    raise ProblemError(422, "Unprocessable Entity",
-                                       f"companion name {name!r} is taken by the mesh", "companion")
-                (path.parent / name).write_bytes(content)
-            paths[size] = path
+        paths = {size: _save_size(Path(folder), size, upload_file, companions)
+                 for size, upload_file in files.items()}
         try:
             garment, reports = garment_store().add(data["name"], data["category"], data["fabric"],
                                            data["fit"], paths)
         except ValueError as e:
             raise ProblemError(422, "Unprocessable Entity", str(e)) from None
+    return _outcome(garment, {size: report.as_dict() for size, report in reports.items()})
+
+
+def _outcome(garment, reports: dict):
+    """201 with a stored garment; 422 with every size's report when one was rejected."""
     if garment is None:
-        rejected = [size for size, report in reports.items() if not report.accepted]
+        rejected = [size for size, report in reports.items() if not report["accepted"]]
         raise ProblemError(422, "Unprocessable Entity",
                            f"rejected size(s) {', '.join(rejected)}: see reports; nothing was stored",
-                           f"size_{rejected[0]}",
-                           reports={size: report.as_dict() for size, report in reports.items()})
+                           f"size_{rejected[0]}", reports=reports)
     return describe(garment), 201, {"Location": f"/v1/garments/{garment.id}"}
+
+
+def _save_size(folder: Path, size: str, upload_file, companions: dict[str, bytes]) -> Path:
+    """Save one size's file, and the companions beside it, under fixed names."""
+    suffix = Path(upload_file.filename or "").suffix.lower()
+    # a fixed name; the client's name lends only its extension, if known
+    path = folder / size / f"upload{suffix if suffix in FORMATS else '.bin'}"
+    path.parent.mkdir()
+    upload_file.save(path)
+    for name, content in companions.items():
+        if name == path.name:
+            raise ProblemError(422, "Unprocessable Entity",
+                               f"companion name {name!r} is taken by the mesh", "companion")
+        (path.parent / name).write_bytes(content)
+    return path
+
+
+def _source_bodies(data: dict, files: dict) -> dict:
+    """{size: the uploaded source body file} from ``source_body`` and
+    ``source_body_<SIZE>`` (taken out of ``data``); {} when there are none."""
+    shared = data.pop("source_body", None)
+    own = {key.removeprefix("source_body_"): data.pop(key)
+           for key in list(data) if key.startswith("source_body_")}
+    for size in own:
+        if size not in files:
+            raise ProblemError(422, "Unprocessable Entity", f"a source body for size {size}, "
+                               f"which has no mesh (field size_{size})", f"source_body_{size}")
+    if not shared and not own:
+        return {}
+    missing = [size for size in files if size not in own and not shared]
+    if missing:
+        raise ProblemError(422, "Unprocessable Entity",
+                           f"size(s) {', '.join(missing)} have no source body: send one "
+                           "source_body for every size, or source_body_<SIZE> for each",
+                           f"source_body_{missing[0]}")
+    return {size: own.get(size, shared) for size in files}
+
+
+def _import_with_source_bodies(data: dict, files: dict, companions: dict, bodies: dict):
+    """Keep the files where a job can read them, queue the import, and wait for it
+    up to the request budget: 201/422 as a plain upload, else 202 with the job."""
+    folder = garment_store().upload_folder()
+    names, body_names = {}, {}
+    for size, upload_file in files.items():
+        names[size] = str(_save_size(folder, size, upload_file, companions).relative_to(folder))
+    for number, upload_file in enumerate(dict.fromkeys(bodies.values())):
+        suffix = Path(upload_file.filename or "").suffix.lower()
+        name = f"source-body-{number}{suffix if suffix[1:] in SCAN_FORMATS else '.bin'}"
+        upload_file.save(folder / name)
+        body_names[id(upload_file)] = name
+    params = import_params(folder.name, data, names,
+                           {size: body_names[id(f)] for size, f in bodies.items()},
+                           data.get("source_sex"))
+    queue = job_queue()
+    job_id = queue.submit(GARMENT_IMPORT, params)
+    budget = render_budget_s()
+    job = queue.wait(job_id, budget) if budget > 0 else queue.get(job_id)
+    if job.status == "failed":
+        status = CODES.get(job.error_code, 500)  # invalid: a body that cannot be read or fitted
+        raise ProblemError(*((status, "Unprocessable Entity") if status < 500
+                             else (503, "Import failed")), job.error.split(": ", 1)[-1],
+                           "source_body")
+    if job.status == "done":
+        outcome = json.loads(blob_store().get(job.result))
+        garment = None if outcome["garment"] is None else garment_store().get(
+            outcome["garment"]["id"])
+        return _outcome(garment, outcome["reports"])
+    response = jsonify(job=job_id, status=job.status, location=f"/v1/jobs/{job_id}")
+    response.status_code = 202
+    response.headers.update({"Location": f"/v1/jobs/{job_id}", "Retry-After": str(POLL_AFTER_S),
+                             "Cache-Control": "no-store"})
+    return response
 
 
 def _companions(uploads) -> dict[str, bytes]:

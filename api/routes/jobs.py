@@ -23,6 +23,7 @@ from api.serving import POLL_AFTER_S, send_blob
 from api.twin_access import authorize_twin, finish_twin_response, usage_kind
 from tryon.core.errors import CODES
 from tryon.outputs.catalog import batch_state
+from tryon.outputs.garment_import import GARMENT_IMPORT
 from tryon.storage.database import session_scope
 from tryon.storage.models import Job, RenderRecord
 from tryon.twins.access import twin_of_digest
@@ -54,7 +55,7 @@ def result_url(job: Job) -> str | None:
     """Where a done job's output can be fetched."""
     if job.status != "done" or not job.result:
         return None
-    if job.kind in ("render", "scene", "fit"):
+    if job.kind in ("render", "scene", "fit", GARMENT_IMPORT):
         return f"/v1/blobs/{job.result}"
     return None
 

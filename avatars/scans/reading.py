@@ -61,11 +61,14 @@ class Scan:
     points: (N, 3) float32 metres, Z-up, feet on z = 0, centred on the z axis.
     normals: (N, 3) float32 unit normals, or None when the file had none.
     notes: what normalisation did, in words, in the order it did it.
+    transform: (4, 4) float64, the file's coordinates -> ``points``' (units, up
+        axis, floor, centre), for what came in the same frame (a garment).
     """
 
     points: np.ndarray
     normals: np.ndarray | None
     notes: tuple[str, ...]
+    transform: np.ndarray
 
 
 def load_scan(data: bytes, filename: str) -> Scan:
@@ -124,10 +127,11 @@ def normalise_points(
         "placed the floor on z = 0" if floor is not None else "placed the lowest point on z = 0"
     )
     notes.append(f"centred the body on the z axis ({len(points):,} points kept)")
+    transform = np.block([[scale * rotation, -centre[:, None]], [np.zeros((1, 3)), np.ones((1, 1))]])
     return Scan(
         points=points.astype(np.float32),
         normals=None if normals is None else _unit(normals).astype(np.float32),
-        notes=tuple(notes),
+        notes=tuple(notes), transform=transform,
     )
 
 

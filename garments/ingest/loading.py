@@ -2,9 +2,13 @@
 
 ``load_mesh`` never raises for anything about the file: a bad file comes
 back as plain-language ``LoadError``s (with line numbers for OBJ). The mesh
-keeps the file's vertex order (a file of several meshes is joined into one);
-where an OBJ gives one position several UVs (a UV seam) the position is split
-into one vertex per UV, as rendering needs.
+keeps the file's vertex order (a file of several meshes is joined into one,
+all its pieces and layers kept) less the vertices no face uses; where an OBJ
+gives one position several UVs (a UV seam) the position is split into one
+vertex per UV, as rendering needs. UVs are kept as the file gives them, also
+outside 0-1. An OBJ's quads and n-gons are triangulated (``polygons``) and
+statements a garment does not use are skipped with a note
+(``obj_statements``).
 ``weld`` merges such coincident vertices back into one for physics.
 
 Files a mesh refers to (an OBJ's MTL and textures, a glTF's buffers and
@@ -41,7 +45,8 @@ class MeshData:
     """A garment mesh for rendering.
 
     vertices: (N, 3) float64, in the file's units until normalised;
-    faces: (F, 3) int64; uvs: (N, 2) float64 texture coordinates or None.
+    faces: (F, 3) int64; uvs: (N, 2) float64 texture coordinates as the file
+    gives them (pattern-space UVs run past 0-1: the texture repeats), or None.
     """
 
     vertices: np.ndarray
@@ -60,13 +65,16 @@ class LoadError:
 @dataclass
 class LoadResult:
     """mesh is None exactly when errors is not empty. companions: the files
-    read alongside the mesh, by base name; notes: things worth telling."""
+    read alongside the mesh, by base name; warnings: what the garment lacks
+    because a file it refers to (an MTL, a texture) was not uploaded;
+    notes: other things worth telling."""
 
     mesh: MeshData | None = None
     errors: list[LoadError] = field(default_factory=list)
     format: str | None = None
     companions: dict[str, bytes] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -113,7 +121,7 @@ def load_mesh(source: str | os.PathLike | bytes, filename: str | None = None,
     if not data.strip():
         return LoadResult(format=fmt, errors=[LoadError("empty_file", "The file is empty.")])
 
-    maintain_order = True
+    maintain_order, notes = True, []
     if fmt == "obj":
         scan = scan_obj(data)
         if scan.problems:
@@ -122,9 +130,9 @@ def load_mesh(source: str | os.PathLike | bytes, filename: str | None = None,
                 errors.append(LoadError("parse_error", f"... and {scan.more_problems:,} more "
                                         "problems like these."))
             return LoadResult(format=fmt, errors=errors)
-        # trimesh's order-keeping OBJ path gives each position one UV; with
-        # seams it must split them (keeping positions in file order).
-        maintain_order = not scan.has_uv_seams
+        # Triangles without normals: trimesh's unmerging path keeps the file's
+        # order and UVs (see obj_scan), where its order-keeping one loses them.
+        data, notes, maintain_order = scan.text.encode(), scan.notes, False
 
     resolver = _CompanionResolver(companions or {})
     try:
@@ -141,10 +149,26 @@ def load_mesh(source: str | os.PathLike | bytes, filename: str | None = None,
             f"or truncated ({error}).")])
     result = _from_scene(scene, resolver.read)
     result.format = fmt
-    if resolver.missing and result.ok:
-        result.notes.append(f"The file refers to {_names(resolver.missing)}, not uploaded "
-                            "with it; the garment is shown without it.")
+    if result.ok:
+        result.notes[:0] = notes
+        result.notes.extend(_uv_range_notes(result.mesh.uvs))
+        if resolver.missing:
+            result.warnings.append(f"The file refers to {_names(resolver.missing)}, not "
+                                   "uploaded with it; the garment is shown without it.")
     return result
+
+
+def _uv_range_notes(uvs: np.ndarray | None) -> list[str]:
+    """A note when UVs (N, 2) leave 0-1, as pattern-space UVs (in centimetres,
+    say) do: they are kept as they are, and the texture tiles across them."""
+    if uvs is None or not len(uvs):
+        return []
+    low, high = uvs.min(axis=0), uvs.max(axis=0)
+    if low.min() >= -1e-6 and high.max() <= 1 + 1e-6:
+        return []
+    return [f"Texture coordinates run from ({low[0]:g}, {low[1]:g}) to ({high[0]:g}, "
+            f"{high[1]:g}), outside 0-1 (pattern space): they are kept as they are, so the "
+            "texture will repeat across the garment."]
 
 
 def _names(names: list[str]) -> str:
@@ -209,10 +233,13 @@ def _from_scene(scene: trimesh.Scene, files: dict[str, bytes]) -> LoadResult:
     largest = max((mesh for _, mesh in pieces), key=lambda mesh: len(mesh.faces))
     all_uvs = None if any(uv is None for uv in uvs) else np.concatenate(uvs).astype(np.float64)
     vertices, faces = np.concatenate(vertices), np.concatenate(faces)
-    if len(pieces) > 1:
-        # trimesh gives each piece of an OBJ every position of the file; keep
-        # the used ones, in order.
-        used = np.unique(faces)
+    # Keep the vertices faces use, in order (a PLY or glTF may carry others;
+    # an OBJ's are dropped by trimesh and noted by the scan).
+    used = np.unique(faces)
+    if len(used) < len(vertices):
+        dropped = len(vertices) - len(used)
+        notes.append(f"Dropped {dropped:,} {'vertex' if dropped == 1 else 'vertices'} that no "
+                     "face uses.")
         remap = np.zeros(len(vertices), dtype=np.int64)
         remap[used] = np.arange(len(used))
         vertices, faces = vertices[used], remap[faces]

@@ -65,6 +65,8 @@ def material_from_visual(visual, files: Mapping[str, bytes]) -> Material:
         return Material(name=material.name or "material", base_color=color,
                         roughness=float(roughness), texture=texture, texture_name=name)
     if isinstance(material, SimpleMaterial):
+        if not material.kwargs and _placeholder(material.image):
+            return Material()  # UVs without an MTL: trimesh's stand-in, nothing from the file
         # Only an MTL sets Kd; otherwise trimesh's diffuse is its placeholder grey.
         color = _rgba(material.diffuse) if "kd" in material.kwargs else DEFAULT_COLOR
         texture, name = _texture(material.image, files, embedded=False)
@@ -72,6 +74,11 @@ def material_from_visual(visual, files: Mapping[str, bytes]) -> Material:
                         roughness=_mtl_roughness(material.kwargs), texture=texture,
                         texture_name=name)
     return Material()
+
+
+def _placeholder(image: Image.Image | None) -> bool:
+    """trimesh's one-colour stand-in image, not one read from a file."""
+    return image is not None and "file_path" not in image.info
 
 
 def _rgba(color) -> tuple[float, float, float, float]:

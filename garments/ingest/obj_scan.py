@@ -1,19 +1,30 @@
-"""A light check of OBJ text before trimesh parses it.
+"""A light pre-parse of OBJ text before trimesh reads it.
 
 trimesh reads OBJ leniently and fails, when it fails, without line numbers.
 This scan finds what a merchandiser can fix, by line: a word where a number
 belongs, a face that points at a vertex the file does not have, a last line
-cut off by an interrupted upload, binary data under an .obj name. It also
-tells whether positions carry more than one UV (UV seams), which decides how
-trimesh must load the file.
+cut off by an interrupted upload, binary data under an .obj name.
+
+It also writes the text trimesh then reads: only the statements a garment
+uses (``obj_statements``), every face as triangles (``polygons``) with
+absolute 1-based ``v/vt`` indices. trimesh's order-keeping OBJ path records
+a UV for the first three corners of a face only, so a quad or n-gon file
+lost all its UVs; its other path splits vertices by normal, and it reads
+relative (negative) indices from the end of the file. Given triangles and
+no normals, its unmerging path keeps the file's vertex order, splits a
+position only where it has several UVs (a seam), and drops unused vertices.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from garments.ingest.obj_statements import QUIET, READ, skipped_notes
+from garments.ingest.polygons import triangulate
 
 MAX_LISTED = 20  # problems listed one by one; the rest are counted
 
@@ -36,9 +47,14 @@ class ScanProblem:
 
 @dataclass
 class ObjScan:
+    """problems: what stops the file loading; text: the OBJ for trimesh
+    (see the module docstring), empty when there are problems; notes: what
+    was skipped or changed on the way, in plain words."""
+
     problems: list[ScanProblem] = field(default_factory=list)
     more_problems: int = 0  # found beyond MAX_LISTED
-    has_uv_seams: bool = False
+    text: str = ""
+    notes: list[str] = field(default_factory=list)
 
     def add(self, problem: ScanProblem) -> None:
         if len(self.problems) < MAX_LISTED:
@@ -47,8 +63,18 @@ class ObjScan:
             self.more_problems += 1
 
 
+@dataclass
+class _Faces:
+    """The faces as read: corner_v (C,) 0-based vertex indices, corner_vt
+    (C,) 0-based UV indices (-1: none), sizes (P,) corners per face."""
+
+    corner_v: list[int] = field(default_factory=list)
+    corner_vt: list[int] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+
+
 def scan_obj(data: bytes) -> ObjScan:
-    """Check OBJ bytes line by line; see the module docstring."""
+    """Check OBJ bytes line by line and write trimesh's text; see the module docstring."""
     scan = ObjScan()
     if _looks_binary(data):
         scan.add(ScanProblem("not_text", _binary_message(data)))
@@ -61,20 +87,28 @@ def scan_obj(data: bytes) -> ObjScan:
             totals[("v", "vt", "vn").index(key)] += 1
 
     seen = [0, 0, 0]  # v, vt, vn before the current line (for negative indices)
-    position_uv = []  # (vertex, uv) index pairs of face corners
+    positions, faces = [], _Faces()
+    kept: list[str | None] = []  # statements for trimesh; None: the next face
+    skipped: Counter[str] = Counter()
     cut_off = not data.endswith(b"\n")  # then the last line may be incomplete
     for number, line in enumerate(lines, start=1):
         tokens = line.split()
         if not tokens or tokens[0].startswith("#"):
             continue
         key, values = tokens[0], tokens[1:]
+        problem = None
         if key in _NUMBER_COUNTS:
-            problem = _check_numbers(key, values, number)
+            problem, numbers = _check_numbers(key, values, number)
             seen[("v", "vt", "vn").index(key)] += 1
+            if key == "v" and problem is None:
+                positions.append(numbers[:3])
         elif key == "f":
-            problem = _check_face(values, number, seen, totals, position_uv)
-        else:
-            problem = None  # groups, materials, smoothing: trimesh's business
+            problem = _check_face(values, number, seen, totals, faces)
+            kept.append(None)
+        elif key not in READ and key not in QUIET:
+            skipped[key] += 1
+        if key in READ and key != "f":
+            kept.append(" ".join(tokens))  # tabs and runs of spaces trip trimesh's reader
         if problem is not None and cut_off and number == len(lines):
             problem = ScanProblem(
                 "truncated",
@@ -85,33 +119,86 @@ def scan_obj(data: bytes) -> ObjScan:
 
     if totals[0] == 0 and not scan.problems:
         scan.add(ScanProblem("parse_error", "The OBJ file has no vertices ('v' lines)."))
-    if position_uv:
-        base = totals[1] + 1  # (vertex, uv) pairs as one integer each: fast to count
-        pairs = np.unique(np.fromiter((v * base + t for v, t in position_uv), dtype=np.int64))
-        scan.has_uv_seams = len(pairs) > len(np.unique(pairs // base))
+    if scan.problems:
+        return scan
+    scan.notes = skipped_notes(skipped)
+    if not any(k and k.startswith("mtllib ") for k in kept):
+        named = [k.split(maxsplit=1)[1] for k in kept if k and k.startswith("usemtl ")]
+        if named:
+            scan.notes.append(f"The file names the material {named[0][:40]!r} but no MTL file "
+                              "('mtllib'); the garment is shown in the default look.")
+    scan.text = _text_for_trimesh(kept, positions, faces, scan.notes)
     return scan
 
 
-def _check_numbers(key: str, values: list[str], line: int) -> ScanProblem | None:
+def _text_for_trimesh(kept, positions, faces: _Faces, notes: list[str]) -> str:
+    """OBJ text of the kept statements with each face (a None in kept)
+    replaced by its triangles; adds notes on what changed."""
+    if not faces.sizes:
+        return "\n".join(k for k in kept if k is not None) + "\n"
+    sizes = np.asarray(faces.sizes, dtype=np.int64)
+    corner_v = np.asarray(faces.corner_v, dtype=np.int64)
+    corner_vt = np.asarray(faces.corner_vt, dtype=np.int64)
+    with_uv = corner_vt >= 0
+    if with_uv.any() and not with_uv.all():
+        notes.append("Some faces have texture coordinates and some do not, so none are kept.")
+    triangles = triangulate(sizes, np.asarray(positions, dtype=np.float64)[corner_v])
+    if with_uv.all():
+        rows = np.stack([corner_v[triangles], corner_vt[triangles]], axis=2) + 1
+        line = "f %d/%d %d/%d %d/%d"
+    else:
+        rows, line = corner_v[triangles] + 1, "f %d %d %d"
+    face_lines = [line % tuple(row) for row in rows.reshape(len(triangles), -1).tolist()]
+
+    polygons = [_count(int((sizes == 4).sum()), "quad"),
+                _count(int((sizes > 4).sum()), "polygon of more sides", "polygons of more sides")]
+    if any(polygons):
+        split = " and ".join(p for p in polygons if p)
+        notes.append(f"Split {split} into {_count(int((sizes[sizes > 3] - 2).sum()), 'triangle')}.")
+    unused = len(positions) - len(np.unique(corner_v))
+    if unused:
+        notes.append(f"Dropped {_count(unused, 'vertex', 'vertices')} that no face uses.")
+
+    ends = np.cumsum(sizes - 2).tolist()  # each face's triangles end here
+    out, face = [], 0
+    for statement in kept:
+        if statement is None:
+            out.extend(face_lines[ends[face] - (sizes[face] - 2):ends[face]])
+            face += 1
+        else:
+            out.append(statement)
+    return "\n".join(out) + "\n"
+
+
+def _count(count: int, one: str, many: str | None = None) -> str:
+    """'1 quad', '3 quads'; '' for none."""
+    return "" if not count else f"{count:,} {one if count == 1 else many or one + 's'}"
+
+
+def _check_numbers(key: str, values: list[str], line: int) -> tuple[ScanProblem | None, list]:
+    """(problem or None, the values as floats)."""
     low, high = _NUMBER_COUNTS[key]
     what = _ELEMENT_NAMES[("v", "vt", "vn").index(key)]
     if not low <= len(values) <= high:
         expected = str(low) if low == high else f"{low} to {high}"
         return ScanProblem("parse_error", f"Line {line}: a {what} needs {expected} numbers, "
-                           f"found {len(values)}.", line)
+                           f"found {len(values)}.", line), []
+    numbers = []
     for value in values:
         try:
             number = float(value)
         except ValueError:
             return ScanProblem("parse_error", f"Line {line}: {value[:20]!r} in a {what} "
-                               "is not a number.", line)
+                               "is not a number.", line), []
         if not math.isfinite(number):
             return ScanProblem("non_finite", f"Line {line}: a {what} has the value {value!r}; "
-                               "coordinates must be finite numbers.", line)
-    return None
+                               "coordinates must be finite numbers.", line), []
+        numbers.append(number)
+    return None, numbers
 
 
-def _check_face(values, line, seen, totals, position_uv) -> ScanProblem | None:
+def _check_face(values, line, seen, totals, faces: _Faces) -> ScanProblem | None:
+    """Check one face's corners; a good face is added to faces."""
     if len(values) < 3:
         return ScanProblem("parse_error", f"Line {line}: a face needs at least 3 corners, "
                            f"found {len(values)}.", line)
@@ -121,10 +208,9 @@ def _check_face(values, line, seen, totals, position_uv) -> ScanProblem | None:
         if len(parts) > 3 or not parts[0]:
             return ScanProblem("parse_error", f"Line {line}: {ref!r} is not a face corner "
                                "(expected v, v/vt, v//vn or v/vt/vn).", line)
-        indices = []
+        indices = [-1, -1]  # v, vt; normals are not passed on
         for element, part in enumerate(parts):
             if not part:
-                indices.append(None)
                 continue
             try:
                 index = int(part)
@@ -134,10 +220,12 @@ def _check_face(values, line, seen, totals, position_uv) -> ScanProblem | None:
             problem = _check_index(index, element, line, seen, totals)
             if problem is not None:
                 return problem
-            # Resolve to 0-based absolute indices, as trimesh will.
-            indices.append(index - 1 if index > 0 else seen[element] + index)
+            if element < 2:  # 0-based absolute: relative ones count back from here
+                indices[element] = index - 1 if index > 0 else seen[element] + index
         corners.append(indices)
-    position_uv.extend((c[0], c[1]) for c in corners if len(c) > 1 and c[1] is not None)
+    faces.corner_v.extend(c[0] for c in corners)
+    faces.corner_vt.extend(c[1] for c in corners)
+    faces.sizes.append(len(corners))
     return None
 
 

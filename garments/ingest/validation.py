@@ -11,7 +11,9 @@ ones to pass, so they stop at the first of the first four):
 4. units: metres, or centimetres/millimetres converted to metres;
 5. topology: degenerate and duplicate triangles, non-manifold edges,
    separate pieces, open edges (hems) with length and height;
-6. placement on the size's mannequin: not far off, not deep inside.
+6. placement on the size's mannequin: not far off, not deep inside, and
+   (``garments.ingest.coverage``) around the body parts its category covers,
+   near the body, nothing far off.
 """
 
 from __future__ import annotations
@@ -21,15 +23,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from garments.ingest import mesh_checks, placement
+from garments.ingest import coverage, mesh_checks, placement
 from garments.ingest.loading import LoadResult, MeshData, load_mesh, weld
-from garments.mannequin import letter_size, mannequin_mesh
+from garments.mannequin import letter_size, mannequin_geometry
+from garments.source_body import SourceBody
 
 MAX_TRIANGLES = 200_000
 OFF_BODY = 0.3  # m from the mannequin's bounding box to the garment's centre
 INSIDE_DEPTH = 0.02  # m below the mannequin's surface that counts as inside
 INSIDE_SHARE_LIMIT = 0.05  # share of vertices inside that rejects the size
 SEVERITIES = ("error", "warning", "info")
+_NOUNS = {"top": "This top", "dress": "This dress", "skirt": "This skirt",
+          "trousers": "This pair of trousers", "outerwear": "This jacket"}
 
 
 @dataclass(frozen=True)
@@ -46,12 +51,25 @@ class Finding:
 
 @dataclass
 class ValidationReport:
-    """Findings for one size; ``stats`` holds counts and the unit used."""
+    """Findings for one size; ``stats`` holds counts and the unit used.
+
+    body: the body the garment must be on, in words ("the women's size M
+    mannequin", "the source body"); advice: how to export it onto that body.
+    """
 
     size: str
     mannequin: str
     findings: list[Finding] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
+    body: str = ""
+    advice: str = ""
+
+    def __post_init__(self):
+        self.body = self.body or f"the {self.mannequin} mannequin"
+        self.advice = self.advice or (
+            f"Author it on {self.body} (`tryon mannequin` exports it) and export it as it sits "
+            "there, in metres, Z-up, or upload it with the body it was made on "
+            "(`--source-body`).")
 
     @property
     def accepted(self) -> bool:
@@ -69,35 +87,52 @@ class ValidationReport:
 
 
 def validate_file(source: str | os.PathLike | bytes, fit: str, size: str,
-                  filename: str | None = None) -> tuple[ValidationReport, MeshData | None]:
+                  filename: str | None = None,
+                  category: str | None = None) -> tuple[ValidationReport, MeshData | None]:
     """Load and validate one size's file; see ``validate_loaded``."""
-    return validate_loaded(load_mesh(source, filename), fit, size)
+    return validate_loaded(load_mesh(source, filename), fit, size, category)
 
 
-def validate_loaded(loaded: LoadResult, fit: str,
-                    size: str) -> tuple[ValidationReport, MeshData | None]:
-    """The report of a loaded file, and its mesh in metres if accepted."""
-    report = _new_report(fit, size)
+def validate_loaded(loaded: LoadResult, fit: str, size: str, category: str | None = None,
+                    source: SourceBody | None = None) -> tuple[ValidationReport, MeshData | None]:
+    """The report of a loaded file, and its mesh in metres if accepted.
+
+    ``category`` (``garments.garment.CATEGORIES``): the body parts the
+    garment must go around; None checks nearness to the body only.
+    ``source``: the body the garment was made on, in the file's frame; the
+    mesh comes back in the body model's frame, on that body. Without it the
+    garment must be on the size's mannequin.
+    """
+    report = _new_report(fit, size, source)
     for error in loaded.errors:
         details = {} if error.line is None else {"line": error.line}
         report.add("error", error.code, error.message, **details)
+    for warning in loaded.warnings:
+        report.add("warning", "missing_file", warning)
     for note in loaded.notes:
         report.add("info", "note", note)
     if loaded.mesh is None:
         return report, None
-    return _check_mesh(report, loaded.mesh, fit, size)
+    return _check_mesh(report, loaded.mesh, fit, size, category, source)
 
 
-def validate_mesh(mesh: MeshData, fit: str, size: str) -> tuple[ValidationReport, MeshData | None]:
+def validate_mesh(mesh: MeshData, fit: str, size: str, category: str | None = None,
+                  source: SourceBody | None = None) -> tuple[ValidationReport, MeshData | None]:
     """The report of a mesh (a graded size, say), and the mesh in metres if accepted."""
-    return _check_mesh(_new_report(fit, size), mesh, fit, size)
+    return _check_mesh(_new_report(fit, size, source), mesh, fit, size, category, source)
 
 
-def _new_report(fit: str, size: str) -> ValidationReport:
-    return ValidationReport(size=str(size), mannequin=f"{fit}'s size {letter_size(fit, size)}")
+def _new_report(fit: str, size: str, source: SourceBody | None = None) -> ValidationReport:
+    mannequin = f"{fit}'s size {letter_size(fit, size)}"
+    if source is None:
+        return ValidationReport(size=str(size), mannequin=mannequin)
+    return ValidationReport(size=str(size), mannequin=mannequin, body="the source body",
+                            advice="Export the garment together with the body it was draped "
+                                   "on, from the same scene, without moving either.")
 
 
-def _check_mesh(report, mesh: MeshData, fit, size) -> tuple[ValidationReport, MeshData | None]:
+def _check_mesh(report, mesh: MeshData, fit, size, category,
+                source=None) -> tuple[ValidationReport, MeshData | None]:
     vertices, faces = mesh.vertices, mesh.faces
     report.stats.update(vertices=len(vertices), triangles=len(faces))
     if len(faces) > MAX_TRIANGLES:
@@ -114,7 +149,26 @@ def _check_mesh(report, mesh: MeshData, fit, size) -> tuple[ValidationReport, Me
                    vertices=[int(i) + 1 for i in bad[:20]])
         return report, None
 
-    body = mannequin_mesh(fit, size)
+    if source is not None:  # the source body's transform knows the units and the frame
+        mesh = MeshData(source.place(vertices), faces, mesh.uvs, mesh.material)
+        report.stats["units"] = "from the source body"
+        body = source.geometry()
+    else:
+        body = mannequin_geometry(fit, letter_size(fit, size))  # A-posed, with landmark heights
+        mesh = _to_metres(report, mesh, body)
+        if mesh is None:
+            return report, None
+
+    welded = weld(mesh.vertices, faces)
+    report.stats["welded_vertices"] = len(welded.vertices)
+    _check_topology(report, welded)
+    _check_placement(report, welded.vertices, welded.faces, body, category)
+    return report, (mesh if report.accepted else None)
+
+
+def _to_metres(report: ValidationReport, mesh: MeshData, body) -> MeshData | None:
+    """The mesh in metres, its units guessed next to the mannequin; None when no unit fits."""
+    vertices, faces = mesh.vertices, mesh.faces
     unit = placement.guess_unit_scale(vertices, body.vertices)
     height = np.ptp(body.vertices[:, 2])
     extent = float(np.ptp(vertices, axis=0).max())
@@ -123,7 +177,7 @@ def _check_mesh(report, mesh: MeshData, fit, size) -> tuple[ValidationReport, Me
                    f"The garment measures {extent:,.4g} units across, which fits neither metres, "
                    f"centimetres nor millimetres next to the {height:.2f} m mannequin. Export it "
                    "in metres, as authored on the mannequin.", extent=extent)
-        return report, None
+        return None
     scale, unit_name = unit
     report.stats["units"] = unit_name
     if scale != 1.0:
@@ -132,12 +186,7 @@ def _check_mesh(report, mesh: MeshData, fit, size) -> tuple[ValidationReport, Me
                    f"units across next to a {height:.2f} m mannequin. They were converted to "
                    f"metres (x {scale:g}).", unit=unit_name, scale=scale)
         mesh = MeshData(vertices * scale, faces, mesh.uvs, mesh.material)
-
-    welded = weld(mesh.vertices, faces)
-    report.stats["welded_vertices"] = len(welded.vertices)
-    _check_topology(report, welded)
-    _check_placement(report, welded.vertices, body)
-    return report, (mesh if report.accepted else None)
+    return mesh
 
 
 def _check_topology(report: ValidationReport, welded) -> None:
@@ -179,17 +228,55 @@ def _check_topology(report: ValidationReport, welded) -> None:
                    loops=[])
 
 
-def _check_placement(report: ValidationReport, vertices, body) -> None:
+def _check_placement(report: ValidationReport, vertices, faces, body, category) -> None:
+    """On the size's mannequin (``body``, a ``BodyGeometry``): near its box,
+    around the parts its category covers and near its surface, and not deep
+    inside it; each check runs only when the one before passed, so the report
+    says the first thing wrong."""
     offset = placement.offset_from_body(vertices, body.vertices)
     distance = float(np.linalg.norm(offset))
     if distance > OFF_BODY:
         report.add("error", "off_body",
-                   f"The garment's centre lies {distance:.2f} m outside the {report.mannequin} "
-                   f"mannequin's bounding box ({placement.direction_words(offset)}), so it is not "
-                   "on the mannequin. Author it on that mannequin and export it without moving "
-                   "it.", offset_m=[round(float(x), 4) for x in offset])
+                   f"The garment's centre lies {distance:.2f} m outside the bounding box of "
+                   f"{report.body} ({placement.direction_words(offset)}), so it is not on it."
+                   f"{_hints(report, vertices, body, category)} {report.advice}",
+                   offset_m=[round(float(x), 4) for x in offset])
         return
     depth, surface = placement.depth_inside(vertices, body.vertices, body.faces)
+    if _check_on_body(report, vertices, faces, body, category, np.abs(depth)):
+        _check_inside(report, vertices, body, depth, surface)
+
+
+def _check_on_body(report: ValidationReport, vertices, faces, body, category, distance) -> bool:
+    """Around the parts its category covers, near the body, nothing far off
+    (thresholds and their measurements: ``garments.ingest.coverage``).
+    distance: (N,) metres from each vertex to the body's surface."""
+    median, farthest = float(np.median(distance)), float(distance.max())
+    report.stats.update(median_distance_m=round(median, 4), max_distance_m=round(farthest, 4))
+    parts = coverage.covered_parts(category, body) if category else []
+    missed = [s for s in (coverage.surround(vertices, faces, body, p) for p in parts)
+              if not s.surrounds]
+    problems = []
+    if missed:
+        problems.append(f"does not go around {report.body}'s " + _join(
+            [f"{s.part.name} ({s.share:.0%} of the way)" for s in missed]))
+    if median > coverage.NEAR_MEDIAN_M:
+        problems.append(f"lies mostly away from the body (half of it more than {median * 100:.0f} "
+                        "cm off)")
+    if farthest > coverage.FAR_OFF_M:
+        problems.append(f"reaches {farthest:.2f} m away from the body")
+    if not problems:
+        return True
+    report.add("error", "not_on_body",
+               f"{_NOUNS.get(category, 'This garment')} {_join(problems)}: "
+               f"{_where(vertices, body, parts)}.{_hints(report, vertices, body, category)} "
+               f"{report.advice}",
+               missed=[{"part": s.part.name, "share": round(s.share, 3)} for s in missed],
+               median_distance_m=round(median, 4), max_distance_m=round(farthest, 4))
+    return False
+
+
+def _check_inside(report: ValidationReport, vertices, body, depth, surface) -> None:
     regions = placement.inside_regions(depth, surface, body.vertices, INSIDE_DEPTH)
     count = sum(r.count for r in regions)
     if not count:
@@ -198,14 +285,45 @@ def _check_placement(report: ValidationReport, vertices, body) -> None:
     where = _join([f"the {r.name} ({r.count:,}, up to {r.depth * 100:.1f} cm deep)"
                    for r in regions[:3]])
     severity = "error" if share > INSIDE_SHARE_LIMIT else "warning"
-    advice = (f"Check that it was authored on the {report.mannequin} mannequin."
+    turned = (" It looks turned a quarter turn about the vertical (deeper than it is wide)."
+              if coverage.looks_turned(vertices) else "")
+    advice = (f"Check that it was made on {report.body}."
               if severity == "error" else "Check these parts in the authoring tool.")
     report.add(severity, "inside_body",
                f"{count:,} of {len(vertices):,} vertices ({share:.1%}) are more than "
-               f"{INSIDE_DEPTH * 100:.0f} cm inside the mannequin, mostly at {where}. {advice}",
-               count=count, share=round(share, 4),
+               f"{INSIDE_DEPTH * 100:.0f} cm inside {report.body}, mostly at {where}.{turned} "
+               f"{advice}", count=count, share=round(share, 4),
                regions=[{"region": r.name, "count": r.count, "depth_m": round(r.depth, 4)}
                         for r in regions])
+
+
+def _hints(report: ValidationReport, vertices, body, category) -> str:
+    """What the garment's shape says about how it was exported onto the
+    mannequin, as sentences (a source body's frame and pose are its own)."""
+    if report.body != f"the {report.mannequin} mannequin":
+        return ""
+    hints = []
+    if coverage.looks_y_up(vertices):
+        hints.append("It looks exported Y-up (its height runs along Y); tryon's frame is Z-up.")
+    if category in ("top", "outerwear", "dress") and coverage.looks_t_posed(vertices, body):
+        hints.append("It reaches wider than the mannequin's arms, as if made in a T-pose; the "
+                     "mannequin stands in the A-pose.")
+    return "".join(f" {h}" for h in hints)
+
+
+def _where(vertices, body, parts) -> str:
+    """Where the garment lies, and how far from where its category sits."""
+    z = np.asarray(vertices)[:, 2]
+    floor, stature = body.vertices[:, 2].min(), np.ptp(body.vertices[:, 2])
+    centre = (z.min() + z.max()) / 2
+    band = next(name for top, name in placement.BODY_BANDS if (centre - floor) / stature < top)
+    where = f"it lies around the {band}"
+    if parts:
+        expected = float(np.mean([p.height for p in parts]))
+        off = centre - expected
+        if abs(off) > 0.1:
+            where += f", {abs(off):.2f} m {'above' if off > 0 else 'below'} where it belongs"
+    return where
 
 
 def _join(parts: list[str]) -> str:

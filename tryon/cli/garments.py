@@ -7,6 +7,7 @@ the commands import them when they run, so that other commands start at once.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from garments.fabrics import FABRICS
@@ -42,18 +43,33 @@ def cmd_garments(args) -> int:
 
 
 def cmd_garments_add(args) -> int:
-    from garments.store import GarmentStore  # torch
+    # torch: the garment store, and the body model a source body is fitted with
+    from garments.source_body import fit_source_body
+    from garments.store import GarmentStore
 
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     if len(sizes) != len(args.paths):
         return fail(f"--sizes names {len(sizes)} sizes for {len(args.paths)} files; give one size per file")
+    sources, fitted = {}, None
+    if args.source_body:
+        try:
+            data = Path(args.source_body).read_bytes()
+        except OSError as e:
+            return fail(f"cannot read the source body: {e}")
+        print(f"fitting the body model to {args.source_body} (up to about a minute) ...",
+              file=sys.stderr, flush=True)
+        # a body that cannot be read or fitted is the user's: main says why
+        fitted = fit_source_body(data, Path(args.source_body).name, args.source_sex)
+        sources = dict.fromkeys(sizes, fitted)
     try:
         garment, reports = GarmentStore(settings().garments_dir).add(
-            args.name, args.category, args.fabric, args.fit, dict(zip(sizes, args.paths)))
+            args.name, args.category, args.fabric, args.fit, dict(zip(sizes, args.paths)),
+            sources)
     except (ValueError, OSError) as e:
         return fail(str(e))
     print(json.dumps({"garment": None if garment is None else garment.id,
                       "accepted": garment is not None,
+                      "source_body": None if fitted is None else fitted.report,
                       "reports": {s: r.as_dict() for s, r in reports.items()}}, indent=2))
     return 0 if garment is not None else 1
 
@@ -77,4 +93,9 @@ def add_commands(commands) -> None:
     add.add_argument("--sizes", required=True, help="comma-separated, one per file: XS,S,M")
     add.add_argument("--fabric", default="woven-cotton", choices=list(FABRICS))
     add.add_argument("--fit", default="women", help="women (default) or men")
+    add.add_argument("--source-body", help="the avatar the garment was made on (OBJ, GLB, PLY; "
+                     "any units, up axis, standing pose), exported with it; tryon fits its body "
+                     "model to it. Without it, the garment must be on tryon's mannequin")
+    add.add_argument("--source-sex", choices=["female", "male"],
+                     help="the source body's sex, if known (else the fit decides)")
     add.set_defaults(run=cmd_garments_add)

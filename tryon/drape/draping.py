@@ -79,6 +79,15 @@ def _mannequin(fit: str, size: str) -> BodyGeometry:
     return _target(mannequin(fit, size), AUTHORING_POSE)
 
 
+def _authored_on(store: GarmentStore, garment, size: str) -> BodyGeometry:
+    """The body a size was made on: its fitted source body (posed as it was
+    found, a T-pose say), else the size's mannequin in the A-pose."""
+    source = store.source_body(garment.id, size)
+    if source is not None:
+        return source.geometry()
+    return _mannequin(garment.fit, letter_size(garment.fit, size))
+
+
 def _target(avatar: Avatar, pose: str) -> BodyGeometry:
     """The posed body and its regions, kept for the bodies draped on most
     recently (a shopper tries several sizes and garments on one body)."""
@@ -106,10 +115,11 @@ def drape(avatar: Avatar, garment_id: str, size: str, pose: str = "a-pose", *,
     mesh = store.load_size(garment_id, size)
     target = _target(avatar, pose)
     start = time.perf_counter()
-    result = _solve(garment, size, mesh, target)
+    authored = _authored_on(store, garment, size)
+    result = _solve(garment, mesh, authored, target)
     seconds = time.perf_counter() - start
-    return _analyse(garment, size, mesh, target, result.positions, seconds, result.iterations,
-                    result.converged)
+    return _analyse(garment, size, mesh, authored, target, result.positions, seconds,
+                    result.iterations, result.converged)
 
 
 def cached_drape(avatar: Avatar, garment_id: str, size: str, pose: str = "a-pose", *,
@@ -128,15 +138,16 @@ def cached_drape(avatar: Avatar, garment_id: str, size: str, pose: str = "a-pose
         positions = saved["positions"]
     seconds, iterations, converged = json.loads(path.with_suffix(".json").read_text())
     garment = store.get(garment_id)
-    return _analyse(garment, size, store.load_size(garment_id, size), _target(avatar, pose),
+    return _analyse(garment, size, store.load_size(garment_id, size),
+                    _authored_on(store, garment, size), _target(avatar, pose),
                     positions, seconds, iterations, converged)
 
 
-def _solve(garment, size, mesh: GarmentMesh, target: BodyGeometry):
-    """Transfer the authored garment onto the target body and relax it there."""
+def _solve(garment, mesh: GarmentMesh, authored: BodyGeometry, target: BodyGeometry):
+    """Transfer the garment from the body it was made on onto the target body
+    (one body model, one topology: the binding is exact) and relax it there."""
     rest = mesh.physics_vertices
-    mannequin_vertices = _mannequin(garment.fit, letter_size(garment.fit, size)).vertices
-    placed = place(bind(rest, mannequin_vertices, target.faces), target.vertices, target.faces)
+    placed = place(bind(rest, authored.vertices, target.faces), target.vertices, target.faces)
     preset = fabric_preset(garment.fabric).quantities()
     fabric = FabricParams(**{**preset, "thickness": max(preset["thickness"], MIN_CLEARANCE_M)})
     return relax(placed, mesh.physics_faces, rest, target.vertices, target.faces, fabric,
@@ -149,9 +160,9 @@ def _save(path, positions, numbers) -> None:
         np.savez(f, positions=positions)  # the npz appears last, whole: it marks the entry complete
 
 
-def _analyse(garment, size, mesh, target, positions, seconds, iterations, converged) -> Drape:
-    mannequin_body = _mannequin(garment.fit, letter_size(garment.fit, size))
-    report = fit_report(garment, size, mesh, target, mannequin_body, positions)
+def _analyse(garment, size, mesh, authored, target, positions, seconds, iterations,
+             converged) -> Drape:
+    report = fit_report(garment, size, mesh, target, authored, positions)
     stats = {"seconds": round(seconds, 3), "iterations": int(iterations),
              "converged": bool(converged), "vertices": int(len(positions)), **report.stats}
     return Drape(

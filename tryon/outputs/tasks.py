@@ -28,6 +28,7 @@ from tryon.core.errors import Invalid
 from tryon.core.settings import Settings
 from tryon.jobs.queue import Task
 from tryon.outputs.avatar_lookup import resolve_avatar
+from tryon.outputs.garment_import import GARMENT_IMPORT, run_garment_import
 from tryon.outputs.keys import normalize_render_params, render_key, render_key_for
 from tryon.render.params import MEDIA_TYPES
 from tryon.storage.blobs import BlobStore, open_blob_store
@@ -162,4 +163,4 @@ def run_twin(params: Mapping[str, Any], config: Settings) -> str:
 
 
 TASKS: dict[str, Task] = {"render": run_render, "scene": run_scene, "fit": run_fit,
-                          "twin": run_twin}
+                          "twin": run_twin, GARMENT_IMPORT: run_garment_import}

@@ -52,6 +52,28 @@ def test_units_up_axis_floor_and_clutter_are_normalised(anny_model, file_format,
     assert np.percentile(distance, 99) < 0.01  # the 3 mm noise only
 
 
+@pytest.mark.parametrize("file_format, units, y_up", [("glb", "mm", True), ("obj", "cm", False)])
+def test_the_transform_takes_the_file_s_coordinates_to_the_scan_s(anny_model, file_format, units,
+                                                                  y_up):
+    """Whatever came in the scan's frame (a garment made on this body) can follow it."""
+    import io
+
+    from scipy.spatial import cKDTree
+
+    made = synthetic_scan(anny_model, seed=5, points=POINTS, file_format=file_format,
+                          units=units, y_up=y_up)
+    scan = load_scan(made.data, made.filename)
+    loaded = trimesh.load(io.BytesIO(made.data), file_type=file_format, process=False)
+    raw = (np.concatenate([g.vertices for g in loaded.dump()]) if isinstance(loaded, trimesh.Scene)
+           else np.asarray(loaded.vertices))
+    moved = raw @ scan.transform[:3, :3].T + scan.transform[:3, 3]
+    distance, _ = cKDTree(moved).query(scan.points)
+    assert distance.max() < 1e-5  # every kept point is a file point, moved
+    assert np.allclose(scan.transform[3], [0, 0, 0, 1])
+    assert abs(np.linalg.det(scan.transform[:3, :3])) == pytest.approx(
+        {"mm": 1e-3, "cm": 1e-2}[units] ** 3)
+
+
 def test_scan_without_floor_stands_on_its_lowest_point(anny_model):
     made = synthetic_scan(anny_model, seed=4, points=POINTS, floor=False, clutter=False)
     scan = load_scan(made.data, made.filename)

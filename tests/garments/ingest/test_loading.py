@@ -109,12 +109,13 @@ def test_gltf_with_its_buffers(tube):
 
 
 @pytest.mark.slow
-def test_missing_mtl_is_a_note(tube):
+def test_a_missing_mtl_is_a_warning(tube):
     vertices, faces = tube
     result = load_mesh(obj_text(vertices, faces, material="shirt").encode(), "shirt.obj")
     assert result.ok and result.mesh.material.name == "default"
-    assert result.notes == ["The file refers to 'shirt.mtl', not uploaded with it; the garment "
-                            "is shown without it."]
+    assert result.warnings == ["The file refers to 'shirt.mtl', not uploaded with it; the garment "
+                               "is shown without it."]
+    assert result.notes == []
 
 
 @pytest.mark.slow

@@ -1,0 +1,61 @@
+"""Importing a garment with the body it was made on, as a job.
+
+Fitting the body model to a source body takes about 20 s, so an upload that
+comes with one (``POST /v1/garments`` with ``source_body``) is imported by a
+job, never on a request thread: the route keeps the uploaded files in an
+upload folder of the garment store (``GarmentStore.upload_folder``), which
+every process that runs jobs shares, and queues ``garment_import``. The job
+fits each source body once, imports the garment (all sizes or none), and
+stores its outcome as a JSON document, the job's result:
+``{"garment": {...} or null, "accepted": bool, "source_bodies": {size: fit
+report}, "reports": {size: validation report}}``. A source body that cannot
+be read or fitted fails the job with the reason (error code ``invalid``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping
+from typing import Any
+
+from garments.source_body import fit_source_body
+from garments.store import GarmentStore
+from tryon.core.settings import Settings
+from tryon.storage.blobs import open_blob_store
+from tryon.storage.render_index import record_render
+
+GARMENT_IMPORT = "garment_import"
+DOCUMENT_MEDIA_TYPE = "application/json"
+
+
+def import_params(folder: str, details: Mapping[str, str], files: Mapping[str, str],
+                  bodies: Mapping[str, str], sex: str | None = None) -> dict[str, Any]:
+    """A job's params. folder: the upload folder's name; details: name, category,
+    fabric, fit; files: {size: mesh file}; bodies: {size: its source body file}
+    (file names inside the folder); sex: the source bodies', if known."""
+    return {"folder": folder, **{k: details[k] for k in ("name", "category", "fabric", "fit")},
+            "files": dict(files), "bodies": dict(bodies), "sex": sex}
+
+
+def run_garment_import(params: Mapping[str, Any], config: Settings) -> str:
+    """Fit the source bodies, import the garment; the digest of the outcome document."""
+    store = GarmentStore(config.garments_dir)
+    folder = store.upload_folder(params["folder"])  # NotFound once imported or swept
+    fitted = {}
+    for name in dict.fromkeys(params["bodies"].values()):
+        fitted[name] = fit_source_body((folder / name).read_bytes(), name, params.get("sex"))
+    sources = {size: fitted[name] for size, name in params["bodies"].items()}
+    garment, reports = store.add(params["name"], params["category"], params["fabric"],
+                                 params["fit"],
+                                 {size: folder / name for size, name in params["files"].items()},
+                                 sources)
+    document = {"garment": None if garment is None else garment.to_dict(),
+                "accepted": garment is not None,
+                "source_bodies": {size: source.report for size, source in sources.items()},
+                "reports": {size: report.as_dict() for size, report in reports.items()}}
+    data = json.dumps(document).encode()
+    digest = open_blob_store(config).put(data)
+    record_render(f"{GARMENT_IMPORT}:{digest}", digest, DOCUMENT_MEDIA_TYPE, len(data))
+    shutil.rmtree(folder, ignore_errors=True)  # after the outcome is kept: a rerun finds it all
+    return digest
