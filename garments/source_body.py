@@ -24,10 +24,11 @@ import torch
 
 from avatars.body_models.registry import backend_name, get_body_model
 from avatars.scans.fitting import fit_scan
-from avatars.scans.reading import load_scan
+from avatars.scans.reading import ScanError, load_scan
 from garments.body_regions import BodyGeometry, body_geometry
 
 NAMED_POSES = ("a-pose", "t-pose", "relaxed")
+STATURE_M = (1.4, 2.1)  # the avatars garments are made on: adults
 
 
 @dataclass(frozen=True)
@@ -72,14 +73,23 @@ class SourceBody:
 
 
 def fit_source_body(data: bytes, filename: str, sex: str | None = None,
-                    log=None) -> SourceBody:
+                    units: str | None = None, log=None) -> SourceBody:
     """Fit the body model to the body a garment was made on (a file's bytes).
 
-    Raises ``ScanError`` (unreadable, no body-sized object, implausible
-    units) or ``FitRejected`` (the body model cannot come close enough to
-    drape from it), both ``Invalid`` with the reason and the numbers.
+    ``units``: m, cm or mm when known; else found from the body's size.
+    Raises ``ScanError`` (unreadable, no body-sized object, a stature
+    outside ``STATURE_M`` in the units found) or ``FitRejected`` (the body
+    model cannot come close enough to drape from it), both ``Invalid`` with
+    the reason and the numbers.
     """
-    scan = load_scan(data, filename)
+    scan = load_scan(data, filename, units)
+    stature = float(scan.points[:, 2].max())
+    if not STATURE_M[0] <= stature <= STATURE_M[1]:
+        unit = next(n for n in scan.notes if n.startswith("units: ")).split(" (")[0][7:]
+        raise ScanError(f"the source body is {stature:.2f} m tall read in {unit}; garments are "
+                        f"made on adult avatars {STATURE_M[0]}-{STATURE_M[1]} m tall. If its "
+                        "units are others, give them (--source-units or source_units: m, cm or "
+                        "mm)", "source_body")
     fit = fit_scan(scan, sex, log=log)
     transform = np.linalg.inv(fit.placement) @ scan.transform
     model = get_body_model(fit.sex)

@@ -50,7 +50,7 @@ from api.serving import POLL_AFTER_S, render_budget_s
 from garments.fabrics import FABRICS
 from garments.garment import CATEGORIES
 from garments.ingest.loading import FORMATS
-from avatars.scans.reading import FORMATS as SCAN_FORMATS
+from avatars.scans.reading import FORMATS as SCAN_FORMATS, UNIT_SCALES
 from garments.mannequin import FITS, NUMERIC_SIZES, SIZES
 from tryon.core.errors import CODES
 from tryon.outputs.garment_import import GARMENT_IMPORT, import_params
@@ -81,6 +81,9 @@ GarmentUpload = Schema.from_dict({
        for size in UPLOAD_SIZES},
     "source_sex": String(validate=OneOf(["female", "male"]), metadata={
         "description": "the source bodies' sex, if known (else the fit decides)"}),
+    "source_units": String(validate=OneOf(list(UNIT_SCALES)), metadata={
+        "description": "the source bodies' (and garments') units, if known (else found from "
+                       "the bodies' size)"}),
 }, name="GarmentUpload")
 
 
@@ -198,7 +201,7 @@ def _import_with_source_bodies(data: dict, files: dict, companions: dict, bodies
         body_names[id(upload_file)] = name
     params = import_params(folder.name, data, names,
                            {size: body_names[id(f)] for size, f in bodies.items()},
-                           data.get("source_sex"))
+                           data.get("source_sex"), data.get("source_units"))
     queue = job_queue()
     job_id = queue.submit(GARMENT_IMPORT, params)
     budget = render_budget_s()

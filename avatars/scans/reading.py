@@ -29,6 +29,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from avatars.scans.orientation import up_rotation
 from tryon.core.errors import Invalid
 
 MAX_SCAN_POINTS = 2_000_000
@@ -37,6 +38,7 @@ MIN_BODY_POINTS = 2_000
 BODY_HEIGHT_M = (0.8, 2.5)  # what a standing person's scan may measure
 BODY_WIDTH_M = 2.5
 _UNITS = ((1.0, "metres"), (0.01, "centimetres"), (0.001, "millimetres"))
+UNIT_SCALES = {"m": 1.0, "cm": 0.01, "mm": 0.001}  # units a caller may give
 _TYPICAL_EXTENT_M = 1.7
 _MESH_SAMPLES = 60_000  # sparse meshes are sampled to this many points
 _DENSE_MESH_VERTICES = 20_000  # meshes with this many vertices give their vertices
@@ -71,19 +73,19 @@ class Scan:
     transform: np.ndarray
 
 
-def load_scan(data: bytes, filename: str) -> Scan:
-    """Read and normalise a scan file's bytes; ``filename`` gives the format.
+def load_scan(data: bytes, filename: str, units: str | None = None) -> Scan:
+    """Read and normalise a scan file's bytes; ``filename`` gives the format,
+    ``units`` (m, cm, mm) the units when the caller knows them (else guessed).
 
     Raises ScanError for unknown formats, unreadable or empty files, more
     than ``MAX_SCAN_POINTS`` points, and scans with no body-sized object.
     """
     points, normals, notes = _read(data, filename)
-    return normalise_points(points, normals, notes)
+    return normalise_points(points, normals, notes, units)
 
 
-def normalise_points(
-    points: np.ndarray, normals: np.ndarray | None = None, notes: tuple[str, ...] = ()
-) -> Scan:
+def normalise_points(points: np.ndarray, normals: np.ndarray | None = None,
+                     notes: tuple[str, ...] = (), units: str | None = None) -> Scan:
     """Normalise raw scan points (N, 3), any units and up axis, into a ``Scan``."""
     points = np.asarray(points, dtype=np.float64)
     keep = np.isfinite(points).all(axis=1)
@@ -100,7 +102,7 @@ def normalise_points(
             f"the scan has {len(points):,} points; a body scan needs at least {MIN_BODY_POINTS:,}"
         )
 
-    scale, unit, extent = _guess_units(points)
+    scale, unit, extent = _guess_units(points) if units is None else _given_units(points, units)
     points = points * scale
     notes.append(f"units: {unit} (largest extent {extent:.4g} {unit} = {extent * scale:.2f} m)")
 
@@ -113,7 +115,7 @@ def normalise_points(
     points, normals, clutter_note = _keep_body(points, normals)
     notes.append(clutter_note)
 
-    rotation, up_note = _up_rotation(points, None if floor is None else floor[0])
+    rotation, up_note = up_rotation(points, None if floor is None else floor[0])
     points = points @ rotation.T
     normals = None if normals is None else normals @ rotation.T
     notes.append(up_note)
@@ -205,6 +207,16 @@ def _point_cloud_normals(cloud) -> np.ndarray | None:
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def _given_units(points: np.ndarray, units: str) -> tuple[float, str, float]:
+    """(scale to metres, unit name, extent in file units) for units the caller gave."""
+    if units not in UNIT_SCALES:
+        raise ScanError(f"units are one of {', '.join(UNIT_SCALES)}, not {units!r}", "units")
+    low, high = np.percentile(points, [0.5, 99.5], axis=0)
+    scale = UNIT_SCALES[units]
+    return scale, next(name for s, name in _UNITS if s == scale) + " (given)", float(
+        (high - low).max())
 
 
 def _guess_units(points: np.ndarray) -> tuple[float, str, float]:
@@ -332,56 +344,6 @@ def _keep_body(points, normals):
         if dropped else "clutter: none found"
     )
     return points[keep], None if normals is None else normals[keep], note
-
-
-_AXIS_NAMES = ("X", "Y", "Z")
-
-
-def _axis_rotation(axis: int, sign: float) -> np.ndarray:
-    """(3, 3) rotation taking the signed coordinate axis to +Z, the front of Y-up files to -Y."""
-    if axis == 2:
-        return np.eye(3) if sign > 0 else np.diag([1.0, -1.0, -1.0])
-    if axis == 1:  # +90 degrees about X: +Y -> +Z, +Z -> -Y
-        turn = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
-        return turn if sign > 0 else turn.T
-    turn = np.array([[0.0, 0.0, -1.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])  # +X -> +Z
-    return turn if sign > 0 else turn.T
-
-
-def _level(direction: np.ndarray) -> np.ndarray:
-    """(3, 3) smallest rotation taking unit ``direction`` to +Z."""
-    z = np.array([0.0, 0.0, 1.0])
-    axis = np.cross(direction, z)
-    s, c = np.linalg.norm(axis), float(direction @ z)
-    if s < 1e-12:
-        return np.eye(3)
-    k = axis / s
-    cross = np.array([[0, -k[2], k[1]], [k[2], 0, -k[0]], [-k[1], k[0], 0]])
-    return np.eye(3) + s * cross + (1 - c) * cross @ cross
-
-
-def _up_rotation(points: np.ndarray, floor_normal: np.ndarray | None) -> tuple[np.ndarray, str]:
-    """(3, 3) rotation that makes the scan Z-up, and a note saying how it was found."""
-    if floor_normal is not None:
-        axis = int(np.argmax(np.abs(floor_normal)))
-        sign = float(np.sign(floor_normal[axis]))
-        turn = _axis_rotation(axis, sign)
-        level = _level(turn @ floor_normal)
-        tilt = math.degrees(math.acos(min(1.0, abs(float(floor_normal[axis])))))
-        how = f"from the floor (levelled by {tilt:.1f} degrees)"
-        rotation = level @ turn
-    else:
-        # A standing body's points spread evenly from feet to head, while
-        # across it most lie in the torso, however far the arms reach: the
-        # up axis is the one with the widest interquartile range.
-        quartiles = np.percentile(points, [25, 75], axis=0)
-        axis = int(np.argmax(quartiles[1] - quartiles[0]))
-        sign = 1.0  # without a floor, files are taken to point their up axis up
-        how = "from the body's spread (no floor found)"
-        rotation = _axis_rotation(axis, sign)
-    name = f"{'+' if sign > 0 else '-'}{_AXIS_NAMES[axis]}"
-    action = "kept" if (axis, sign) == (2, 1.0) else "turned to +Z"
-    return rotation, f"up axis: {name} {how}, {action}"
 
 
 def _check_body_size(points: np.ndarray, ground: float) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import trimesh
 
 from avatars.avatar import pose_avatar
 from avatars.library import get_avatar
@@ -115,3 +116,15 @@ def test_the_command_line_imports_it_with_its_avatar(exported_tee, tmp_path):
     assert printed["accepted"] and printed["source_body"]["pose"] == "t-pose", printed
     assert "fitting the body model" in result.stderr
     assert GarmentStore(tmp_path / "garments").source_body(printed["garment"], "L") is not None
+
+
+def test_a_source_body_of_no_adult_s_stature_is_refused_naming_it(exported_tee):
+    from avatars.scans.reading import ScanError
+
+    folder, _ = exported_tee
+    avatar = trimesh.load(folder / "avatar.obj", process=False)
+    small = trimesh.Trimesh(avatar.vertices * 0.6, avatar.faces, process=False)  # 1.1 m tall
+    with pytest.raises(ScanError, match=r"1\.\d\d m tall read in centimetres.*--source-units"):
+        fit_source_body(small.export(file_type="obj").encode(), "child.obj")
+    with pytest.raises(ScanError, match="units are one of"):
+        fit_source_body((folder / "avatar.obj").read_bytes(), "avatar.obj", units="inch")

@@ -59,7 +59,8 @@ def cmd_garments_add(args) -> int:
         print(f"fitting the body model to {args.source_body} (up to about a minute) ...",
               file=sys.stderr, flush=True)
         # a body that cannot be read or fitted is the user's: main says why
-        fitted = fit_source_body(data, Path(args.source_body).name, args.source_sex)
+        fitted = fit_source_body(data, Path(args.source_body).name, args.source_sex,
+                                 args.source_units)
         sources = dict.fromkeys(sizes, fitted)
     try:
         garment, reports = GarmentStore(settings().garments_dir).add(
@@ -98,4 +99,6 @@ def add_commands(commands) -> None:
                      "model to it. Without it, the garment must be on tryon's mannequin")
     add.add_argument("--source-sex", choices=["female", "male"],
                      help="the source body's sex, if known (else the fit decides)")
+    add.add_argument("--source-units", choices=["m", "cm", "mm"],
+                     help="the source body's units, if known (else found from its size)")
     add.set_defaults(run=cmd_garments_add)

@@ -30,12 +30,13 @@ DOCUMENT_MEDIA_TYPE = "application/json"
 
 
 def import_params(folder: str, details: Mapping[str, str], files: Mapping[str, str],
-                  bodies: Mapping[str, str], sex: str | None = None) -> dict[str, Any]:
+                  bodies: Mapping[str, str], sex: str | None = None,
+                  units: str | None = None) -> dict[str, Any]:
     """A job's params. folder: the upload folder's name; details: name, category,
     fabric, fit; files: {size: mesh file}; bodies: {size: its source body file}
-    (file names inside the folder); sex: the source bodies', if known."""
+    (file names inside the folder); sex and units: the source bodies', if known."""
     return {"folder": folder, **{k: details[k] for k in ("name", "category", "fabric", "fit")},
-            "files": dict(files), "bodies": dict(bodies), "sex": sex}
+            "files": dict(files), "bodies": dict(bodies), "sex": sex, "units": units}
 
 
 def run_garment_import(params: Mapping[str, Any], config: Settings) -> str:
@@ -44,7 +45,8 @@ def run_garment_import(params: Mapping[str, Any], config: Settings) -> str:
     folder = store.upload_folder(params["folder"])  # NotFound once imported or swept
     fitted = {}
     for name in dict.fromkeys(params["bodies"].values()):
-        fitted[name] = fit_source_body((folder / name).read_bytes(), name, params.get("sex"))
+        fitted[name] = fit_source_body((folder / name).read_bytes(), name, params.get("sex"),
+                                       params.get("units"))
     sources = {size: fitted[name] for size, name in params["bodies"].items()}
     garment, reports = store.add(params["name"], params["category"], params["fabric"],
                                  params["fit"],

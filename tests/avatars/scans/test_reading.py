@@ -74,6 +74,16 @@ def test_the_transform_takes_the_file_s_coordinates_to_the_scan_s(anny_model, fi
         {"mm": 1e-3, "cm": 1e-2}[units] ** 3)
 
 
+def test_units_the_caller_gives_are_used(anny_model):
+    made = synthetic_scan(anny_model, seed=6, points=POINTS, file_format="obj", units="cm")
+    scan = load_scan(made.data, made.filename, units="cm")
+    assert "units: centimetres (given)" in " | ".join(scan.notes)
+    assert scan.transform[0, 0] ** 2 + scan.transform[1, 0] ** 2 + scan.transform[2, 0] ** 2 \
+        == pytest.approx(1e-4)
+    with pytest.raises(ScanError, match="units are one of m, cm, mm"):
+        load_scan(made.data, made.filename, units="in")
+
+
 def test_scan_without_floor_stands_on_its_lowest_point(anny_model):
     made = synthetic_scan(anny_model, seed=4, points=POINTS, floor=False, clutter=False)
     scan = load_scan(made.data, made.filename)
