@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -192,13 +193,17 @@ def _import_with_source_bodies(data: dict, files: dict, companions: dict, bodies
     up to the request budget: 201/422 as a plain upload, else 202 with the job."""
     folder = garment_store().upload_folder()
     names, body_names = {}, {}
-    for size, upload_file in files.items():
-        names[size] = str(_save_size(folder, size, upload_file, companions).relative_to(folder))
-    for number, upload_file in enumerate(dict.fromkeys(bodies.values())):
-        suffix = Path(upload_file.filename or "").suffix.lower()
-        name = f"source-body-{number}{suffix if suffix[1:] in SCAN_FORMATS else '.bin'}"
-        upload_file.save(folder / name)
-        body_names[id(upload_file)] = name
+    try:
+        for size, upload_file in files.items():
+            names[size] = str(_save_size(folder, size, upload_file, companions).relative_to(folder))
+        for number, upload_file in enumerate(dict.fromkeys(bodies.values())):
+            suffix = Path(upload_file.filename or "").suffix.lower()
+            name = f"source-body-{number}{suffix if suffix[1:] in SCAN_FORMATS else '.bin'}"
+            upload_file.save(folder / name)
+            body_names[id(upload_file)] = name
+    except BaseException:  # refused or cut off: nothing of the upload stays
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     params = import_params(folder.name, data, names,
                            {size: body_names[id(f)] for size, f in bodies.items()},
                            data.get("source_sex"), data.get("source_units"))

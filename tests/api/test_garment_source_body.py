@@ -83,6 +83,7 @@ def test_a_source_body_that_is_not_a_body_is_refused_with_the_reason(client, aut
     body = assert_problem(refused, 422, "source_body")
     assert "points" in body["detail"] or "body" in body["detail"], body
     assert garment_store.list() == []
+    assert list((garment_store.root / ".incoming").iterdir()) == []  # its upload is gone too
 
 
 def test_per_size_source_bodies_must_match_the_sizes(client, auth, garment_store, clo_export):

@@ -43,6 +43,14 @@ def run_garment_import(params: Mapping[str, Any], config: Settings) -> str:
     """Fit the source bodies, import the garment; the digest of the outcome document."""
     store = GarmentStore(config.garments_dir)
     folder = store.upload_folder(params["folder"])  # NotFound once imported or swept
+    try:
+        return _import(store, folder, params, config)
+    except Exception:  # a failed job is not run again: its upload goes (a crash keeps it)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _import(store: GarmentStore, folder, params: Mapping[str, Any], config: Settings) -> str:
     fitted = {}
     for name in dict.fromkeys(params["bodies"].values()):
         fitted[name] = fit_source_body((folder / name).read_bytes(), name, params.get("sex"),
@@ -59,5 +67,5 @@ def run_garment_import(params: Mapping[str, Any], config: Settings) -> str:
     data = json.dumps(document).encode()
     digest = open_blob_store(config).put(data)
     record_render(f"{GARMENT_IMPORT}:{digest}", digest, DOCUMENT_MEDIA_TYPE, len(data))
-    shutil.rmtree(folder, ignore_errors=True)  # after the outcome is kept: a rerun finds it all
+    shutil.rmtree(folder, ignore_errors=True)  # the outcome is kept: the upload has served
     return digest
