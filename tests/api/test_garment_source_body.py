@@ -61,6 +61,17 @@ def test_an_upload_with_its_avatar_is_imported_by_a_job(client, auth, garment_st
     assert stored["sizes"] == ["M"] and stored["reports"]["M"]["accepted"]
     assert garment_store.source_body(garment["id"], "M").report == fit
     assert list((garment_store.root / ".incoming").iterdir()) == []  # the upload folder is gone
+    # worn by a library body in the live 3D view, like any garment
+    assert client.post(f"/v1/garments/{garment['id']}/publish",
+                       headers=auth("merchant")).status_code == 200
+    url = f"/v1/scene.glb?avatar=f152-eu34&garment={garment['id']}&size=M"
+    scene = client.get(url, headers=auth("publishable"))
+    if scene.status_code == 202:
+        assert poll_job(client, scene.headers["Location"], auth("publishable"))["status"] == "done"
+        scene = client.get(url, headers=auth("publishable"))
+    assert scene.status_code == 200 and scene.data[:4] == b"glTF"
+    glb = trimesh.load(io.BytesIO(scene.data), file_type="glb")
+    assert "garment" in glb.geometry
 
 
 def test_the_same_garment_without_its_avatar_is_refused(client, auth, garment_store, clo_export):
