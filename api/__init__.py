@@ -47,6 +47,11 @@ def create_app(config: dict | None = None) -> APIFlask:
         VALIDATION_ERROR_SCHEMA=PROBLEM_SCHEMA,
     )
     app.config.update(config or {})
+    # werkzeug answers '//v1//avatars' and 'rule/' with a redirect to an absolute URL built
+    # from the Host header, which the client chooses: match such paths exactly instead
+    # (404, or the rule itself), so no answer ever points at a host we were told
+    app.url_map.merge_slashes = False
+    app.url_map.strict_slashes = False
     trust_proxies(app, init_settings(app).trusted_proxies)
     register_error_handlers(app)
     init_metrics(app)

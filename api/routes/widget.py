@@ -81,8 +81,10 @@ def widget_file(filename: str):
     parts = filename.split("/")
     suffix = Path(filename).suffix.lower()
     path = safe_join(str(widget_dir()), filename)
-    if (parts[0] not in SERVED_TOP or suffix not in CONTENT_TYPES or path is None
-            or not os.path.isfile(path)):
+    # lib/../test/... stays inside web_widget/ but names a file that is not served:
+    # only plain paths down from a served folder are
+    if (parts[0] not in SERVED_TOP or any(p in ("", ".", "..") for p in parts)
+            or suffix not in CONTENT_TYPES or path is None or not os.path.isfile(path)):
         raise ProblemError(404, "Not Found", f"no widget file {filename!r}", "filename")
     raw, compressed, etag = _load(Path(path))
     gzipped = compressed is not None and "gzip" in request.headers.get("Accept-Encoding", "")

@@ -57,3 +57,12 @@ def test_an_unexpected_failure_is_a_500_problem_not_a_traceback(app, client, aut
     app.config["PROPAGATE_EXCEPTIONS"] = False
     body = assert_problem(client.get("/v1/avatars", headers=auth("merchant")), 500)
     assert "secret" not in body["detail"]
+
+
+@pytest.mark.parametrize("path", ["/v1//avatars", "//v1/avatars", "/v1/avatars/", "/gallery/"])
+def test_no_answer_points_at_the_host_the_client_named(client, path):
+    """werkzeug would redirect these to http://<Host header>/...; we never build a URL
+    from the Host header (issue 12, item 8)."""
+    response = client.get(path, headers={"Host": "evil.example"})
+    assert response.status_code < 300 or response.status_code >= 400, response.headers
+    assert "evil.example" not in response.headers.get("Location", "")

@@ -75,6 +75,8 @@ def test_vendored_viewer_and_demo_files(client):
 @pytest.mark.parametrize("name", [
     "test/api.test.js", "package.json", "README.md", "../api/widget.py", "lib/../../api/widget.py",
     "lib/missing.js", "vendor/model-viewer-4.4.0/LICENSE", "%2e%2e/pyproject.toml",
+    "lib/../test/api.test.js", "demo/../test/fit.test.js", "lib/./../test/api.test.js",
+    "lib//api.js",
 ])
 def test_nothing_else_is_served(client, name):
     response = client.get(f"/widget/v1/{name}")
