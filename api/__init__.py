@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from api.auth import SECURITY_SCHEMES, init_cors
 from api.errors import PROBLEM_SCHEMA, register_error_handlers
 from api.extensions import init_settings
+from api.json_bodies import init_json_limits
 from api.limits import init_limits
 from api.metrics import init_metrics
 from api.routes.avatars import avatars
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     init_metrics(app)
     init_limits(app)
     init_cors(app)
+    init_json_limits(app)  # after the rate limits: a refused body still counts against them
 
     for blueprint in (health, avatars, garments, fit, renders, jobs, catalog, gallery):
         app.register_blueprint(blueprint)

@@ -59,10 +59,11 @@ def presented_key() -> tuple[str | None, bool]:
 def request_origin() -> str | None:
     """The calling site: ``Origin``, else the origin of ``Referer``; None if neither is usable."""
     origin = request.headers.get("Origin")
-    if not origin or origin == "null":
-        referer = urlsplit(request.headers.get("Referer", ""))
-        origin = f"{referer.scheme}://{referer.netloc}" if referer.scheme and referer.netloc else None
     try:
+        if not origin or origin == "null":
+            referer = urlsplit(request.headers.get("Referer", ""))  # ValueError: 'http://['
+            origin = (f"{referer.scheme}://{referer.netloc}" if referer.scheme and referer.netloc
+                      else None)
         return normalize_origin(origin) if origin else None
     except ValueError:
         return None

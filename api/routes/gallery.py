@@ -36,7 +36,8 @@ def index():
 
 def _int_arg(name: str, default: int) -> int:
     raw = request.args.get(name, str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_SIDE:
+    # isdecimal and ASCII: isdigit() also takes '²', which int() refuses
+    if not (raw.isascii() and raw.isdecimal()) or not 1 <= int(raw) <= MAX_SIDE:
         raise ProblemError(400, "Invalid parameter", f"{name} must be an integer 1-{MAX_SIDE}", name)
     return int(raw)
 

@@ -66,3 +66,23 @@ def test_no_answer_points_at_the_host_the_client_named(client, path):
     response = client.get(path, headers={"Host": "evil.example"})
     assert response.status_code < 300 or response.status_code >= 400, response.headers
     assert "evil.example" not in response.headers.get("Location", "")
+
+
+def test_malformed_inputs_are_4xx_problems_not_500s(client, keys):
+    """Issue 12, item 5: each of these was a 500."""
+    from api.json_bodies import MAX_JSON_BYTES
+
+    key = keys["publishable"]
+    # a Referer urlsplit cannot read: no origin, so a publishable key is refused
+    assert_problem(client.get(f"/v1/avatars?key={key}", headers={"Referer": "http://["}), 403)
+    headers = {"Authorization": f"Bearer {key}", "Origin": "https://shop.example.com",
+               "Content-Type": "application/json"}
+    deep = "[" * 100_000 + "]" * 100_000
+    assert_problem(client.post("/v1/avatars", data=deep, headers=headers), 400, "body")
+    # brackets inside strings do not count as nesting
+    quoted = '{"height": 170, "sex": "' + "[" * 200 + '"}'
+    assert client.post("/v1/avatars", data=quoted, headers=headers).status_code == 422
+    big = '{"height": 170, "pad": "' + "x" * MAX_JSON_BYTES + '"}'
+    assert_problem(client.post("/v1/avatars", data=big, headers=headers), 413, "body")
+    # '²' is a digit to str.isdigit, not to int()
+    assert_problem(client.get("/avatars/f165-eu40/render.png?width=²"), 400, "width")
