@@ -35,6 +35,10 @@ from trimesh.resolvers import Resolver
 
 from garments.ingest.materials import Material, material_from_visual
 from garments.ingest.obj_scan import scan_obj
+from garments.ingest.textures import (
+    TextureTooLarge, check_glb_images, check_gltf_images, check_image, check_obj_textures,
+    limit_pillow,
+)
 
 FORMATS = {".obj": "obj", ".glb": "glb", ".gltf": "gltf", ".ply": "ply"}
 FORMAT_NAMES = {"obj": "OBJ", "glb": "GLB", "gltf": "glTF", "ply": "PLY"}
@@ -134,10 +138,19 @@ def load_mesh(source: str | os.PathLike | bytes, filename: str | None = None,
         # order and UVs (see obj_scan), where its order-keeping one loses them.
         data, notes, maintain_order = scan.text.encode(), scan.notes, False
 
+    limit_pillow()
     resolver = _CompanionResolver(companions or {})
     try:
+        if fmt == "glb":
+            check_glb_images(data)
+        elif fmt == "obj":
+            check_obj_textures(data, resolver.files)
+        elif fmt == "gltf":
+            check_gltf_images(data, resolver.files)
         scene = trimesh.load_scene(io.BytesIO(data), file_type=fmt, resolver=resolver,
                                    process=False, maintain_order=maintain_order)
+    except TextureTooLarge as error:
+        return LoadResult(format=fmt, errors=[LoadError("texture_too_large", str(error))])
     except Exception as error:  # trimesh raises many types for damaged files
         if resolver.missing:
             needed = _names(resolver.missing)
@@ -289,6 +302,7 @@ class _CompanionResolver(Resolver):
         if data is None:
             self.missing.append(str(name))
             raise FileNotFoundError(f"{name!r} was not uploaded with the mesh")
+        check_image(base, bytes(data))  # before trimesh decodes it (TextureTooLarge)
         self.read[base] = bytes(data)
         return self.read[base]
 

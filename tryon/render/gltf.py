@@ -16,6 +16,7 @@ from PIL import Image
 from avatars.avatar import pose_avatar
 from avatars.skin_tones import skin_rgb
 from garments.base_outfit import BASE_ROUGHNESS, base_outfit
+from garments.ingest.textures import limit_pillow
 from garments.store import GarmentStore
 from tryon.drape.draping import cached_drape
 from tryon.render.scene import SKIN_ROUGHNESS, srgb_to_linear, vertex_normals
@@ -56,6 +57,7 @@ def scene_glb(avatar, garment_id: str | None, size: str | None,
         material = drape.mesh.material
         # the renderer reads base colours as sRGB; glTF's factor is linear
         rgba = [*srgb_to_linear([round(c * 255) for c in material.base_color[:3]]), 1.0]
+        limit_pillow()  # stored textures were measured at import; decode no more than that
         texture = (Image.open(io.BytesIO(material.texture)).convert("RGB")
                    if material.texture is not None else None)
         pbr = trimesh.visual.material.PBRMaterial(

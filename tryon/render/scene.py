@@ -18,6 +18,7 @@ from scipy import ndimage
 
 from avatars.skin_tones import skin_rgb
 from garments.base_outfit import BASE_ROUGHNESS, base_outfit
+from garments.ingest.textures import limit_pillow
 from tryon.render.platform import pyrender
 from tryon.render.views import DEFAULT_YFOV, camera_axes, frame_points
 
@@ -189,6 +190,7 @@ def garment_mesh(layer: GarmentLayer) -> pyrender.Mesh:
         material.baseColorFactor = [1.0, 1.0, 1.0, 1.0]
         colours = np.column_stack([srgb_to_linear(layer.vertex_rgb), np.ones(len(vertices))])
     elif layer.texture is not None and layer.uvs is not None:
+        limit_pillow()  # stored textures were measured at import; decode no more than that
         image = np.asarray(Image.open(io.BytesIO(layer.texture)).convert("RGB"))
         material.baseColorFactor = [1.0, 1.0, 1.0, 1.0]
         material.baseColorTexture = pyrender.Texture(source=image, source_channels="RGB")
