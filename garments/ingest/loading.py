@@ -190,15 +190,24 @@ def _names(names: list[str]) -> str:
 
 def weld(vertices, faces, tolerance: float = 1e-6) -> Welded:
     """Merge vertices closer than ``tolerance`` (the vertices' units, metres
-    once normalised). Welded vertices keep the order of their first copy.
+    once normalised), and those in one ``tolerance`` grid cell. Welded
+    vertices keep the order of their first copy.
 
-    vertices: (N, 3) finite; faces: (F, 3).
+    vertices: (N, 3) finite; faces: (F, 3). Time and memory grow with N, not
+    with how many vertices coincide: copies of one position are one grid cell
+    before any pair is sought (pairs of 12,000 copies took 4.4 GB), and
+    distinct cells within ``tolerance`` of each other are at most 26 per cell.
     """
     vertices = np.asarray(vertices, dtype=np.float64)
     count = len(vertices)
-    pairs = cKDTree(vertices).query_pairs(tolerance, output_type="ndarray")
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(count, count))
-    groups, label = connected_components(graph, directed=False)
+    _, cell, members = np.unique(np.floor(vertices / tolerance).astype(np.int64), axis=0,
+                                 return_index=True, return_inverse=True)
+    members = members.reshape(-1)
+    pairs = cKDTree(vertices[cell]).query_pairs(tolerance, output_type="ndarray")
+    cells = len(cell)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(cells, cells))
+    groups, cell_label = connected_components(graph, directed=False)
+    label = cell_label[members]
     first = np.full(groups, count, dtype=np.int64)
     np.minimum.at(first, label, np.arange(count))
     rank = np.empty(groups, dtype=np.int64)
