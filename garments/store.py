@@ -165,8 +165,10 @@ class GarmentStore:
 
     def source_body(self, garment_id: str, size: str) -> SourceBody | None:
         """The body one size was made on, or None when it was made on tryon's mannequin."""
-        self.load_size(garment_id, size)  # NotFound for unknown garments and sizes
-        path = self._folder(garment_id) / "sizes" / normalize_size(size) / SOURCE_BODY
+        label = normalize_size(size)
+        if label not in self.get(garment_id).sizes:  # NotFound for unknown garments too
+            raise NotFound(f"garment {garment_id!r} has no size {size!r}", "size")
+        path = self._folder(garment_id) / "sizes" / label / SOURCE_BODY
         return SourceBody.from_json(path.read_text()) if path.exists() else None
 
     def size_digest(self, garment_id: str, size: str) -> str:
