@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import torch
 import trimesh
 from scipy.spatial import cKDTree
 
 from avatars.body_models.base import BodyModel
+from avatars.body_models.registry import get_body_model
 from avatars.measurements import measurer_for
 
 CONTACT_REACH_M = 0.012  # about one body-mesh edge: vertices this close may be in contact
@@ -66,6 +68,20 @@ def _reach_along(points, start, middle, end):
         offset += length
     (d1, r1), (d2, r2) = reach
     return np.where(d1 <= d2, r1, r2)
+
+
+@lru_cache(maxsize=32)
+def posed_geometry(sex: str, shape: tuple[float, ...], pose: str | tuple) -> BodyGeometry:
+    """The body of ``shape`` (S,) posed as the named ``pose`` or as the (J, 3)
+    axis-angle rows of a fitted pose, with its regions and levels. The most
+    recent are kept: a shopper tries several sizes and garments on one body."""
+    model = get_body_model(sex)
+    rotations = (model.named_pose(pose) if isinstance(pose, str)
+                 else torch.tensor(pose, dtype=torch.float32))
+    with torch.no_grad():
+        body = model.forward(torch.tensor(shape, dtype=torch.float32), rotations)
+    return body_geometry(model, body.vertices[0].numpy().astype(np.float64),
+                         body.joints[0].numpy().astype(np.float64))
 
 
 def body_geometry(model: BodyModel, vertices: np.ndarray, joints: np.ndarray) -> BodyGeometry:

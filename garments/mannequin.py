@@ -17,7 +17,7 @@ import numpy as np
 import trimesh
 
 from avatars.avatar import Avatar, pose_avatar, solve_avatars, spec
-from garments.body_regions import BodyGeometry, body_geometry
+from garments.body_regions import BodyGeometry, posed_geometry
 from garments.sizes import normalize_size
 
 FITS = ("women", "men")
@@ -78,13 +78,11 @@ def mannequin_mesh(fit: str, size: str, pose: str = "a-pose") -> trimesh.Trimesh
     )
 
 
-@cache
-def mannequin_geometry(fit: str, letter: str) -> BodyGeometry:
-    """The A-posed mannequin of ``fit`` and letter size ``letter``, with its
-    regions and landmark heights (``garments.body_regions``)."""
-    model, body = pose_avatar(mannequin(fit, letter), "a-pose")
-    return body_geometry(model, body.vertices[0].numpy().astype(np.float64),
-                         body.joints[0].numpy().astype(np.float64))
+def mannequin_geometry(fit: str, size: str) -> BodyGeometry:
+    """The A-posed mannequin of ``fit`` and ``size``, with its regions and
+    landmark heights (``garments.body_regions``)."""
+    body = mannequin(fit, size)
+    return posed_geometry(body.sex, body.shape, "a-pose")
 
 
 def export_mannequin(fit: str, size: str, pose: str, path: Path) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import torch
@@ -25,7 +24,7 @@ import torch
 from avatars.body_models.registry import backend_name, get_body_model
 from avatars.scans.fitting import fit_scan
 from avatars.scans.reading import ScanError, load_scan
-from garments.body_regions import BodyGeometry, body_geometry
+from garments.body_regions import BodyGeometry, posed_geometry
 
 NAMED_POSES = ("a-pose", "t-pose", "relaxed")
 STATURE_M = (1.4, 2.1)  # the avatars garments are made on: adults
@@ -56,7 +55,7 @@ class SourceBody:
 
     def geometry(self) -> BodyGeometry:
         """The fitted body, posed as it was found, with its regions and levels."""
-        return _posed(self.sex, self.shape, self.pose)
+        return posed_geometry(self.sex, self.shape, self.pose)
 
     def to_json(self) -> str:
         return json.dumps({"sex": self.sex, "backend": self.backend, "shape": list(self.shape),
@@ -120,13 +119,3 @@ def _nearest_pose(model, shape, pose: torch.Tensor) -> tuple[str, float]:
     drop = arm_drop(pose)
     name = min(NAMED_POSES, key=lambda n: abs(arm_drop(model.named_pose(n)) - drop))
     return name, drop
-
-
-@lru_cache(maxsize=16)
-def _posed(sex: str, shape: tuple[float, ...], pose: tuple) -> BodyGeometry:
-    model = get_body_model(sex)
-    with torch.no_grad():
-        body = model.forward(torch.tensor(shape, dtype=torch.float32),
-                             torch.tensor(pose, dtype=torch.float32))
-    return body_geometry(model, body.vertices[0].numpy().astype(np.float64),
-                         body.joints[0].numpy().astype(np.float64))

@@ -200,12 +200,12 @@ def _import_with_source_bodies(data: dict, files: dict, companions: dict, bodies
             suffix = Path(upload_file.filename or "").suffix.lower()
             name = f"source-body-{number}{suffix if suffix[1:] in SCAN_FORMATS else '.bin'}"
             upload_file.save(folder / name)
-            body_names[id(upload_file)] = name
+            body_names[upload_file] = name  # one file for every size is saved once
     except BaseException:  # refused or cut off: nothing of the upload stays
         shutil.rmtree(folder, ignore_errors=True)
         raise
     params = import_params(folder.name, data, names,
-                           {size: body_names[id(f)] for size, f in bodies.items()},
+                           {size: body_names[f] for size, f in bodies.items()},
                            data.get("source_sex"), data.get("source_units"))
     queue = job_queue()
     job_id = queue.submit(GARMENT_IMPORT, params)

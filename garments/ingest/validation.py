@@ -154,7 +154,7 @@ def _check_mesh(report, mesh: MeshData, fit, size, category,
         report.stats["units"] = "from the source body"
         body = source.geometry()
     else:
-        body = mannequin_geometry(fit, letter_size(fit, size))  # A-posed, with landmark heights
+        body = mannequin_geometry(fit, size)  # A-posed, with landmark heights
         mesh = _to_metres(report, mesh, body)
         if mesh is None:
             return report, None

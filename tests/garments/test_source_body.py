@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 import trimesh
 
-from avatars.avatar import pose_avatar
 from avatars.library import get_avatar
-from garments.body_regions import body_geometry
+from garments.body_regions import posed_geometry
 from garments.ingest import coverage
 from garments.source_body import fit_source_body
 from garments.store import GarmentStore
@@ -20,13 +19,6 @@ from tryon.drape.draping import drape
 pytestmark = pytest.mark.slow  # fits a body model (about 30 s) and drapes
 
 SOURCE_SHAPE_OF = "m178-eu52"  # the tool's avatar: not the mannequin's shape, nor its pose
-
-
-def _a_posed(avatar):
-    """The avatar's body in the A-pose, with its regions and levels."""
-    model, posed = pose_avatar(avatar, "a-pose")
-    return body_geometry(model, posed.vertices[0].numpy().astype(np.float64),
-                         posed.joints[0].numpy().astype(np.float64))
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +81,7 @@ def test_with_its_avatar_it_drapes_on_library_bodies_where_a_top_sits(exported_t
                 assert d.stats["max_penetration_mm"] <= 1.0, (avatar_id, size, pose, d.stats)
                 assert np.isfinite(d.positions).all() and d.gap.max() < 0.3
                 if pose == "a-pose":
-                    target = _a_posed(body)
+                    target = posed_geometry(body.sex, body.shape, "a-pose")
                     for part in coverage.covered_parts("top", target):
                         around = coverage.surround(d.positions, d.faces, target, part)
                         assert around.surrounds, (avatar_id, size, around)

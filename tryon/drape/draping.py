@@ -1,11 +1,12 @@
 """Draping: a garment in one size, on one body, in one pose.
 
-The garment was authored on the mannequin of its size. Each of its vertices
-is bound to the nearest point of that mannequin's surface (triangle,
+The garment was authored on a body: the mannequin of its size, or the
+fitted source body it was uploaded with (``garments.source_body``). Each of
+its vertices is bound to the nearest point of that body's surface (triangle,
 barycentric coordinates, offset in the triangle's frame) and placed at the
 same point of the target body in the target pose: every body of one body
-model shares the mannequin's topology, so the transfer is exact and skinning
-comes with it. The cloth solver then relaxes the garment quasi-statically
+model shares one topology, so the transfer is exact and skinning comes with
+it. The cloth solver then relaxes the garment quasi-statically
 against the body (``tryon.cloth.solver``): a size too small stays stretched,
 a size too big hangs loose and folds. Results are cached on disk by a hash
 of every input.
@@ -17,18 +18,15 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-import torch
 
 from avatars.avatar import Avatar
-from avatars.body_models.registry import get_body_model
 from garments.base_outfit import BASE_OFFSET_M
-from garments.body_regions import BodyGeometry, body_geometry
+from garments.body_regions import BodyGeometry, posed_geometry
 from garments.fabrics import fabric as fabric_preset
 from garments.garment_mesh import GarmentMesh
-from garments.mannequin import letter_size, mannequin
+from garments.mannequin import mannequin_geometry
 from garments.sizes import normalize_size
 from garments.store import GarmentStore
 from garments.surface_binding import bind, place
@@ -74,32 +72,19 @@ class Drape:
     stats: dict
 
 
-@lru_cache(maxsize=16)
-def _mannequin(fit: str, size: str) -> BodyGeometry:
-    return _target(mannequin(fit, size), AUTHORING_POSE)
-
-
 def _authored_on(store: GarmentStore, garment, size: str) -> BodyGeometry:
     """The body a size was made on: its fitted source body (posed as it was
     found, a T-pose say), else the size's mannequin in the A-pose."""
     source = store.source_body(garment.id, size)
     if source is not None:
         return source.geometry()
-    return _mannequin(garment.fit, letter_size(garment.fit, size))
+    return mannequin_geometry(garment.fit, size)
 
 
 def _target(avatar: Avatar, pose: str) -> BodyGeometry:
     """The posed body and its regions, kept for the bodies draped on most
     recently (a shopper tries several sizes and garments on one body)."""
-    return _posed_geometry(avatar.sex, avatar.shape, pose)
-
-
-@lru_cache(maxsize=32)
-def _posed_geometry(sex: str, shape: tuple[float, ...], pose: str) -> BodyGeometry:
-    model = get_body_model(sex)
-    with torch.no_grad():
-        body = model.forward(torch.tensor(shape, dtype=torch.float32), model.named_pose(pose))
-    return body_geometry(model, body.vertices[0].numpy().astype(np.float64), body.joints[0].numpy())
+    return posed_geometry(avatar.sex, avatar.shape, pose)
 
 
 def _cache_key(avatar: Avatar, garment_id: str, size: str, pose: str, digest: str) -> str:

@@ -10,7 +10,7 @@ import trimesh
 from garments.ingest import coverage
 from garments.ingest.loading import MeshData
 from garments.ingest.validation import validate_mesh
-from garments.mannequin import letter_size, mannequin_geometry
+from garments.mannequin import mannequin_geometry
 from garments.store import GarmentStore
 from tests.settings import current_garments
 
@@ -32,7 +32,7 @@ def test_every_sample_garment_size_goes_around_what_its_category_covers():
     for garment in _samples().values():
         for size in garment.sizes:
             vertices, faces = _mesh(garment, size)
-            body = mannequin_geometry(garment.fit, letter_size(garment.fit, size))
+            body = mannequin_geometry(garment.fit, size)
             shares = [coverage.surround(vertices, faces, body, part).share
                       for part in coverage.covered_parts(garment.category, body)]
             assert min(shares) >= coverage.SURROUND_MIN, (garment.name, size, shares)
