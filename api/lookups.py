@@ -55,6 +55,10 @@ def render_params(query: dict) -> dict:
               "fit_map": bool(query["fit_map"]), "background": parse_background(query.get("background"))}
     garment_id, size = query.get("garment"), query.get("size")
     if garment_id is None and size is None:
+        if query.get("colorway") is not None:
+            raise ProblemError(422, "Unprocessable Entity",
+                               "a colorway is a garment's: name the garment and size too",
+                               "colorway")
         return params
     if garment_id is None or size is None:
         field = "size" if size is None else "garment"
@@ -64,7 +68,12 @@ def render_params(query: dict) -> dict:
     if size not in garment.sizes:
         raise ProblemError(422, "Unprocessable Entity",
                            f"size must be one of {', '.join(garment.sizes)}", "size")
-    return {**params, "garment": garment.id, "size": size}
+    params = {**params, "garment": garment.id, "size": size}
+    colorway = query.get("colorway")
+    if colorway is not None:
+        garment_store().colorway_entry(garment.id, colorway)  # NotFound naming them: 404
+        params["colorway"] = colorway
+    return params
 
 
 def content_key(params: dict) -> str:

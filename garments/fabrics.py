@@ -68,7 +68,33 @@ FABRICS: dict[str, FabricPreset] = {p.name: p for p in (
     _preset("silk-like", "Silk-like", 1500.0, 2.0e-6, 70.0, 0.20, 0.06, 0.15),
     # Knitted sweater: thick, heavy, very stretchy.
     _preset("knit", "Knit", 300.0, 1.5e-5, 300.0, 0.55, 0.40, 1.8),
+    # Cotton velvet: a pile weave, heavy, soft to bend, barely stretches.
+    _preset("velvet", "Velvet", 1000.0, 4.0e-5, 280.0, 0.60, 0.06, 1.5),
 )}
+
+
+@dataclass(frozen=True)
+class FabricLook:
+    """How a fabric looks, in glTF's PBR terms: roughness 0-1 (0 mirror); sheen
+    0-1, the strength of the soft rim light of a pile or fuzzy yarn
+    (``KHR_materials_sheen``; 0: none); sheen_roughness 0-1, how wide that rim is."""
+
+    roughness: float
+    sheen: float = 0.0
+    sheen_roughness: float = 0.0
+
+
+# Each fabric's look. Woven cotton and jersey are matte; satin is glossy;
+# knit yarn and velvet pile scatter light at grazing angles, which is what
+# sheen models (the values of Khronos' SheenCloth and velvet samples' range).
+LOOKS: dict[str, FabricLook] = {
+    "jersey": FabricLook(roughness=0.85),
+    "woven-cotton": FabricLook(roughness=0.8),
+    "denim": FabricLook(roughness=0.9),
+    "silk-like": FabricLook(roughness=0.35),
+    "knit": FabricLook(roughness=0.95, sheen=0.5, sheen_roughness=0.7),
+    "velvet": FabricLook(roughness=0.9, sheen=1.0, sheen_roughness=0.35),
+}
 
 
 def fabric(name: str) -> FabricPreset:

@@ -20,7 +20,8 @@ class Garment:
     size labels as the merchandiser gave them, in upload order; base_size:
     the size the others were graded from, if graded; reports: each size's
     validation report (``ValidationReport.as_dict()``); created_at: ISO 8601,
-    UTC."""
+    UTC; colorways: each colorway's stored form
+    (``garments.colorways.stored_form``), in the merchandiser's order."""
 
     id: str
     name: str
@@ -32,6 +33,7 @@ class Garment:
     base_size: str | None = None
     reports: dict[str, dict] = field(default_factory=dict)
     created_at: str = ""
+    colorways: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -42,7 +44,8 @@ class Garment:
     @classmethod
     def from_dict(cls, data: dict) -> Garment:
         return cls(**{**data, "sizes": list(data["sizes"]),
-                      "reports": dict(data.get("reports", {}))})
+                      "reports": dict(data.get("reports", {})),
+                      "colorways": list(data.get("colorways", []))})
 
     @classmethod
     def from_json(cls, text: str) -> Garment:

@@ -8,6 +8,7 @@ Layout under the root (``Settings.garments_dir``, by default ``<data dir>/garmen
     <id>/sizes/<SIZE>/source.<ext>     the uploaded file, byte for byte
     <id>/sizes/<SIZE>/companion-<n>.<ext>   files it referred to (MTL, textures)
     <id>/sizes/<SIZE>/source_body.json the body it was made on, fitted (if not the mannequin)
+    <id>/colorways/<digest>.<ext>      colorway textures, named by content (garments.colorways)
     .incoming/                         imports in progress
 
 An import is written into ``.incoming`` and renamed into place in one step,
@@ -33,6 +34,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from garments.colorways import Colorway, from_stored_form, require_uvs, write_textures
 from garments.fabrics import fabric as fabric_preset
 from garments.garment import CATEGORIES, STATUSES, Garment
 from garments.garment_mesh import GarmentMesh
@@ -73,13 +75,15 @@ class GarmentStore:
 
     def add(self, name: str, category: str, fabric: str, fit: str,
             files: Mapping[str, str | os.PathLike],
-            source_bodies: Mapping[str, SourceBody] | None = None
-            ) -> tuple[Garment | None, Reports]:
+            source_bodies: Mapping[str, SourceBody] | None = None,
+            colorways: list[Colorway] | None = None) -> tuple[Garment | None, Reports]:
         """Import a garment with one file per size ({size: path}).
 
         ``source_bodies``: {size: the fitted body it was made on}
         (``garments.source_body``), for sizes not made on tryon's mannequin;
         the size is stored in the body model's frame, bound to that body.
+        ``colorways``: its colorways (``garments.colorways``); given with a
+        garment stored before, they replace its colorways.
 
         Returns (the stored garment, reports by size), or (None, reports) when
         any size is rejected, in which case nothing is stored. Importing the
@@ -104,7 +108,13 @@ class GarmentStore:
                 return None, reports
             garment = Garment(id="", name=name, category=category, fabric=fabric, fit=fit,
                               sizes=sizes)
-            return self._commit(staging, garment, meshes, reports, digest), reports
+            if colorways:
+                require_uvs(colorways, meshes.values())
+                garment.colorways = write_textures(staging, colorways)
+            stored = self._commit(staging, garment, meshes, reports, digest)
+            if colorways and stored.colorways != garment.colorways:  # imported before
+                stored = self.set_colorways(stored.id, colorways)
+            return stored, reports
 
     def add_graded(self, name: str, category: str, fabric: str, fit: str, base_size: str,
                    base_file: str | os.PathLike, sizes: Iterable[str],
@@ -178,6 +188,43 @@ class GarmentStore:
         if label not in garment.sizes:
             raise NotFound(f"garment {garment_id!r} has no size {size!r}", "size")
         return _file_digest(self._folder(garment_id) / "sizes" / label / "mesh.npz")
+
+    def colorways(self, garment_id: str) -> list[Colorway]:
+        """The garment's colorways, textures read; NotFound for an unknown garment."""
+        return [self._colorway(garment_id, e) for e in self.get(garment_id).colorways]
+
+    def colorway(self, garment_id: str, colorway_id: str) -> Colorway:
+        """One colorway by its id; NotFound naming the garment's colorways otherwise."""
+        return self._colorway(garment_id, self.colorway_entry(garment_id, colorway_id))
+
+    def colorway_entry(self, garment_id: str, colorway_id: str) -> dict:
+        """One colorway's stored form (with its ``digest``) without reading its texture."""
+        entries = self.get(garment_id).colorways
+        for entry in entries:
+            if entry["id"] == colorway_id:
+                return entry
+        names = ", ".join(e["id"] for e in entries) or "none"
+        raise NotFound(f"garment {garment_id!r} has no colorway {colorway_id!r}; its colorways: "
+                       f"{names}", "colorway")
+
+    def _colorway(self, garment_id: str, entry: dict) -> Colorway:
+        return from_stored_form(entry, self._folder(garment_id))
+
+    def set_colorways(self, garment_id: str, colorways: list[Colorway]) -> Garment:
+        """Replace the garment's colorways (``[]`` removes them); ColorwayError if a
+        textured one meets a size without UVs. Textures are written before the
+        metadata names them, and files no colorway names any more are removed."""
+        folder = self._folder(garment_id)
+        garment = self.get(garment_id)
+        if any(c.texture is not None for c in colorways):
+            require_uvs(colorways, (self.load_size(garment_id, s) for s in garment.sizes))
+        garment.colorways = write_textures(folder, colorways)
+        atomic_write(folder / "garment.json", garment.to_json())
+        kept = {e["texture"] for e in garment.colorways}
+        for path in (folder / "colorways").glob("*"):
+            if path.name not in kept:
+                path.unlink(missing_ok=True)
+        return garment
 
     def set_status(self, garment_id: str, status: str) -> Garment:
         """Mark a garment draft or published."""

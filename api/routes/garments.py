@@ -26,6 +26,14 @@ budget, else 202 with ``Location: /v1/jobs/{id}``, whose result (a JSON
 document at ``/v1/blobs/{digest}``) says whether it was accepted, with the
 fit of each source body and the validation reports.
 
+Colorways (``garments.colorways``): the field ``colorways``, a JSON list
+such as ``[{"name": "Navy", "color": "#1f2a44"}, {"name": "Floral",
+"texture": "floral.png", "fabric": "velvet"}]``, with each texture in the
+repeated file field ``colorway_texture`` under the name the list gives it.
+``PUT /v1/garments/{id}/colorways`` replaces them later with the same two
+fields. Each garment lists its colorways; a render names one with
+``colorway=<id>``; the GLB carries them all as material variants.
+
 Publishable keys see published garments only; merchant and admin keys see
 drafts too, and alone may upload, publish, unpublish and delete.
 """
@@ -39,7 +47,7 @@ import tempfile
 from pathlib import Path
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Dict, File, List, Nested, String
+from apiflask.fields import Boolean, Dict, File, List, Nested, String
 from apiflask.validators import Length, OneOf
 from flask import jsonify
 
@@ -48,6 +56,7 @@ from api.extensions import blob_store, garment_store, job_queue
 from api.lookups import find_garment
 from api.errors import ProblemError
 from api.serving import POLL_AFTER_S, render_budget_s
+from garments.colorways import MAX_COLORWAYS, ColorwayError, parse_colorways
 from garments.fabrics import FABRICS
 from garments.garment import CATEGORIES
 from garments.ingest.loading import FORMATS
@@ -63,6 +72,16 @@ MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the whole request; Flask answers 413 beyo
 UPLOAD_SIZES = SIZES + tuple(sorted({n for chart in NUMERIC_SIZES.values() for n in chart}, key=int))
 _COMPANION_NAME = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 
+
+COLORWAY_FIELDS = {
+    "colorways": String(validate=Length(1, 64 * 1024), metadata={
+        "description": 'JSON list of colorways: [{"name": "Navy", "color": "#1f2a44", '
+                       '"fabric": "velvet"}, {"name": "Floral", "texture": "floral.png"}]; '
+                       f"at most {MAX_COLORWAYS}"}),
+    "colorway_texture": List(File(), metadata={
+        "description": "the colorways' textures (PNG, JPEG or WebP), named as the list names "
+                       "them; repeat the field for each"}),
+}
 
 GarmentUpload = Schema.from_dict({
     "name": String(required=True, validate=Length(1, 200)),
@@ -85,7 +104,18 @@ GarmentUpload = Schema.from_dict({
     "source_units": String(validate=OneOf(list(UNIT_SCALES)), metadata={
         "description": "the source bodies' (and garments') units, if known (else found from "
                        "the bodies' size)"}),
+    **COLORWAY_FIELDS,
 }, name="GarmentUpload")
+
+ColorwaysUpload = Schema.from_dict(COLORWAY_FIELDS, name="ColorwaysUpload")
+
+
+class ColorwayOut(Schema):
+    id = String(metadata={"description": "what a render names: colorway=<id>"})
+    name = String()
+    color = String(metadata={"description": "#rrggbb: the base colour, or a texture's mean colour"})
+    has_texture = Boolean()
+    fabric = String(allow_none=True)
 
 
 class GarmentOut(Schema):
@@ -99,6 +129,7 @@ class GarmentOut(Schema):
     base_size = String(allow_none=True)
     created_at = String()
     reports = Dict(metadata={"description": "validation report per size (merchant/admin only)"})
+    colorways = List(Nested(ColorwayOut))
 
 
 class GarmentList(Schema):
@@ -108,6 +139,8 @@ class GarmentList(Schema):
 def describe(garment) -> dict:
     """A garment as the caller may see it: reports only for merchant and admin keys."""
     data = garment.to_dict()
+    data["colorways"] = [{k: v for k, v in c.items() if k not in ("texture", "digest")}
+                         for c in garment.colorways]
     if not is_secret_caller():
         del data["reports"]
     return data
@@ -128,15 +161,18 @@ def upload(form_and_files_data):
         raise ProblemError(422, "Unprocessable Entity",
                            f"upload one file per size, in fields size_{'/size_'.join(SIZES)}", "size_M")
     companions = _companions(data.pop("companion", None) or [])
+    colorways = _colorways(data)
     bodies = _source_bodies(data, files)
     if bodies:
-        return _import_with_source_bodies(data, files, companions, bodies)
+        return _import_with_source_bodies(data, files, companions, bodies, colorways)
     with tempfile.TemporaryDirectory(prefix="tryon-upload-") as folder:
         paths = {size: _save_size(Path(folder), size, upload_file, companions)
                  for size, upload_file in files.items()}
         try:
             garment, reports = garment_store().add(data["name"], data["category"], data["fabric"],
-                                           data["fit"], paths)
+                                                   data["fit"], paths, colorways=colorways)
+        except ColorwayError as e:
+            raise ProblemError(422, "Unprocessable Entity", str(e), "colorways") from None
         except ValueError as e:
             raise ProblemError(422, "Unprocessable Entity", str(e)) from None
     return _outcome(garment, {size: report.as_dict() for size, report in reports.items()})
@@ -188,7 +224,28 @@ def _source_bodies(data: dict, files: dict) -> dict:
     return {size: own.get(size, shared) for size in files}
 
 
-def _import_with_source_bodies(data: dict, files: dict, companions: dict, bodies: dict):
+def _colorways(data: dict) -> list | None:
+    """The parsed colorways of ``colorways`` and ``colorway_texture`` (taken out of
+    ``data``); None when there are none; 422 (field ``colorways``) saying what is wrong."""
+    text = data.pop("colorways", None)
+    uploads = data.pop("colorway_texture", None) or []
+    if text is None:
+        if uploads:
+            raise ProblemError(422, "Unprocessable Entity", "colorway textures without a "
+                               "colorways list that names them", "colorways")
+        return None
+    try:
+        entries = json.loads(text)
+        return parse_colorways(entries, _companions(uploads, "colorway_texture"))
+    except json.JSONDecodeError as e:
+        raise ProblemError(422, "Unprocessable Entity", f"colorways is not JSON: {e}",
+                           "colorways") from None
+    except ColorwayError as e:
+        raise ProblemError(422, "Unprocessable Entity", str(e), "colorways") from None
+
+
+def _import_with_source_bodies(data: dict, files: dict, companions: dict, bodies: dict,
+                               colorways: list | None):
     """Keep the files where a job can read them, queue the import, and wait for it
     up to the request budget: 201/422 as a plain upload, else 202 with the job."""
     folder = garment_store().upload_folder()
@@ -201,12 +258,12 @@ def _import_with_source_bodies(data: dict, files: dict, companions: dict, bodies
             name = f"source-body-{number}{suffix if suffix[1:] in SCAN_FORMATS else '.bin'}"
             upload_file.save(folder / name)
             body_names[upload_file] = name  # one file for every size is saved once
+        params = import_params(folder, data, names,
+                               {size: body_names[f] for size, f in bodies.items()},
+                               data.get("source_sex"), data.get("source_units"), colorways)
     except BaseException:  # refused or cut off: nothing of the upload stays
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    params = import_params(folder.name, data, names,
-                           {size: body_names[f] for size, f in bodies.items()},
-                           data.get("source_sex"), data.get("source_units"))
     queue = job_queue()
     job_id = queue.submit(GARMENT_IMPORT, params)
     budget = render_budget_s()
@@ -228,21 +285,39 @@ def _import_with_source_bodies(data: dict, files: dict, companions: dict, bodies
     return response
 
 
-def _companions(uploads) -> dict[str, bytes]:
-    """Companion uploads by their checked base names; 422 (field ``companion``) for a
-    name that is not a plain file name, or a name given twice."""
+def _companions(uploads, field: str = "companion") -> dict[str, bytes]:
+    """Uploaded files by their checked base names; 422 (``field``) for a name that
+    is not a plain file name, or a name given twice."""
     found: dict[str, bytes] = {}
     for upload_file in uploads:
         name = upload_file.filename or ""
         if not _COMPANION_NAME.fullmatch(name) or name in (".", "..") or name.startswith("."):
             raise ProblemError(422, "Unprocessable Entity",
-                               f"companion names are plain file names of A-Z a-z 0-9 . _ -; "
-                               f"got {name!r}", "companion")
+                               f"{field} names are plain file names of A-Z a-z 0-9 . _ -; "
+                               f"got {name!r}", field)
         if name in found:
-            raise ProblemError(422, "Unprocessable Entity", f"companion {name!r} given twice",
-                               "companion")
+            raise ProblemError(422, "Unprocessable Entity", f"{field} {name!r} given twice",
+                               field)
         found[name] = upload_file.read()
     return found
+
+
+@garments.put("/<garment_id>/colorways")
+@require_key("merchant")
+@garments.input(ColorwaysUpload, location="form_and_files")
+@garments.output(GarmentOut)
+@garments.doc(security=SECURITY, responses=[404, 422])
+def put_colorways(garment_id: str, form_and_files_data):
+    """Replace the garment's colorways (send an empty list, ``[]``, to remove them)."""
+    find_garment(garment_id)
+    data = dict(form_and_files_data)
+    if "colorways" not in data:
+        raise ProblemError(422, "Unprocessable Entity", "send the colorways list (JSON) in the "
+                           "field colorways; [] removes them", "colorways")
+    try:
+        return describe(garment_store().set_colorways(garment_id, _colorways(data)))
+    except ColorwayError as e:
+        raise ProblemError(422, "Unprocessable Entity", str(e), "colorways") from None
 
 
 @garments.get("")

@@ -41,6 +41,8 @@ class RenderQuery(Schema):
     avatar = String(required=True, validate=Length(1, 100))
     garment = String(validate=Length(1, 100))
     size = String(validate=Length(1, 10))
+    colorway = String(validate=Length(1, 80), metadata={
+        "description": "a colorway's id (see the garment's colorways); default: as uploaded"})
     view = String(load_default="front", validate=OneOf(list(VIEWS)))
     width = Integer(load_default=512, validate=Range(1, MAX_SIZE))
     height = Integer(load_default=768, validate=Range(1, MAX_SIZE))

@@ -8,7 +8,8 @@ from garments.fabrics import FABRICS, fabric
 
 
 def test_presets_are_physical():
-    assert set(FABRICS) == {"jersey", "woven-cotton", "denim", "silk-like", "knit"}
+    assert set(FABRICS) == {"jersey", "woven-cotton", "denim", "silk-like", "knit",
+                            "velvet"}
     for preset in FABRICS.values():
         values = preset.quantities()
         assert set(values) == {"stretch_compliance", "bend_compliance", "density", "friction",

@@ -42,6 +42,22 @@ def cmd_garments(args) -> int:
     return 0
 
 
+def read_colorways(path: str):
+    """Colorways from a JSON file (``garments.colorways.parse_colorways``'s list);
+    each ``texture`` is a path relative to the file. ValueError or OSError
+    saying what is wrong."""
+    from garments.colorways import parse_colorways
+
+    file = Path(path)
+    try:
+        entries = json.loads(file.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is not JSON: {e}") from None
+    names = {e["texture"] for e in entries if isinstance(entries, list) and isinstance(e, dict)
+             and isinstance(e.get("texture"), str)} if isinstance(entries, list) else set()
+    return parse_colorways(entries, {name: (file.parent / name).read_bytes() for name in names})
+
+
 def cmd_garments_add(args) -> int:
     # torch: the garment store, and the body model a source body is fitted with
     from garments.source_body import fit_source_body
@@ -50,6 +66,10 @@ def cmd_garments_add(args) -> int:
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     if len(sizes) != len(args.paths):
         return fail(f"--sizes names {len(sizes)} sizes for {len(args.paths)} files; give one size per file")
+    try:
+        colorways = read_colorways(args.colorways) if args.colorways else None
+    except (ValueError, OSError) as e:
+        return fail(f"--colorways: {e}")
     sources, fitted = {}, None
     if args.source_body:
         try:
@@ -65,7 +85,7 @@ def cmd_garments_add(args) -> int:
     try:
         garment, reports = GarmentStore(settings().garments_dir).add(
             args.name, args.category, args.fabric, args.fit, dict(zip(sizes, args.paths)),
-            sources)
+            sources, colorways)
     except (ValueError, OSError) as e:
         return fail(str(e))
     print(json.dumps({"garment": None if garment is None else garment.id,
@@ -73,6 +93,21 @@ def cmd_garments_add(args) -> int:
                       "source_body": None if fitted is None else fitted.report,
                       "reports": {s: r.as_dict() for s, r in reports.items()}}, indent=2))
     return 0 if garment is not None else 1
+
+
+def cmd_garments_colorways(args) -> int:
+    from garments.store import GarmentStore  # torch
+
+    store = GarmentStore(settings().garments_dir)
+    if args.set is not None or args.clear:
+        try:
+            colorways = [] if args.clear else read_colorways(args.set)
+            store.set_colorways(args.garment, colorways)
+        except (ValueError, OSError) as e:
+            return fail(str(e))
+    print(json.dumps([{k: v for k, v in c.items() if k not in ("texture", "digest")}
+                      for c in store.get(args.garment).colorways], indent=2))
+    return 0
 
 
 def add_commands(commands) -> None:
@@ -86,8 +121,8 @@ def add_commands(commands) -> None:
     p = commands.add_parser("garments", help="list garments, or add one")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=cmd_garments)
-    add = p.add_subparsers(dest="action").add_parser(
-        "add", help="import one file per size and print the validation report")
+    actions = p.add_subparsers(dest="action")
+    add = actions.add_parser("add", help="import one file per size and print the validation report")
     add.add_argument("paths", nargs="+", help="one OBJ/GLB/glTF/PLY file per size")
     add.add_argument("--name", required=True)
     add.add_argument("--category", required=True, choices=CATEGORIES)
@@ -101,4 +136,15 @@ def add_commands(commands) -> None:
                      help="the source body's sex, if known (else the fit decides)")
     add.add_argument("--source-units", choices=["m", "cm", "mm"],
                      help="the source body's units, if known (else found from its size)")
+    add.add_argument("--colorways", metavar="FILE.json",
+                     help='its colorways: a JSON list like [{"name": "Navy", "color": "#1f2a44"}, '
+                     '{"name": "Floral", "texture": "floral.png", "fabric": "knit"}], textures '
+                     "relative to the file")
     add.set_defaults(run=cmd_garments_add)
+    colorways = actions.add_parser("colorways", help="list a garment's colorways, or replace them")
+    colorways.add_argument("garment", help="garment id (see `tryon garments`)")
+    change = colorways.add_mutually_exclusive_group()
+    change.add_argument("--set", metavar="FILE.json",
+                        help="replace them with the colorways in FILE.json (as in `add --colorways`)")
+    change.add_argument("--clear", action="store_true", help="remove every colorway")
+    colorways.set_defaults(run=cmd_garments_colorways)

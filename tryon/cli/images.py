@@ -23,8 +23,11 @@ def cmd_render(args) -> int:
     if (args.fit_map or args.compare_size) and args.garment is None:
         return fail("--fit-map and --compare-size need --garment and --size")
     avatar, store = avatar_and_garments(args.avatar, args.garment)
+    if args.colorway and args.garment is None:
+        return fail("--colorway needs --garment and --size")
     options = dict(view=args.view, width=args.width, height=args.height, pose=args.pose,
-                   fit_map=args.fit_map, background=args.background, fmt=fmt, store=store)
+                   fit_map=args.fit_map, background=args.background, fmt=fmt, store=store,
+                   colorway=args.colorway)
     try:
         if args.compare_size:
             image = render_size_comparison(avatar, args.garment, (args.size, args.compare_size),
@@ -53,6 +56,7 @@ def add_commands(commands) -> None:
     p.add_argument("--avatar", required=True, help="avatar id (see `tryon avatars`)")
     p.add_argument("--garment", help="garment id (see `tryon garments`)")
     p.add_argument("--size", help="the garment's size")
+    p.add_argument("--colorway", help="one of the garment's colorways, by id (default: as uploaded)")
     p.add_argument("--fit-map", action="store_true", help="colour the garment by fit, with a legend")
     p.add_argument("--compare-size", help="a second size, rendered side by side")
     p.add_argument("--view", default="front", choices=list(VIEWS))

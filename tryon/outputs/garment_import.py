@@ -19,6 +19,7 @@ import shutil
 from collections.abc import Mapping
 from typing import Any
 
+from garments.colorways import Colorway, from_stored_form, write_textures
 from garments.source_body import fit_source_body
 from garments.store import GarmentStore
 from tryon.core.settings import Settings
@@ -29,14 +30,18 @@ GARMENT_IMPORT = "garment_import"
 DOCUMENT_MEDIA_TYPE = "application/json"
 
 
-def import_params(folder: str, details: Mapping[str, str], files: Mapping[str, str],
+def import_params(folder, details: Mapping[str, str], files: Mapping[str, str],
                   bodies: Mapping[str, str], sex: str | None = None,
-                  units: str | None = None) -> dict[str, Any]:
-    """A job's params. folder: the upload folder's name; details: name, category,
-    fabric, fit; files: {size: mesh file}; bodies: {size: its source body file}
-    (file names inside the folder); sex and units: the source bodies', if known."""
-    return {"folder": folder, **{k: details[k] for k in ("name", "category", "fabric", "fit")},
-            "files": dict(files), "bodies": dict(bodies), "sex": sex, "units": units}
+                  units: str | None = None, colorways: list[Colorway] | None = None
+                  ) -> dict[str, Any]:
+    """A job's params. folder: the upload folder (a Path in the store's upload
+    area); details: name, category, fabric, fit; files: {size: mesh file};
+    bodies: {size: its source body file} (file names inside the folder); sex
+    and units: the source bodies', if known; colorways: the garment's
+    (their textures are written into the folder)."""
+    return {"folder": folder.name, **{k: details[k] for k in ("name", "category", "fabric", "fit")},
+            "files": dict(files), "bodies": dict(bodies), "sex": sex, "units": units,
+            "colorways": write_textures(folder, colorways or [])}
 
 
 def run_garment_import(params: Mapping[str, Any], config: Settings) -> str:
@@ -59,7 +64,8 @@ def _import(store: GarmentStore, folder, params: Mapping[str, Any], config: Sett
     garment, reports = store.add(params["name"], params["category"], params["fabric"],
                                  params["fit"],
                                  {size: folder / name for size, name in params["files"].items()},
-                                 sources)
+                                 sources, [from_stored_form(e, folder)
+                                           for e in params.get("colorways", [])])
     document = {"garment": None if garment is None else garment.to_dict(),
                 "accepted": garment is not None,
                 "source_bodies": {size: source.report for size, source in sources.items()},

@@ -2,8 +2,8 @@
 
 A render is named by ``render_key``: sha256 over the avatar (its id and its
 body shape), the garment (its id and the digest of the size's mesh file),
-the size, view, pose, pixel size, format, fit map, background, and
-``RENDERER_VERSION``. Equal keys mean equal images, so a key can name a
+the size, the colorway (its id and the digest of its look), view, pose,
+pixel size, format, fit map, background, and ``RENDERER_VERSION``. Equal keys mean equal images, so a key can name a
 cache entry, an ETag, or a job's dedupe key. Re-uploading a garment size or
 changing the renderer changes the key; nothing stale is ever served.
 """
@@ -25,8 +25,8 @@ from tryon.render.views import resolve_view
 # encoding, draping) changes the bytes of an existing render.
 RENDERER_VERSION = "1"
 
-DEFAULTS = {"garment": None, "size": None, "view": "front", "pose": "a-pose", "width": 512,
-            "height": 768, "format": "png", "fit_map": False, "background": None}
+DEFAULTS = {"garment": None, "size": None, "colorway": None, "view": "front", "pose": "a-pose",
+            "width": 512, "height": 768, "format": "png", "fit_map": False, "background": None}
 
 
 def normalize_render_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -43,6 +43,8 @@ def normalize_render_params(params: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError("garment and size go together")
     if p["size"] is not None:
         p["size"] = normalize_size(p["size"])
+    if p["colorway"] is not None and p["garment"] is None:
+        raise ValueError("a colorway is a garment's: name the garment too")
     resolve_view(p["view"])  # validates; the name itself is kept, it is what callers send
     p["width"], p["height"] = check_size(p["width"], p["height"])
     p["format"] = check_format(p["format"])
@@ -55,15 +57,18 @@ def normalize_render_params(params: Mapping[str, Any]) -> dict[str, Any]:
     return p
 
 
-def render_key(params: Mapping[str, Any], avatar_shape, size_digest: str | None) -> str:
+def render_key(params: Mapping[str, Any], avatar_shape, size_digest: str | None,
+               colorway_digest: str | None = None) -> str:
     """The sha256 (hex) naming the render of normalised ``params``.
 
     avatar_shape: the avatar's body-model shape parameters (a sequence of
     floats); size_digest: ``GarmentStore().size_digest`` of the garment's
-    size, or None when no garment is worn.
+    size, or None when no garment is worn; colorway_digest: the chosen
+    colorway's ``digest`` (None: the garment as uploaded).
     """
     payload = {"renderer": RENDERER_VERSION, "params": dict(params),
-               "avatar_shape": [float(x) for x in avatar_shape], "size_digest": size_digest}
+               "avatar_shape": [float(x) for x in avatar_shape], "size_digest": size_digest,
+               "colorway_digest": colorway_digest}
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -71,12 +76,22 @@ def render_key(params: Mapping[str, Any], avatar_shape, size_digest: str | None)
 def render_key_for(params: Mapping[str, Any], garments: GarmentStore) -> str:
     """``render_key`` of raw ``params``, looking the avatar and garment up.
 
-    Raises ValueError for invalid parameters and KeyError for an unknown
-    avatar, garment or size. Cheap: it reads one mesh file to hash it.
+    Raises ValueError for invalid parameters and NotFound for an unknown
+    avatar, garment, size or colorway. Cheap: it reads one mesh file to hash
+    it (once per file and process).
     """
     p = normalize_render_params(params)
     avatar = resolve_avatar(p["avatar"])
-    digest = None
-    if p["garment"] is not None:
-        digest = garments.size_digest(p["garment"], p["size"])
-    return render_key(p, avatar.shape, digest)
+    return render_key(p, avatar.shape, *garment_digests(p, garments))
+
+
+def garment_digests(params: Mapping[str, Any], garments: GarmentStore
+                    ) -> tuple[str | None, str | None]:
+    """(size digest, colorway digest) of normalised ``params``: Nones for no
+    garment, no colorway."""
+    if params["garment"] is None:
+        return None, None
+    size_digest = garments.size_digest(params["garment"], params["size"])
+    if params.get("colorway") is None:
+        return size_digest, None
+    return size_digest, garments.colorway_entry(params["garment"], params["colorway"])["digest"]

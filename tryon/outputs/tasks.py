@@ -29,7 +29,12 @@ from tryon.core.settings import Settings
 from tryon.jobs.queue import Task
 from tryon.outputs.avatar_lookup import resolve_avatar
 from tryon.outputs.garment_import import GARMENT_IMPORT, run_garment_import
-from tryon.outputs.keys import normalize_render_params, render_key, render_key_for
+from tryon.outputs.keys import (
+    garment_digests,
+    normalize_render_params,
+    render_key,
+    render_key_for,
+)
 from tryon.render.params import MEDIA_TYPES
 from tryon.storage.blobs import BlobStore, open_blob_store
 from tryon.storage.render_index import cached_render, record_render
@@ -54,13 +59,13 @@ def run_render(params: Mapping[str, Any], config: Settings) -> str:
     store = GarmentStore(config.garments_dir)
     p = normalize_render_params(params)
     avatar = resolve_avatar(p["avatar"])
-    size_digest = store.size_digest(p["garment"], p["size"]) if p["garment"] else None
-    key = render_key(p, avatar.shape, size_digest)
+    key = render_key(p, avatar.shape, *garment_digests(p, store))
     background = None if p["background"] is None else tuple(p["background"])
 
     def make() -> bytes:
         data = render_try_on(
-            avatar, p["garment"], p["size"], fmt=p["format"], view=p["view"], pose=p["pose"],
+            avatar, p["garment"], p["size"], colorway=p["colorway"], fmt=p["format"],
+            view=p["view"], pose=p["pose"],
             width=p["width"], height=p["height"], fit_map=p["fit_map"], background=background,
             store=store)
         return access.credential_render(data, p["format"], avatar.id)  # C2PA + XMP on twins
@@ -106,8 +111,14 @@ def _drape_output_key(marker: str, params: Mapping[str, Any], store: GarmentStor
 
 def scene_key(params: Mapping[str, Any], store: GarmentStore) -> str:
     """The content address of the draped scene of ``params`` (avatar, garment, size):
-    the render key of the same inputs, marked as a scene."""
-    return _drape_output_key("scene-glb-v3:", params, store)  # v3: glTF's Y-up frame, base outfit
+    the render key of the same inputs, marked as a scene, and the garment's
+    looks (its fabric and every colorway's digest), which the GLB carries."""
+    looks = ""
+    if params.get("garment") is not None:
+        garment = store.get(params["garment"])
+        looks = ",".join([garment.fabric, *(c["digest"] for c in garment.colorways)])
+    # v4: colorways as material variants, fabric sheen
+    return _drape_output_key(f"scene-glb-v4:{looks}:", params, store)
 
 
 def run_scene(params: Mapping[str, Any], config: Settings) -> str:

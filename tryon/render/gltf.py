@@ -2,7 +2,8 @@
 
 glTF's frame is Y up, metres, the body facing +Z (towards a viewer's default
 camera); tryon's is Z up, facing -Y. Colours are linear, as glTF wants them.
-The export itself is trimesh's.
+The export itself is trimesh's; the garment's colorways and sheen are added
+after it (``tryon.render.gltf_looks``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from garments.base_outfit import BASE_ROUGHNESS, base_outfit
 from garments.ingest.textures import limit_pillow
 from garments.store import GarmentStore
 from tryon.drape.draping import cached_drape
+from tryon.render.gltf_looks import add_garment_looks
 from tryon.render.scene import SKIN_ROUGHNESS, srgb_to_linear, vertex_normals
 
 GLB_MEDIA_TYPE = "model/gltf-binary"
@@ -30,7 +32,8 @@ def scene_glb(avatar, garment_id: str | None, size: str | None,
     is given, as one GLB in glTF's frame (Y up, metres, the body facing +Z).
 
     The body carries its skin colour; the garment its UVs and base colour
-    (its texture too, when it has one).
+    (its texture too, when it has one), its colorways as material variants
+    and its fabric's sheen.
     """
     def matte(rgb, roughness: float) -> trimesh.visual.TextureVisuals:
         return trimesh.visual.TextureVisuals(material=trimesh.visual.material.PBRMaterial(
@@ -68,6 +71,8 @@ def scene_glb(avatar, garment_id: str | None, size: str | None,
                                 process=False)
         cloth.visual = trimesh.visual.TextureVisuals(uv=drape.mesh.uvs, material=pbr)
         scene.add_geometry(cloth, node_name="garment", geom_name="garment")
+        return add_garment_looks(scene.export(file_type="glb"), "garment", material,
+                                 store.get(garment_id).fabric, store.colorways(garment_id))
     return scene.export(file_type="glb")
 
 

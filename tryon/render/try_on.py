@@ -12,6 +12,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from avatars.avatar import Avatar, pose_avatar
+from garments.ingest.materials import Material
 from garments.store import GarmentStore
 from tryon.drape.draping import Drape, cached_drape
 from tryon.fit.strain import (
@@ -30,9 +31,11 @@ LEGEND = [("loose", f"loose (> {LOOSE_EASE_M * 100:.0f} cm extra ease)"), ("fits
           ("tight", f"tight (> {TIGHT_STRETCH * 100:.0f} % stretch)")]
 
 
-def garment_layer(drape: Drape, fit_map: bool = False) -> GarmentLayer:
-    """The draped garment as a render layer, in its material or as a fit map."""
-    material = drape.mesh.material
+def garment_layer(drape: Drape, fit_map: bool = False, material: Material | None = None
+                  ) -> GarmentLayer:
+    """The draped garment as a render layer: in ``material`` (default: the
+    garment's own, as uploaded) or as a fit map."""
+    material = drape.mesh.material if material is None else material
     vertex_rgb = None
     if fit_map:
         stretch = vertex_values(drape.faces, drape.face_stretch, len(drape.positions))
@@ -73,12 +76,14 @@ def _caption(rgba: np.ndarray, text: str) -> np.ndarray:
 
 
 def try_on_rgba(avatar: Avatar, garment_id: str | None = None, size: str | None = None, *,
-                view="front", width: int = 512, height: int = 768, pose: str = "a-pose",
-                fit_map: bool = False, background=None,
+                colorway: str | None = None, view="front", width: int = 512, height: int = 768,
+                pose: str = "a-pose", fit_map: bool = False, background=None,
                 store: GarmentStore | None = None) -> tuple[np.ndarray, Drape | None]:
     """(H, W, 4) image of ``avatar`` wearing ``garment_id`` in ``size`` (or
     just the base outfit when no garment is given), and the drape. ``store``:
-    the garment store that holds ``garment_id`` (needed with a garment)."""
+    the garment store that holds ``garment_id`` (needed with a garment);
+    ``colorway``: one of its colorways' ids (None: as uploaded). Every
+    colorway shares the size's drape."""
     model, body = pose_avatar(avatar, pose)
     drape = None
     layers = ()
@@ -86,7 +91,9 @@ def try_on_rgba(avatar: Avatar, garment_id: str | None = None, size: str | None 
         if store is None:
             raise TypeError("a garment is draped from its store: pass store=")
         drape = cached_drape(avatar, garment_id, size, pose, store=store)
-        layers = (garment_layer(drape, fit_map),)
+        material = (None if colorway is None
+                    else store.colorway(garment_id, colorway).material(drape.mesh.material))
+        layers = (garment_layer(drape, fit_map, material),)
     rgba = render_body_rgba(
         body.vertices[0], model.faces, body.joints[0], model.landmarks, model.arm_vertex_mask(),
         avatar.skin_tone, view, width, height, background, garments=layers,
