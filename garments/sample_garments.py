@@ -25,7 +25,9 @@ from scipy.spatial import ConvexHull
 from avatars.avatar import pose_avatar
 from avatars.measurements import horizontal_sections
 from garments.body_regions import BodyGeometry, body_geometry, region_submesh
+from garments.colorways import Colorway
 from garments.mannequin import mannequin
+from garments.sample_prints import breton, gingham
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class SamplePattern:
     region: Callable[[BodyGeometry], np.ndarray]  # -> (V,) bool
     ease: float  # metres off the skin
     skirt: Skirt | None = None
+    colorways: Callable[[], list[Colorway]] = list  # the demo store's colours and prints
 
 
 def _torso(g: BodyGeometry, low: float, high: float) -> np.ndarray:
@@ -88,9 +91,15 @@ def _trousers(g):
 PATTERNS = {
     p.key: p
     for p in [
-        SamplePattern("tshirt", "Classic T-shirt", "top", "jersey", "men", "#2f5d8a", _tshirt, 0.012),
+        SamplePattern("tshirt", "Classic T-shirt", "top", "jersey", "men", "#2f5d8a", _tshirt, 0.012,
+                      colorways=lambda: [
+                          Colorway("Cobalt", (47, 93, 138)), Colorway("Heather grey", (154, 154, 158)),
+                          Colorway("Breton stripe", texture=breton((32, 42, 74)))]),
         SamplePattern("dress", "Midi dress", "dress", "silk-like", "women", "#a8323e", _dress_top, 0.008,
-                      Skirt(hem=lambda lv: lv.knee - 0.10, flare=0.22)),
+                      Skirt(hem=lambda lv: lv.knee - 0.10, flare=0.22), colorways=lambda: [
+                          Colorway("Cherry", (168, 50, 62)), Colorway("Ink", (36, 48, 79)),
+                          Colorway("Wine velvet", (90, 20, 37), fabric="velvet"),
+                          Colorway("Gingham", texture=gingham((52, 84, 140)))]),
         SamplePattern("skirt", "A-line skirt", "skirt", "woven-cotton", "women", "#3d6b4f", _skirt_band,
                       0.008, Skirt(hem=lambda lv: lv.knee - 0.02, flare=0.28)),
         SamplePattern("trousers", "Straight trousers", "trousers", "denim", "women", "#2b2f3a",
@@ -268,10 +277,12 @@ def write_obj(mesh: trimesh.Trimesh, colour: str, folder: Path, stem: str) -> Pa
 def install_samples(store, log=print) -> list:
     """Cut every sample garment in every size and import it through ``store``
     (a ``GarmentStore``), as a merchandiser's upload would be; idempotent."""
-    have = {g.name for g in store.list()}
+    have = {g.name: g for g in store.list()}
     garments = []
     for pattern in PATTERNS.values():
         if pattern.name in have:
+            if not have[pattern.name].colorways and pattern.colorways():  # made before colorways
+                store.set_colorways(have[pattern.name].id, pattern.colorways())
             continue
         log(f"  cutting sample garment: {pattern.name}")
         with tempfile.TemporaryDirectory() as tmp:
@@ -282,7 +293,7 @@ def install_samples(store, log=print) -> list:
                 files[size] = write_obj(cut_garment(pattern, g), pattern.colour, Path(tmp),
                                         f"{pattern.key}-{size}")
             garment, reports = store.add(pattern.name, pattern.category, pattern.fabric,
-                                         pattern.fit, files)
+                                         pattern.fit, files, colorways=pattern.colorways())
         if garment is None:
             problems = {s: r.as_dict() for s, r in reports.items() if not r.accepted}
             raise RuntimeError(f"sample garment {pattern.name} was rejected: {problems}")

@@ -5,7 +5,7 @@
  * widget code, no API call, no image) until the element comes within
  * LAZY_MARGIN of the viewport; then lib/widget.js is imported and mounted.
  *
- * Attributes: garment, key (required); size, avatar, view, theme
+ * Attributes: garment, key (required); size, colorway (an id or name), avatar, view, theme
  * (light | dark); api (the tryon server, default: where this file came
  * from); viewer-src (the 3D viewer module, default: the copy we serve).
  */
@@ -27,7 +27,7 @@ function styleSheet() {
 
 /** The `<tryon-viewer>` element. */
 export class TryonViewer extends HTMLElement {
-  static observedAttributes = ['garment', 'key', 'size', 'avatar', 'view', 'theme'];
+  static observedAttributes = ['garment', 'key', 'size', 'colorway', 'avatar', 'view', 'theme'];
 
   constructor() {
     super();

@@ -59,8 +59,14 @@ CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".mjs": "text/javascri
 _COMPRESSIBLE = (".js", ".mjs", ".css", ".svg")
 #: The two sample garments the demo page shows, by name, in order.
 DEMO_GARMENTS = ("Midi dress", "A-line skirt")
-#: The demo page's own policy: the strictest that the widget needs (no inline script or style).
-DEMO_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+#: The two <style> elements the vendored 3D viewer (model-viewer 4.4.0) writes, by their sha256:
+#: refused, the viewer draws its first frame and never another (it cannot be turned).
+VIEWER_STYLE_HASHES = ("'sha256-PXtZZkJMMyc18o/DN1ZEFOJ2qEGq95IQbVaJFMOXOb0='",
+                       "'sha256-4qYfvYEdzSV+/u222ON90iJ/6KZXOPcs3ubrS5dXQG8='")
+#: The demo page's own policy: the strictest that the widget needs (no inline script; no
+#: inline style but the viewer's own, by hash).
+DEMO_CSP = ("default-src 'self'; script-src 'self'; "
+            f"style-src 'self' {' '.join(VIEWER_STYLE_HASHES)}; img-src 'self' data: blob:; "
             "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
             "form-action 'self'; frame-ancestors 'none'")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")

@@ -13,6 +13,7 @@ Needs Debian's ``chromium`` (``apt-get install -y chromium``) and the
 from __future__ import annotations
 
 import http.server
+import io
 import os
 import re
 import threading
@@ -21,7 +22,9 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from tests.live_server import tryon_serve
 
@@ -39,7 +42,8 @@ if not os.path.exists(CHROMIUM):
 RECORDER = """
 window.__events = [];
 window.__csp = [];
-for (const type of ['tryon:size-change', 'tryon:avatar-change', 'tryon:recommendation']) {
+for (const type of ['tryon:size-change', 'tryon:avatar-change', 'tryon:recommendation',
+                    'tryon:colorway-change']) {
   document.addEventListener(type, (e) => window.__events.push({ type, detail: e.detail }));
 }
 document.addEventListener('securitypolicyviolation',
@@ -110,6 +114,11 @@ def _events(page, kind: str, **match) -> list[dict]:
             if e["type"] == kind and all(e["detail"].get(k) == v for k, v in match.items())]
 
 
+def _pixels(locator) -> np.ndarray:
+    """(H, W, 3) float RGB of an element as the browser shows it."""
+    return np.asarray(Image.open(io.BytesIO(locator.screenshot())).convert("RGB"), dtype=float)
+
+
 def _shot(page, name: str, **kwargs) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), **kwargs)
 
@@ -141,6 +150,19 @@ def test_shopper_tries_on_the_dress(server, browser):
         assert (path, 202) in answers and (path, 200) in answers, (path, answers)
     assert any(p.startswith("/v1/jobs/") and s == 200 for p, s in answers)
     _shot(page, "01-desktop-first-render")
+
+    # colours: the garment's colorways as swatches; the first shows first, another re-renders
+    assert shots[0]["query"]["colorway"] == "cherry"
+    swatches = viewer.locator(".swatches input")
+    assert [swatches.nth(i).get_attribute("aria-label") for i in range(swatches.count())] == [
+        "Cherry", "Ink", "Wine velvet (velvet)", "Gingham (print)"]
+    viewer.get_by_label("Gingham (print)").check()
+    gingham = _wait_for_renders(page, size="M", colorway="gingham")
+    assert "in Gingham" in gingham[0]["alt"]
+    assert _events(page, "tryon:colorway-change")[-1] == {
+        "colorway": "gingham", "garment": dress, "source": "shopper"}
+    assert "Gingham" in viewer.locator("legend").first.inner_text()
+    _shot(page, "01b-colorway-gingham")
 
     # size: the widget's picker, the event, and the store's own <select> follows
     started = time.monotonic()
@@ -274,12 +296,34 @@ def test_live_3d_view_loads_the_scene_in_the_vendored_viewer(server, browser):
     upright = page.evaluate("""() => document.querySelector('tryon-viewer').shadowRoot
         .querySelector('model-viewer').getDimensions()""")
     assert upright["y"] > 1.4 > upright["z"]  # standing (Y up in glTF), not lying on its back
+    # it turns: a frozen first frame (a refused viewer <style> did that) fails here
+    model = "document.querySelector('tryon-viewer').shadowRoot.querySelector('model-viewer')"
+    front = _pixels(viewer.locator("model-viewer"))
+    page.evaluate(f"() => {{ {model}.cameraOrbit = '60deg 90deg 105%'; }}")
+    page.wait_for_function(f"() => Math.abs({model}.getCameraOrbit().theta - Math.PI / 3) < 0.01")
+    page.wait_for_timeout(800)
+    turned = _pixels(viewer.locator("model-viewer"))
+    assert np.abs(turned - front).mean() > 3, "the 3D view did not redraw when turned"
+    # every colorway is a material variant of the one GLB: switching loads nothing
+    assert page.evaluate(f"() => {model}.availableVariants") == [
+        "Cherry", "Ink", "Wine velvet", "Gingham"]
+    assert page.evaluate(f"() => {model}.variantName") == "Cherry"
+    glbs = sum(urlsplit(u).path == "/v1/scene.glb" for u in loaded)
+    viewer.get_by_label("Ink").check()
+    page.wait_for_function(f"() => {model}.variantName === 'Ink'")
+    page.wait_for_timeout(800)
+    ink = _pixels(viewer.locator("model-viewer"))
+    _shot(page, "11-3d-view-ink")
+    changed = np.abs(ink - turned).sum(axis=2) > 60
+    assert changed.mean() > 0.05, "the dress did not change colour"
+    assert ink[changed][:, 2].mean() > ink[changed][:, 0].mean()  # cherry red became navy
+    assert sum(urlsplit(u).path == "/v1/scene.glb" for u in loaded) == glbs
     viewer.get_by_role("button", name="Back to pictures").click()
     _wait_for_renders(page)
     # The vendored viewer probes WebAssembly at load (three's meshopt decoder, needed only for
-    # meshopt-compressed files, which ours are not) and adds one <style>; a strict CSP refuses
-    # both and the viewer works without them. Anything else is a failure.
-    known = {"script-src wasm-eval", "style-src-elem inline"}
+    # meshopt-compressed files, which ours are not); a strict CSP refuses it and the viewer
+    # works without it. Its <style> elements are allowed by hash. Anything else is a failure.
+    known = {"script-src wasm-eval"}
     assert [v for v in page.evaluate("() => window.__csp") if v not in known] == []
 
 

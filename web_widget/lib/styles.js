@@ -102,6 +102,14 @@ legend { font-weight: 600; margin-bottom: 6px; padding: 0; }
 .pill input:focus-visible + span { outline: 3px solid var(--_focus); outline-offset: 2px; }
 .pill .rec { position: absolute; top: -7px; right: -5px; min-width: 0; min-height: 0; padding: 0 5px;
   font-size: 10px; border-radius: 999px; background: var(--_fits, #34a853); color: #fff; border: 0; }
+.swatches { display: flex; flex-wrap: wrap; gap: 8px; }
+.colorway { position: relative; }
+.colorway input { position: absolute; opacity: 0; inset: 0; margin: 0; cursor: pointer; }
+.chip-colour { display: block; inline-size: 34px; block-size: 34px; border-radius: 999px;
+  border: 1px solid var(--_border); box-shadow: inset 0 0 0 3px var(--_bg); }
+.chip-colour.print { background-image: repeating-linear-gradient(45deg, transparent 0 5px, rgba(255,255,255,.35) 5px 8px) !important; }
+.colorway input:checked + .chip-colour { border: 2px solid var(--_accent); }
+.colorway input:focus-visible + .chip-colour { outline: 3px solid var(--_focus); outline-offset: 2px; }
 .options { display: flex; flex-wrap: wrap; gap: 10px 18px; align-items: center; }
 .options label { display: inline-flex; gap: 6px; align-items: center; }
 .options select { padding: 6px 8px; border-radius: 8px; border: 1px solid var(--_border); background: var(--_bg); }

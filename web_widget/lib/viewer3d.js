@@ -27,23 +27,30 @@ export function loadViewer(viewerSrc) {
 
 /**
  * Replace `stage`'s content with a <model-viewer> of the scene, once both
- * the GLB (202 jobs followed) and the viewer are ready.
+ * the GLB (202 jobs followed) and the viewer are ready. The GLB holds every
+ * colorway as a material variant (KHR_materials_variants): `variant` names
+ * the one to show, and `setVariant` switches without loading anything.
  * @param {{client: import('./api.js').Client, viewerSrc: string, stage: HTMLElement,
- *   params: {avatar: string, garment: string, size: string}, alt: string, isCurrent: () => boolean}} options
- * @returns {Promise<{destroy: () => void}>}
+ *   params: {avatar: string, garment: string, size: string}, variant: string|null, alt: string,
+ *   isCurrent: () => boolean}} options
+ * @returns {Promise<{destroy: () => void, setVariant: (name: string|null) => void}>}
  */
-export async function openScene({ client, viewerSrc, stage, params, alt, isCurrent }) {
+export async function openScene({ client, viewerSrc, stage, params, variant, alt, isCurrent }) {
   const url = client.url('/v1/scene.glb', params);
   await Promise.all([client.ready(url).then((r) => r.arrayBuffer()), loadViewer(viewerSrc)]);
-  if (!isCurrent()) return { destroy() {} };
+  if (!isCurrent()) return { destroy() {}, setVariant() {} };
   const viewer = h('model-viewer', {
     src: url, alt, 'camera-controls': true, 'touch-action': 'pan-y', 'shadow-intensity': '0.6',
     exposure: '0.8', 'interaction-prompt': 'none', 'camera-orbit': '0deg 90deg 105%',
+    'variant-name': variant ?? null,
   });
   await new Promise((resolve, reject) => {
     viewer.addEventListener('load', () => resolve(), { once: true });
     viewer.addEventListener('error', (e) => reject(new Error(`the 3D model did not load: ${e.detail?.type ?? 'error'}`)), { once: true });
     replace(stage, viewer);
   });
-  return { destroy: () => viewer.remove() };
+  return {
+    destroy: () => viewer.remove(),
+    setVariant: (name) => { viewer.variantName = name ?? null; },
+  };
 }

@@ -1,12 +1,13 @@
 /**
  * The widget itself, mounted into a <tryon-viewer>'s shadow root once it
  * nears the viewport: the render stage (rotate by drag, keys or buttons;
- * two sizes side by side; fit map), the size picker, the fit report, the
- * body chooser and the live 3D view.
+ * two sizes side by side; fit map), the colour swatches, the size picker,
+ * the fit report, the body chooser and the live 3D view.
  */
 import { Client, TryonError } from './api.js';
 import { describeAvatar, isTwin, MONK_TONES, startingAvatar } from './avatars.js';
 import { openChooser } from './chooser.js';
+import { drawSwatches, startingColorway } from './colorways.js';
 import { append, h, replace, show } from './dom.js';
 import { describeError } from './errors.js';
 import { LEGEND, summarizeFit } from './fit.js';
@@ -38,7 +39,7 @@ class Widget {
     this.viewerSrc = viewerSrc;
     this.client = new Client({ base, key: host.getAttribute('key') || '' });
     this.state = {
-      garment: null, avatars: [], avatar: null, size: null, compare: '',
+      garment: null, avatars: [], avatar: null, size: null, colorway: null, compare: '',
       view: normalizeView(host.getAttribute('view')), fitMap: false, report: null, mode: 'photos',
     };
     this.renderRun = null; // AbortController of the renders being loaded
@@ -78,6 +79,10 @@ class Widget {
     this.title = h('h2', { text: 'Try it on' });
     this.bodyLine = h('div', { class: 'body' });
     this.sizes = h('div', { class: 'sizes', role: 'radiogroup', 'aria-label': 'Size' });
+    this.swatches = h('div', { class: 'swatches', role: 'radiogroup', 'aria-label': 'Colour' });
+    this.colorwayName = h('span', { class: 'muted' });
+    this.colours = h('fieldset', { hidden: true },
+      h('legend', null, 'Colour ', this.colorwayName), this.swatches);
     this.fitToggle = h('input', { type: 'checkbox', onchange: (e) => this.setFitMap(e.target.checked) });
     this.compareSelect = h('select', { onchange: (e) => this.setCompare(e.target.value) });
     this.legend = h('ul', { class: 'legend', hidden: true, 'aria-label': 'Fit map colours' },
@@ -91,6 +96,7 @@ class Widget {
       h('div', { class: 'row' }, this.bodyLine,
         h('button', { class: 'btn', type: 'button', text: 'Change body', 'aria-haspopup': 'dialog',
           onclick: () => this.chooseBody() })),
+      this.colours,
       h('fieldset', null, h('legend', { text: 'Size' }), this.sizes),
       h('div', { class: 'options' },
         h('label', null, this.fitToggle, 'Show fit map'),
@@ -125,6 +131,7 @@ class Widget {
       this.frame.setAttribute('aria-label', `Virtual try-on: ${garment.name}`);
       const wanted = this.host.getAttribute('size')?.toUpperCase();
       this.state.size = garment.sizes.includes(wanted) ? wanted : garment.sizes[Math.floor((garment.sizes.length - 1) / 2)];
+      this.state.colorway = startingColorway(garment.colorways, this.host.getAttribute('colorway'));
       this.state.avatar = await this.initialAvatar(avatars);
     } catch (error) {
       this.setBusy(false);
@@ -132,6 +139,7 @@ class Widget {
       return;
     }
     this.drawSizes();
+    this.drawColours();
     this.drawBody();
     for (const el of [this.panel, this.turnRow, this.tools, this.disclosure]) show(el, true);
     this.update();
@@ -166,6 +174,7 @@ class Widget {
     if (!s.garment) return;
     if (name === 'size' && value && s.garment.sizes.includes(value.toUpperCase())) this.setSize(value.toUpperCase(), false);
     else if (name === 'view') this.setView(normalizeView(value));
+    else if (name === 'colorway') this.setColorway(startingColorway(s.garment.colorways, value), 'attribute');
     else if (name === 'avatar' && value && value !== s.avatar?.id) {
       const found = s.avatars.find((a) => a.id === value);
       if (found) this.setAvatar(found, 'attribute');
@@ -192,6 +201,34 @@ class Widget {
     this.drawSizes();
     this.emit('tryon:size-change', { size, garment: s.garment.id, source: fromShopper ? 'shopper' : 'attribute' });
     this.update();
+  }
+
+  /** Another colour: new pictures (the drape is shared), or the 3D model's variant. */
+  setColorway(id, source = 'shopper') {
+    const s = this.state;
+    if (id === s.colorway) return;
+    s.colorway = id;
+    this.drawColours();
+    this.emit('tryon:colorway-change', { colorway: id, garment: s.garment.id, source });
+    if (s.mode === '3d') this.scene?.setVariant(this.colorwayLabel());
+    else this.drawRenders();
+  }
+
+  /** The shown colorway's name, or null. */
+  colorwayLabel() {
+    return this.state.garment.colorways?.find((c) => c.id === this.state.colorway)?.name ?? null;
+  }
+
+  drawColours() {
+    const s = this.state;
+    const colorways = s.garment.colorways ?? [];
+    show(this.colours, colorways.length > 0);
+    if (this.swatchesFor !== s.garment) { // built once per garment, so focus stays on the group
+      this.swatchesFor = s.garment;
+      drawSwatches(this.swatches, colorways, s.colorway, (id) => this.setColorway(id));
+    }
+    for (const input of this.swatches.querySelectorAll('input')) input.checked = input.value === s.colorway;
+    this.colorwayName.textContent = this.colorwayLabel() ?? '';
   }
 
   setAvatar(avatar, source) {
@@ -328,7 +365,7 @@ class Widget {
   renderUrl(size, width) {
     const s = this.state;
     return this.client.url('/v1/render', {
-      avatar: s.avatar.id, garment: s.garment.id, size, view: s.view,
+      avatar: s.avatar.id, garment: s.garment.id, size, colorway: s.colorway, view: s.view,
       width, height: heightFor(width), format: FORMAT, fit_map: s.fitMap ? 1 : null,
     });
   }
@@ -389,7 +426,7 @@ class Widget {
     const s = this.state;
     const img = h('img', {
       crossorigin: 'anonymous', // same request mode as the warming fetch: the browser cache answers
-      alt: `${s.garment.name}, size ${size}, on a body: ${describeAvatar(s.avatar)}; ${VIEW_LABELS[s.view].toLowerCase()} view`
+      alt: `${s.garment.name}${s.colorway ? ` in ${this.colorwayLabel()}` : ''}, size ${size}, on a body: ${describeAvatar(s.avatar)}; ${VIEW_LABELS[s.view].toLowerCase()} view`
         + `${s.fitMap ? ', coloured by fit (blue loose, green fits, red tight)' : ''}. Computer-generated image`
         + `${isTwin(s.avatar) ? ' of a real model\u2019s digital twin' : ''}.`,
       width: String(width), height: String(heightFor(width)),
@@ -501,6 +538,7 @@ class Widget {
       this.scene = await openScene({
         client: this.client, viewerSrc: this.viewerSrc, stage: this.stage,
         params: { avatar: s.avatar.id, garment: s.garment.id, size: s.size },
+        variant: this.colorwayLabel(),
         alt: `${s.garment.name}, size ${s.size}, on a body: ${describeAvatar(s.avatar)}. Computer-generated 3D model; drag to turn it.`,
         isCurrent: () => s.mode === '3d',
       });
