@@ -17,8 +17,9 @@ pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drap
 TRYON = [sys.executable, "-m", "tryon.cli"]
 
 
-def run(*args, cwd=None):
-    env = {**os.environ, "TRYON_DATA_DIR": os.environ.get("TRYON_DATA_DIR", str(Path(".tryon").resolve()))}
+def run(*args, cwd=None, **env_vars):
+    env = {**os.environ, "TRYON_DATA_DIR": os.environ.get("TRYON_DATA_DIR", str(Path(".tryon").resolve())),
+           **env_vars}
     return subprocess.run([*TRYON, *args], capture_output=True, text=True, env=env, cwd=cwd,
                           timeout=300)
 
@@ -69,6 +70,41 @@ def test_garments_json_and_add(tmp_path, skirt_id):
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert report["accepted"] is False and report["reports"]["M"]["findings"]
+
+
+def test_garment_colorways_from_a_file_then_replaced_and_rendered(tmp_path, skirt_id):
+    skirt = current_garments().load_size(skirt_id, "M")
+    obj = tmp_path / "skirt_M.obj"
+    obj.write_text("\n".join([*(f"v {x} {y} {z}" for x, y, z in skirt.vertices),
+                              *(f"vt {u} {v}" for u, v in skirt.uvs),
+                              *("f " + " ".join(f"{i + 1}/{i + 1}" for i in f) for f in skirt.faces)]))
+    (tmp_path / "prints").mkdir()
+    Image.new("RGB", (64, 64), (200, 170, 40)).save(tmp_path / "prints" / "mustard.jpg")
+    colorways = tmp_path / "colorways.json"
+    colorways.write_text(json.dumps([{"name": "Forest", "color": "#3d6b4f"},
+                                     {"name": "Mustard print", "texture": "prints/mustard.jpg"}]))
+    store = {"TRYON_GARMENTS_DIR": str(tmp_path / "garments")}
+    added = run("garments", "add", str(obj), "--name", "Colour skirt", "--category", "skirt",
+                "--sizes", "M", "--colorways", str(colorways), **store)
+    assert added.returncode == 0, added.stderr
+    garment = json.loads(added.stdout)["garment"]
+    listed = json.loads(run("garments", "colorways", garment, **store).stdout)
+    assert [(c["id"], c["has_texture"]) for c in listed] == [("forest", False),
+                                                              ("mustard-print", True)]
+    out = tmp_path / "mustard.png"
+    rendered = run("render", "--avatar", "f165-eu40", "--garment", garment, "--size", "M",
+                   "--colorway", "mustard-print", "--width", "64", "--height", "96",
+                   "--out", str(out), **store)
+    assert rendered.returncode == 0, rendered.stderr
+    assert Image.open(out).size == (64, 96)
+    colorways.write_text('[{"name": "Sky", "color": "sky blue"}]')
+    refused = run("garments", "colorways", garment, "--set", str(colorways), **store)
+    assert refused.returncode == 2 and "not #RRGGBB" in refused.stderr
+    cleared = run("garments", "colorways", garment, "--clear", **store)
+    assert json.loads(cleared.stdout) == []
+    missing = run("render", "--avatar", "f165-eu40", "--garment", garment, "--size", "M",
+                  "--colorway", "forest", "--out", str(out), **store)
+    assert missing.returncode == 2 and "no colorway 'forest'" in missing.stderr
 
 
 def test_mannequin_export(tmp_path):
