@@ -38,7 +38,7 @@ from garments.colorways import Colorway, from_stored_form, require_uvs, write_te
 from garments.fabrics import fabric as fabric_preset
 from garments.garment import CATEGORIES, STATUSES, Garment
 from garments.garment_mesh import GarmentMesh
-from garments.grading import grade
+from garments.grading import grade, grade_from_source
 from garments.ingest.loading import (
     FORMATS,
     FolderFiles,
@@ -47,7 +47,7 @@ from garments.ingest.loading import (
     load_mesh,
 )
 from garments.ingest.validation import ValidationReport, validate_loaded, validate_mesh
-from garments.mannequin import letter_size
+from garments.mannequin import SIZES, letter_size
 from garments.sizes import normalize_size
 from garments.source_body import SourceBody
 from tryon.core.errors import NotFound
@@ -108,50 +108,59 @@ class GarmentStore:
                 return None, reports
             garment = Garment(id="", name=name, category=category, fabric=fabric, fit=fit,
                               sizes=sizes)
-            if colorways:
-                require_uvs(colorways, meshes.values())
-                garment.colorways = write_textures(staging, colorways)
-            stored = self._commit(staging, garment, meshes, reports, digest)
-            if colorways and stored.colorways != garment.colorways:  # imported before
-                stored = self.set_colorways(stored.id, colorways)
-            return stored, reports
+            return self._commit(staging, garment, meshes, reports, digest, colorways), reports
 
     def add_graded(self, name: str, category: str, fabric: str, fit: str, base_size: str,
                    base_file: str | os.PathLike, sizes: Iterable[str],
-                   length_scale: Mapping[str, float] | None = None
-                   ) -> tuple[Garment | None, Reports]:
+                   length_scale: Mapping[str, float] | None = None,
+                   source_body: SourceBody | None = None,
+                   colorways: list[Colorway] | None = None) -> tuple[Garment | None, Reports]:
         """Import one size and grade the others from it (``garments.grading``).
 
-        sizes: every size wanted, in order (the base size is added first if
-        missing);
-        length_scale: optional extra length factor per size. Returns and
-        raises as ``add``.
+        sizes: every size wanted (the base size is added if missing; stored
+        in chart order, XS to XXL, as shoppers read them);
+        length_scale: optional extra length factor per size; source_body:
+        the fitted body the base size was made on, if not the mannequin (the
+        other sizes are graded in its pose and bound to their own bodies);
+        colorways: as ``add``. Returns and raises as ``add``.
         """
         base = _size_label(fit, base_size)
-        sizes = _size_labels(fit, sizes)
-        sizes = sizes if base in sizes else [base, *sizes]
+        sizes = sorted({base, *_size_labels(fit, sizes)}, key=lambda size: (
+            SIZES.index(letter_size(fit, size)), int(size) if size.isdigit() else 0))
         length_scale = {_size_label(fit, k): float(v) for k, v in (length_scale or {}).items()}
         if length_scale.get(base, 1.0) != 1.0:
             raise ValueError("the base size is graded from, not scaled")
         _check_details(name, category, fabric, fit)
         digest = _details_digest(name, category, fabric, fit, base, sizes,
-                                 sorted(length_scale.items()))
+                                 sorted(length_scale.items()),
+                                 source_body.to_json() if source_body else None)
         with self._staging() as staging:
             loaded = _keep_upload(base_file, staging / "sizes" / base, digest)
-            report, mesh = validate_loaded(loaded, fit, base, category)
+            report, mesh = validate_loaded(loaded, fit, base, category, source_body)
             if mesh is None:
                 return None, {base: report}
             others = [s for s in sizes if s != base]
-            checked = {size: validate_mesh(graded, fit, size, category)
-                       for size, graded in grade(mesh, fit, base, others, length_scale).items()}
+            if source_body is None:
+                bodies = dict.fromkeys(sizes)
+                graded = grade(mesh, fit, base, others, length_scale)
+            else:
+                placed = grade_from_source(mesh, source_body, fit, base, others, length_scale)
+                graded = {size: m for size, (m, _) in placed.items()}
+                bodies = {base: source_body, **{size: b for size, (_, b) in placed.items()}}
+            checked = {size: validate_mesh(m, fit, size, category, bodies[size])
+                       for size, m in graded.items()}
             checked[base] = (report, mesh)
             reports = {size: checked[size][0] for size in sizes}
             meshes = {size: checked[size][1] for size in sizes}
             if not all(r.accepted for r in reports.values()):
                 return None, reports
+            for size, body in bodies.items():
+                if body is not None:
+                    (staging / "sizes" / size).mkdir(parents=True, exist_ok=True)
+                    (staging / "sizes" / size / SOURCE_BODY).write_text(body.to_json())
             garment = Garment(id="", name=name, category=category, fabric=fabric, fit=fit,
                               sizes=sizes, base_size=base)
-            return self._commit(staging, garment, meshes, reports, digest), reports
+            return self._commit(staging, garment, meshes, reports, digest, colorways), reports
 
     def list(self) -> list[Garment]:
         """Every stored garment, oldest first."""
@@ -289,8 +298,12 @@ class GarmentStore:
             shutil.rmtree(staging, ignore_errors=True)
 
     def _commit(self, staging: Path, garment: Garment, meshes: Mapping[str, MeshData],
-                reports: Reports, digest) -> Garment:
-        """Write meshes and metadata into staging, then move it into place."""
+                reports: Reports, digest, colorways: list[Colorway] | None = None) -> Garment:
+        """Write meshes, colorways and metadata into staging, then move it into place
+        (colorways given with a garment imported before replace its colorways)."""
+        if colorways:
+            require_uvs(colorways, meshes.values())
+            garment.colorways = write_textures(staging, colorways)
         for size, mesh in meshes.items():
             folder = staging / "sizes" / size
             folder.mkdir(parents=True, exist_ok=True)
@@ -300,14 +313,17 @@ class GarmentStore:
         garment.created_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         (staging / "garment.json").write_text(garment.to_json())
         target = self.root / garment.id
-        if target.exists():
-            return self.get(garment.id)  # the same import, done before
         try:
+            if target.exists():
+                raise FileExistsError(target)
             os.rename(staging, target)
         except OSError:
             if not target.exists():
                 raise
-            return self.get(garment.id)  # the same import finished meanwhile
+            stored = self.get(garment.id)  # the same import, done before or meanwhile
+            if colorways and stored.colorways != garment.colorways:
+                stored = self.set_colorways(stored.id, colorways)
+            return stored
         return garment
 
 

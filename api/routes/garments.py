@@ -104,6 +104,10 @@ GarmentUpload = Schema.from_dict({
     "source_units": String(validate=OneOf(list(UNIT_SCALES)), metadata={
         "description": "the source bodies' (and garments') units, if known (else found from "
                        "the bodies' size)"}),
+    "grade_to": String(validate=Length(1, 200), metadata={
+        "description": "sizes to grade from the one size uploaded, comma-separated (XS,S,L,XL): "
+                       "each is placed on its size's mannequin shape, in the pose of the body the "
+                       "upload was made on"}),
     **COLORWAY_FIELDS,
 }, name="GarmentUpload")
 
@@ -162,15 +166,23 @@ def upload(form_and_files_data):
                            f"upload one file per size, in fields size_{'/size_'.join(SIZES)}", "size_M")
     companions = _companions(data.pop("companion", None) or [])
     colorways = _colorways(data)
+    grade_to = _grade_to(data, files)
     bodies = _source_bodies(data, files)
     if bodies:
-        return _import_with_source_bodies(data, files, companions, bodies, colorways)
+        return _import_with_source_bodies(data, files, companions, bodies, colorways, grade_to)
+    store = garment_store()
     with tempfile.TemporaryDirectory(prefix="tryon-upload-") as folder:
         paths = {size: _save_size(Path(folder), size, upload_file, companions)
                  for size, upload_file in files.items()}
         try:
-            garment, reports = garment_store().add(data["name"], data["category"], data["fabric"],
-                                                   data["fit"], paths, colorways=colorways)
+            if grade_to:
+                (base, path), = paths.items()
+                garment, reports = store.add_graded(data["name"], data["category"], data["fabric"],
+                                                    data["fit"], base, path, [base, *grade_to],
+                                                    colorways=colorways)
+            else:
+                garment, reports = store.add(data["name"], data["category"], data["fabric"],
+                                             data["fit"], paths, colorways=colorways)
         except ColorwayError as e:
             raise ProblemError(422, "Unprocessable Entity", str(e), "colorways") from None
         except ValueError as e:
@@ -244,8 +256,17 @@ def _colorways(data: dict) -> list | None:
         raise ProblemError(422, "Unprocessable Entity", str(e), "colorways") from None
 
 
+def _grade_to(data: dict, files: dict) -> list[str]:
+    """The sizes ``grade_to`` names (taken out of ``data``); 422 unless one size was uploaded."""
+    sizes = [s.strip() for s in (data.pop("grade_to", None) or "").split(",") if s.strip()]
+    if sizes and len(files) != 1:
+        raise ProblemError(422, "Unprocessable Entity", "grade_to grades the other sizes from one "
+                           f"uploaded size; {len(files)} were uploaded", "grade_to")
+    return sizes
+
+
 def _import_with_source_bodies(data: dict, files: dict, companions: dict, bodies: dict,
-                               colorways: list | None):
+                               colorways: list | None, grade_to: list[str]):
     """Keep the files where a job can read them, queue the import, and wait for it
     up to the request budget: 201/422 as a plain upload, else 202 with the job."""
     folder = garment_store().upload_folder()
@@ -260,7 +281,8 @@ def _import_with_source_bodies(data: dict, files: dict, companions: dict, bodies
             body_names[upload_file] = name  # one file for every size is saved once
         params = import_params(folder, data, names,
                                {size: body_names[f] for size, f in bodies.items()},
-                               data.get("source_sex"), data.get("source_units"), colorways)
+                               data.get("source_sex"), data.get("source_units"), colorways,
+                               grade_to)
     except BaseException:  # refused or cut off: nothing of the upload stays
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -41,12 +41,14 @@ def _form(folder, **bodies) -> dict:
 
 def test_an_upload_with_its_avatar_is_imported_by_a_job(client, auth, garment_store, clo_export,
                                                         tmp_path, monkeypatch):
+    """... with sizes graded from it and colorways: all of it travels through the job."""
     monkeypatch.setenv("TRYON_BLOB_URL", f"file://{tmp_path / 'blobs'}")
     monkeypatch.delenv("TRYON_BROKER_URL", raising=False)
     configure(client.application, RENDER_BUDGET_S=0)
     avatar = ((clo_export / "avatar.obj").read_bytes(), "avatar.obj")
     queued = client.post("/v1/garments", headers=auth("merchant"), content_type="multipart/form-data",
-                         data=_form(clo_export, source_body=avatar))
+                         data={**_form(clo_export, source_body=avatar), "grade_to": "S,L",
+                               "colorways": '[{"name": "Olive", "color": "#5b6b3a"}]'})
     assert queued.status_code == 202, queued.get_data(as_text=True)
     assert queued.headers["Location"] == queued.get_json()["location"]
     job = poll_job(client, queued.headers["Location"], auth("merchant"), timeout=300)
@@ -57,8 +59,11 @@ def test_an_upload_with_its_avatar_is_imported_by_a_job(client, auth, garment_st
     assert fit["mean_mm"] < 10 and fit["pose"] == "t-pose", fit
     garment = outcome["garment"]
     stored = client.get(f"/v1/garments/{garment['id']}", headers=auth("merchant")).get_json()
-    assert stored["sizes"] == ["M"] and stored["reports"]["M"]["accepted"]
+    assert stored["sizes"] == ["S", "M", "L"] and stored["base_size"] == "M"
+    assert all(stored["reports"][s]["accepted"] for s in stored["sizes"])
+    assert [c["id"] for c in stored["colorways"]] == ["olive"]
     assert garment_store.source_body(garment["id"], "M").report == fit
+    assert garment_store.source_body(garment["id"], "S").report["graded_from"] == "M"
     assert list((garment_store.root / ".incoming").iterdir()) == []  # the upload folder is gone
     # worn by a library body in the live 3D view, like any garment
     assert client.post(f"/v1/garments/{garment['id']}/publish",
@@ -94,6 +99,15 @@ def test_a_source_body_that_is_not_a_body_is_refused_with_the_reason(client, aut
     assert "points" in body["detail"] or "body" in body["detail"], body
     assert garment_store.list() == []
     assert list((garment_store.root / ".incoming").iterdir()) == []  # its upload is gone too
+
+
+def test_grading_needs_one_uploaded_size(client, auth, garment_store, clo_export):
+    tee = (clo_export / "tee.obj").read_bytes()
+    two = {**_form(clo_export), "size_L": (io.BytesIO(tee), "tee_L.obj"), "grade_to": "XL"}
+    refused = client.post("/v1/garments", headers=auth("merchant"),
+                          content_type="multipart/form-data", data=two)
+    assert_problem(refused, 422, "grade_to")
+    assert garment_store.list() == []
 
 
 def test_per_size_source_bodies_must_match_the_sizes(client, auth, garment_store, clo_export):

@@ -1,9 +1,9 @@
 """/v1/garments: upload round trip, rejected uploads, listing, publishing, deleting."""
 
-import pytest
-
 import io
 
+import numpy as np
+import pytest
 import trimesh
 
 from tests.api.helpers import assert_problem
@@ -53,6 +53,20 @@ def test_upload_round_trip(client, auth, garment_store):
     assert client.delete(f"/v1/garments/{garment['id']}", headers=auth("merchant")).status_code == 204
     assert_problem(client.get(f"/v1/garments/{garment['id']}", headers=auth("merchant")), 404)
     assert garment_store.list() == []
+
+
+def test_one_size_graded_to_the_others(client, auth, garment_store):
+    form = {**_form(M=(_sample_obj("M"), "skirt.obj")), "grade_to": "xs, S,L,XL"}
+    response = client.post("/v1/garments", headers=auth("merchant"), data=form,
+                           content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    garment = response.get_json()
+    assert garment["sizes"] == ["XS", "S", "M", "L", "XL"] and garment["base_size"] == "M"
+    hips = {s: np.ptp(garment_store.load_size(garment["id"], s).vertices[:, 0]) for s in ("XS", "XL")}
+    assert hips["XL"] > hips["XS"] + 0.04  # graded onto bigger bodies
+    bad = client.post("/v1/garments", headers=auth("merchant"), content_type="multipart/form-data",
+                      data={**_form(M=(_sample_obj("M"), "skirt.obj")), "grade_to": "XXXL"})
+    assert_problem(bad, 422)
 
 
 def test_rejected_upload_is_422_with_reports_and_stores_nothing(client, auth, garment_store):

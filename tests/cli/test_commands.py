@@ -85,9 +85,10 @@ def test_garment_colorways_from_a_file_then_replaced_and_rendered(tmp_path, skir
                                      {"name": "Mustard print", "texture": "prints/mustard.jpg"}]))
     store = {"TRYON_GARMENTS_DIR": str(tmp_path / "garments")}
     added = run("garments", "add", str(obj), "--name", "Colour skirt", "--category", "skirt",
-                "--sizes", "M", "--colorways", str(colorways), **store)
+                "--sizes", "M", "--grade-to", "S,L", "--colorways", str(colorways), **store)
     assert added.returncode == 0, added.stderr
     garment = json.loads(added.stdout)["garment"]
+    assert set(json.loads(added.stdout)["reports"]) == {"S", "M", "L"}
     listed = json.loads(run("garments", "colorways", garment, **store).stdout)
     assert [(c["id"], c["has_texture"]) for c in listed] == [("forest", False),
                                                               ("mustard-print", True)]

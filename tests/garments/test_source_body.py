@@ -90,6 +90,33 @@ def test_with_its_avatar_it_drapes_on_library_bodies_where_a_top_sits(exported_t
         assert strain[avatar_id, "S"] >= strain[avatar_id, "L"] - 0.003, strain
 
 
+def test_other_sizes_graded_from_one_made_on_its_avatar_fit_in_order(exported_tee, source,
+                                                                      tmp_path):
+    _, files = exported_tee
+    store = GarmentStore(tmp_path / "garments")
+    garment, reports = store.add_graded("Tee", "top", "jersey", "men", "L", files["L"],
+                                        ["S", "M", "L", "XL"], source_body=source)
+    assert garment is not None, {s: r.as_dict() for s, r in reports.items()}
+    assert garment.sizes == ["S", "M", "L", "XL"] and garment.base_size == "L"
+    assert store.source_body(garment.id, "L").report == source.report
+    for size in ("S", "M", "XL"):  # graded in the T-pose it was made in, on that size's shape
+        graded_on = store.source_body(garment.id, size)
+        assert graded_on.report == {"graded_from": "L", "pose": "t-pose"}
+        assert graded_on.pose == source.pose and graded_on.shape != source.shape
+    body = get_avatar("m182-eu54")  # chest 108 cm
+    strain, hems = {}, {}
+    for size in garment.sizes:
+        d = drape(body, garment.id, size, "a-pose", store=store)
+        assert d.stats["max_penetration_mm"] <= 1.0, (size, d.stats)
+        strain[size] = d.stats["torso_mean_stretch"]
+        hems[size] = d.positions[:, 2].min()
+    ordered = [strain[s] for s in garment.sizes]
+    assert all(a >= b - 0.003 for a, b in zip(ordered, ordered[1:])), strain
+    assert strain["S"] > strain["XL"] + 0.01, strain  # a size too small is visibly tighter
+    target = posed_geometry(body.sex, body.shape, "a-pose")
+    assert all(target.levels.crotch - 0.15 < h < target.levels.waist for h in hems.values()), hems
+
+
 def test_the_command_line_imports_it_with_its_avatar(exported_tee, tmp_path):
     import json
     import os

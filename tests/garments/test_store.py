@@ -116,7 +116,7 @@ def test_add_graded(tmp_path, uploads):
     garment, reports = store.add_graded("Graded Tube", "top", "knit", "women", "M", uploads["M"],
                                         ["XS", "S", "L", "XL"], length_scale={"XL": 1.05})
 
-    assert garment.sizes == ["M", "XS", "S", "L", "XL"] and garment.base_size == "M"
+    assert garment.sizes == ["XS", "S", "M", "L", "XL"] and garment.base_size == "M"
     assert all(r.accepted for r in reports.values())
     hem = [store.load_size(garment.id, s).vertices[:, 2].min() for s in ("L", "XL")]
     assert hem[1] < hem[0] - 0.005  # XL is longer

@@ -70,6 +70,10 @@ def cmd_garments_add(args) -> int:
         colorways = read_colorways(args.colorways) if args.colorways else None
     except (ValueError, OSError) as e:
         return fail(f"--colorways: {e}")
+    grade_to = [s.strip() for s in (args.grade_to or "").split(",") if s.strip()]
+    if grade_to and len(sizes) != 1:
+        return fail("--grade-to grades the other sizes from one base size: give one file and "
+                    "one size in --sizes")
     sources, fitted = {}, None
     if args.source_body:
         try:
@@ -82,10 +86,15 @@ def cmd_garments_add(args) -> int:
         fitted = fit_source_body(data, Path(args.source_body).name, args.source_sex,
                                  args.source_units)
         sources = dict.fromkeys(sizes, fitted)
+    store = GarmentStore(settings().garments_dir)
     try:
-        garment, reports = GarmentStore(settings().garments_dir).add(
-            args.name, args.category, args.fabric, args.fit, dict(zip(sizes, args.paths)),
-            sources, colorways)
+        if grade_to:
+            garment, reports = store.add_graded(
+                args.name, args.category, args.fabric, args.fit, sizes[0], args.paths[0],
+                [sizes[0], *grade_to], source_body=fitted, colorways=colorways)
+        else:
+            garment, reports = store.add(args.name, args.category, args.fabric, args.fit,
+                                         dict(zip(sizes, args.paths)), sources, colorways)
     except (ValueError, OSError) as e:
         return fail(str(e))
     print(json.dumps({"garment": None if garment is None else garment.id,
@@ -136,6 +145,10 @@ def add_commands(commands) -> None:
                      help="the source body's sex, if known (else the fit decides)")
     add.add_argument("--source-units", choices=["m", "cm", "mm"],
                      help="the source body's units, if known (else found from its size)")
+    add.add_argument("--grade-to", metavar="SIZES",
+                     help="grade these sizes from the one file given (comma-separated: XS,S,L): "
+                     "each is placed on its size's mannequin shape, in the pose of the body the "
+                     "base was made on")
     add.add_argument("--colorways", metavar="FILE.json",
                      help='its colorways: a JSON list like [{"name": "Navy", "color": "#1f2a44"}, '
                      '{"name": "Floral", "texture": "floral.png", "fabric": "knit"}], textures '

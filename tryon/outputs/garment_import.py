@@ -32,16 +32,17 @@ DOCUMENT_MEDIA_TYPE = "application/json"
 
 def import_params(folder, details: Mapping[str, str], files: Mapping[str, str],
                   bodies: Mapping[str, str], sex: str | None = None,
-                  units: str | None = None, colorways: list[Colorway] | None = None
-                  ) -> dict[str, Any]:
+                  units: str | None = None, colorways: list[Colorway] | None = None,
+                  grade_to: list[str] | None = None) -> dict[str, Any]:
     """A job's params. folder: the upload folder (a Path in the store's upload
     area); details: name, category, fabric, fit; files: {size: mesh file};
     bodies: {size: its source body file} (file names inside the folder); sex
     and units: the source bodies', if known; colorways: the garment's
-    (their textures are written into the folder)."""
+    (their textures are written into the folder); grade_to: sizes to grade
+    from the one size in ``files``."""
     return {"folder": folder.name, **{k: details[k] for k in ("name", "category", "fabric", "fit")},
             "files": dict(files), "bodies": dict(bodies), "sex": sex, "units": units,
-            "colorways": write_textures(folder, colorways or [])}
+            "colorways": write_textures(folder, colorways or []), "grade_to": list(grade_to or [])}
 
 
 def run_garment_import(params: Mapping[str, Any], config: Settings) -> str:
@@ -61,11 +62,15 @@ def _import(store: GarmentStore, folder, params: Mapping[str, Any], config: Sett
         fitted[name] = fit_source_body((folder / name).read_bytes(), name, params.get("sex"),
                                        params.get("units"))
     sources = {size: fitted[name] for size, name in params["bodies"].items()}
-    garment, reports = store.add(params["name"], params["category"], params["fabric"],
-                                 params["fit"],
-                                 {size: folder / name for size, name in params["files"].items()},
-                                 sources, [from_stored_form(e, folder)
-                                           for e in params.get("colorways", [])])
+    details = [params[k] for k in ("name", "category", "fabric", "fit")]
+    files = {size: folder / name for size, name in params["files"].items()}
+    colorways = [from_stored_form(e, folder) for e in params.get("colorways", [])]
+    if params.get("grade_to"):
+        (base, path), = files.items()
+        garment, reports = store.add_graded(*details, base, path, [base, *params["grade_to"]],
+                                            source_body=sources[base], colorways=colorways)
+    else:
+        garment, reports = store.add(*details, files, sources, colorways)
     document = {"garment": None if garment is None else garment.to_dict(),
                 "accepted": garment is not None,
                 "source_bodies": {size: source.report for size, source in sources.items()},
