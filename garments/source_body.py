@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from avatars.body_models.registry import backend_name, get_body_model
-from avatars.scans.fitting import fit_scan
+from avatars.scans.fitting import FitRejected, distances_found, fit_scan
 from avatars.scans.reading import ScanError, load_scan
 from garments.body_regions import BodyGeometry, posed_geometry
 
@@ -89,7 +89,16 @@ def fit_source_body(data: bytes, filename: str, sex: str | None = None,
                         f"made on adult avatars {STATURE_M[0]}-{STATURE_M[1]} m tall. If its "
                         "units are others, give them (--source-units or source_units: m, cm or "
                         "mm)", "source_body")
-    fit = fit_scan(scan, sex, log=log)
+    try:
+        fit = fit_scan(scan, sex, log=log)
+    except FitRejected as error:
+        raise FitRejected(
+            f"tryon's body model cannot fit this source body closely enough to drape from it: "
+            f"{distances_found(error.percentiles).replace('scan-to-body', 'avatar-to-model')}. "
+            "The source body must be the avatar alone, a standing human body with a closed "
+            "skin surface (not a stick figure, a dress form, or an avatar with clothes, hair "
+            "caps or props merged into it): export it without them", "source_body",
+            error.percentiles) from None
     transform = np.linalg.inv(fit.placement) @ scan.transform
     model = get_body_model(fit.sex)
     pose_name, arm_drop = _nearest_pose(model, fit.shape, fit.pose)

@@ -70,10 +70,12 @@ _SHAPE_PRIOR = 0.02
 
 
 class FitRejected(Invalid):
-    """The best body is too far from the scan to be its twin; the message says how far."""
+    """The best body is too far from the scan to be its twin; the message says how
+    far. percentiles: the distances found, mm ({"mean", "p95", ...})."""
 
-    def __init__(self, detail: str, field: str = "scan"):
+    def __init__(self, detail: str, field: str = "scan", percentiles: dict | None = None):
         super().__init__(detail, field)
+        self.percentiles = dict(percentiles or {})
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,8 @@ def _fit(scan: Scan, sex: str | None, model: BodyModel | None, log) -> ScanFit:
         rough = surface_distance(picked.double().numpy(), best.vertices().double().numpy(),
                                  best.model.faces)
     if rough.mean() * 1000.0 > _EARLY_REJECT * MAX_MEAN_MM:  # hopeless: save the detail stages
-        raise FitRejected(_rejection(error_percentiles_mm(rough)))
+        raise FitRejected(_rejection(error_percentiles_mm(rough)),
+                          percentiles=error_percentiles_mm(rough))
     # The sexes differ in detail (breasts, hips) that only shows once every
     # bone is fitted: each gets the first detail stage before they are compared.
     for state in fits:
@@ -177,7 +180,7 @@ def _fit(scan: Scan, sex: str | None, model: BodyModel | None, log) -> ScanFit:
     percentiles = error_percentiles_mm(error)
     shape = state.shape().detach()
     if percentiles["mean"] > MAX_MEAN_MM or percentiles["p95"] > MAX_P95_MM:
-        raise FitRejected(_rejection(percentiles))
+        raise FitRejected(_rejection(percentiles), percentiles=percentiles)
     measured = measure_shapes(state.model, shape[None], breasts=state.sex == "female")[0]
     return ScanFit(
         sex=state.sex,
@@ -193,12 +196,14 @@ def _fit(scan: Scan, sex: str | None, model: BodyModel | None, log) -> ScanFit:
 
 
 def _rejection(percentiles: dict[str, float]) -> str:
-    return (
-        f"no body fits this scan closely enough: scan-to-body distance mean "
-        f"{percentiles['mean']:.1f} mm (limit {MAX_MEAN_MM:g}), 95th percentile "
-        f"{percentiles['p95']:.1f} mm (limit {MAX_P95_MM:g}). Rescan the person standing, "
-        "arms away from the body, without loose clothing or props"
-    )
+    return (f"no body fits this scan closely enough: {distances_found(percentiles)}. Rescan the "
+            "person standing, arms away from the body, without loose clothing or props")
+
+
+def distances_found(percentiles: dict[str, float]) -> str:
+    """'scan-to-body distance mean 13.2 mm (limit 10), 95th percentile ...'."""
+    return (f"scan-to-body distance mean {percentiles['mean']:.1f} mm (limit {MAX_MEAN_MM:g}), "
+            f"95th percentile {percentiles['p95']:.1f} mm (limit {MAX_P95_MM:g})")
 
 
 @torch.no_grad()

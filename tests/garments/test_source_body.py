@@ -147,3 +147,20 @@ def test_a_source_body_of_no_adult_s_stature_is_refused_naming_it(exported_tee):
         fit_source_body(small.export(file_type="obj").encode(), "child.obj")
     with pytest.raises(ScanError, match="units are one of"):
         fit_source_body((folder / "avatar.obj").read_bytes(), "avatar.obj", units="inch")
+
+
+def test_a_stick_figure_avatar_is_refused_with_the_distances():
+    """The tests' synthetic SMPL-X body (10,475 vertices, SMPL-X's topology and
+    skeleton, T-pose, Y-up) is a tube per bone, not a skin: no body fits it
+    well enough to drape from, and the refusal says how far and what to send."""
+    from avatars.scans.fitting import FitRejected
+    from tests.avatars.synthetic_smplx import synthetic_smplx_arrays
+
+    arrays = synthetic_smplx_arrays("female")
+    tubes = trimesh.Trimesh(arrays["v_template"] * 100.0, arrays["f"], process=False)  # cm
+    with pytest.raises(FitRejected) as refused:
+        fit_source_body(tubes.export(file_type="obj").encode(), "smplx_female.obj")
+    assert refused.value.field == "source_body"
+    assert refused.value.percentiles["mean"] > 10 or refused.value.percentiles["p95"] > 25
+    assert "avatar-to-model distance mean" in str(refused.value)
+    assert "a standing human body with a closed skin surface" in str(refused.value)
