@@ -6,10 +6,14 @@ touches EGL. Each worker builds its own app after the fork
 (``preload_app`` off), and with it, on first use, its own job queue and
 render thread (``tryon.render.renderer.get_renderer`` is per process), so no GL
 state crosses a fork. Requests are served by ``threads`` threads per
-worker (gunicorn's gthread worker). Before a worker accepts a connection
+worker. Before a worker accepts a connection
 it starts its job queue (so the in-process runners of all workers share
 queued jobs) and warms up (``tryon.outputs.warm_up``): no request waits for the
 body model, the cloth kernels or the renderer to load.
+
+Each worker reads requests with waitress (``api.buffered_worker``): a
+request reaches one of the ``threads`` app threads only once it has arrived
+whole, so slow or stalled clients hold no thread.
 """
 
 from __future__ import annotations
@@ -50,7 +54,8 @@ def server_options(host: str, port: int, workers: int = 2, threads: int = 4) -> 
     if workers < 1 or threads < 1:
         raise ValueError("workers and threads must be at least 1")
     return {"bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-            "workers": workers, "threads": threads, "worker_class": "gthread",
+            "workers": workers, "threads": threads,
+            "worker_class": "api.buffered_worker.BufferedWorker",
             "preload_app": False, "timeout": WORKER_TIMEOUT_S, "graceful_timeout": 30,
             "proc_name": "tryon", "accesslog": None, "errorlog": "-", "loglevel": "info",
             # gunicorn's control socket would live in ~/.gunicorn: nothing of

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
+from email.message import Message
 
 import pytest
 
@@ -18,13 +20,13 @@ pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drap
 SHOP = "https://shop.example.com"
 
 
-def _get(url: str, headers: dict) -> tuple[int, dict, bytes]:
+def _get(url: str, headers: dict) -> tuple[int, Message, bytes]:
     request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()  # case-insensitive
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        return e.code, e.headers, e.read()
 
 
 @pytest.fixture()
@@ -65,3 +67,51 @@ def test_tryon_serve_renders_for_a_publishable_key(server_env, tmp_path):
         children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True)
         assert len(children.stdout.split()) == 2, live.log_text()
     assert server.returncode == 0, live.log_text()  # a clean stop on SIGTERM
+
+
+def _stall(base: str, key: str) -> socket.socket:
+    """A connection that sends a request's headers and 12 of its 1,000 body bytes, then nothing."""
+    host, port = base.removeprefix("http://").split(":")
+    conn = socket.create_connection((host, int(port)), timeout=5)
+    conn.sendall(f"POST /v1/avatars HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {key}"
+                 f"\r\nOrigin: {SHOP}\r\nContent-Type: application/json\r\nContent-Length: 1000"
+                 "\r\n\r\n".encode() + b'{"height_cm"')
+    return conn
+
+
+def _timed_get(url: str, headers: dict) -> tuple[int, float]:
+    start = time.perf_counter()
+    status = _get(url, headers)[0]
+    return status, time.perf_counter() - start
+
+
+def test_fifty_stalled_uploads_hold_no_thread(server_env, tmp_path):
+    """Each connection sends headers and part of a body, then stalls (a publishable key is
+    public, so anyone can): the server still answers at once."""
+    made = subprocess.run([*TRYON, "keys", "create", "--role", "publishable", "--origin", SHOP],
+                          env=server_env, capture_output=True, text=True, timeout=120, check=True)
+    key = made.stdout.strip().splitlines()[-1]
+    with tryon_serve(server_env, tmp_path / "server.log") as live:
+        headers = {"Authorization": f"Bearer {key}", "Origin": SHOP}
+        url = f"{live.base}/v1/render?avatar=f165-eu40&width=64&height=96"
+        deadline = time.monotonic() + 120
+        while _get(url, headers)[0] != 200:  # the bare body: one cached render to ask for
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+        stalled = [_stall(live.base, key) for _ in range(50)]
+        try:
+            time.sleep(0.5)  # every stalled request is in
+            timings = {"/healthz": [], "render": []}
+            for _ in range(10):
+                status, seconds = _timed_get(f"{live.base}/healthz", {})
+                assert status == 200
+                timings["/healthz"].append(seconds)
+                status, seconds = _timed_get(url, headers)
+                assert status == 200
+                timings["render"].append(seconds)
+            for route, seconds in timings.items():
+                assert sorted(seconds)[5] < 0.1, (route, seconds)  # median
+                assert max(seconds) < 0.5, (route, seconds)
+        finally:
+            for conn in stalled:
+                conn.close()

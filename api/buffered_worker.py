@@ -1,0 +1,76 @@
+"""A gunicorn worker that hands the app only whole requests: waitress inside gunicorn.
+
+gunicorn's gthread worker gives each connection a thread that then reads the
+request itself, so a client that sends headers and part of a body and
+stops holds that thread until it gives up: ten such clients, on a
+publishable key anyone can read from a shop's page, froze a two-worker
+server. waitress reads every request (headers and body) on one
+asynchronous loop, buffering the body (to a temporary file past
+``INBUF_OVERFLOW``), and queues it for a thread only once it is complete;
+it also buffers responses, so a slow reader holds no thread either.
+Connections idle for ``CHANNEL_TIMEOUT_S`` are closed. gunicorn keeps what
+it does well: the master, forking workers, restarting dead ones, graceful
+stops. (Why not gevent or eventlet: they monkey-patch threads and sockets,
+and the render thread, EGL and torch are not theirs to patch.)
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from gunicorn.workers.base import Worker
+from waitress import wasyncore
+from waitress.server import BaseWSGIServer, create_server
+
+#: Seconds a connection may send nothing (mid-request or between requests) before it is closed.
+CHANNEL_TIMEOUT_S = 30
+#: Connections one worker process holds at once; more wait in the listen backlog.
+CONNECTION_LIMIT = 500
+#: Bytes of a request body kept in memory; beyond, the body goes to a temporary file.
+INBUF_OVERFLOW = 1024 * 1024
+#: waitress's own cap on a request body (answered 413 by waitress, in plain text); the
+#: app refuses smaller bodies itself (``MAX_CONTENT_LENGTH``, problem+json) first.
+MAX_REQUEST_BODY = 64 * 1024 * 1024
+#: Seconds of each loop turn: the heartbeat to gunicorn's master goes at least this often.
+LOOP_TIMEOUT_S = 1.0
+
+
+class BufferedWorker(Worker):
+    """Serves ``self.wsgi`` on the sockets gunicorn opened, with ``threads`` app
+    threads per process (gunicorn's ``--threads``)."""
+
+    def run(self) -> None:
+        connections: dict = {}  # waitress's loop map: listeners, client channels, its trigger
+        server = create_server(
+            self.wsgi, map=connections, sockets=[listener.sock for listener in self.sockets],
+            threads=self.cfg.threads, channel_timeout=CHANNEL_TIMEOUT_S,
+            cleanup_interval=max(1, CHANNEL_TIMEOUT_S // 3), connection_limit=CONNECTION_LIMIT,
+            inbuf_overflow=INBUF_OVERFLOW, max_request_body_size=MAX_REQUEST_BODY,
+            # the app decides which proxies to trust (api.trust_proxies): pass their headers on
+            clear_untrusted_proxy_headers=False, asyncore_use_poll=True, ident="tryon")
+        while self.alive:
+            self.notify()
+            wasyncore.loop(timeout=LOOP_TIMEOUT_S, map=connections, use_poll=True, count=1)
+            if self.ppid != os.getppid():  # the master died: do not serve as an orphan
+                break
+        self._stop(server, connections)
+
+    def _stop(self, server, connections: dict) -> None:
+        """Stop accepting, finish the requests already in, within gunicorn's graceful timeout."""
+        for dispatcher in list(connections.values()):
+            if isinstance(dispatcher, BaseWSGIServer):
+                dispatcher.del_channel()  # the listening socket stays gunicorn's to close
+        deadline = time.monotonic() + self.cfg.graceful_timeout
+        while _busy(connections) and time.monotonic() < deadline:
+            self.notify()
+            wasyncore.loop(timeout=0.2, map=connections, use_poll=True, count=1)
+        server.task_dispatcher.shutdown(timeout=max(0.0, deadline - time.monotonic()))
+        wasyncore.close_all(connections)
+
+
+def _busy(connections: dict) -> bool:
+    """Whether a client is mid-request or mid-response (idle keep-alive connections,
+    the listeners and the loop's trigger do not count)."""
+    return any(getattr(d, "requests", None) or getattr(d, "request", None) is not None
+               or getattr(d, "total_outbufs_len", 0) for d in connections.values())
