@@ -2,9 +2,13 @@
 
 ``LIMITS`` holds the defaults; ``RATELIMIT_PER_KEY`` and ``RATELIMIT_PER_IP``
 in the app config override them. Counters live in ``$TRYON_RATELIMIT_STORAGE``
-(by default in this process's memory, ``SweptMemoryStorage``: each server
-process counts on its own; use ``redis://host:6379`` to share counts). A request over a limit answers 429 with
-``Retry-After`` (seconds) and the ``X-RateLimit-*`` headers.
+(``RATELIMIT_STORAGE_URI`` in the app config), by default a SQLite file in
+the data dir that every server process of the machine shares
+(``api.rate_counters``), so the limit enforced is the limit documented
+however many workers serve; ``redis://host:6379`` shares them between
+machines. Health, readiness and metrics, CORS preflights, the widget's
+files and the demo pages spend no budget. A request over a limit answers
+429 with ``Retry-After`` (seconds) and the ``X-RateLimit-*`` headers.
 
 The per-key counter is keyed by a hash of the presented key, not its public
 prefix, so nobody can spend another site's budget by sending its prefix
@@ -16,53 +20,19 @@ the proxy's IP budget.
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
-import weakref
 
 from flask import Flask, current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.util import get_remote_address
-from limits.storage import MemoryStorage
 
+from api import rate_counters  # noqa: F401  (registers the tryon-sqlite:// storage)
 from api.auth import presented_key
-from tryon.core.settings import settings
+from api.extensions import settings_of
 
 LIMITS = {"per_key": "600/minute", "per_ip": "300/minute"}
-DEFAULT_STORAGE = "tryon-memory://"
+COUNTERS_FILE = "ratelimits.sqlite3"  # in the data dir, shared by the machine's server processes
 
 
-class SweptMemoryStorage(MemoryStorage):
-    """limits' in-process counters (``memory://``), swept by one long-lived thread.
-
-    The stock storage starts a new timer thread whenever its previous one
-    has ended, that is on most requests after a 10 ms pause; profiled, the
-    thread starts were a quarter of a cached render's time. Counters expire
-    when read anyway (``MemoryStorage.get``), so the sweep only frees memory
-    and runs once a second.
-    """
-
-    STORAGE_SCHEME = ["tryon-memory"]
-    SWEEP_S = 1.0
-
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
-        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
-        # a weak reference: a discarded app's storage (tests make many) is freed
-        threading.Thread(target=_sweep, args=(weakref.ref(self),), daemon=True,
-                         name="tryon-ratelimit-sweep").start()
-
-    def _MemoryStorage__schedule_expiry(self) -> None:  # the stock per-request timer: none
-        pass
-
-
-def _sweep(storage_ref) -> None:
-    while True:
-        time.sleep(SweptMemoryStorage.SWEEP_S)
-        storage = storage_ref()
-        if storage is None:
-            return
-        storage._MemoryStorage__expire_events()
-        del storage
 _EXEMPT_PATHS = ("/healthz", "/readyz", "/metrics")
 
 
@@ -79,18 +49,21 @@ def _exempt() -> bool:
 
 
 def init_limits(app: Flask) -> Limiter:
-    """Attach a limiter (one per app, so test apps do not share counters)."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI",
-                          settings().ratelimit_storage or DEFAULT_STORAGE)
+    """Attach a limiter to ``app``, counting in its settings' storage."""
+    config = settings_of(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", config.ratelimit_storage
+                          or f"tryon-sqlite://{config.data_dir / COUNTERS_FILE}")
     limiter = Limiter(
         get_remote_address,
         application_limits=[
+            # exempt_when on each limit: flask-limiter 4 ignores application_limits_exempt_when
+            # for limits built as ApplicationLimit objects
             ApplicationLimit(limit_provider=lambda: current_app.config.get(
-                "RATELIMIT_PER_KEY", LIMITS["per_key"]), key_function=_key_identity, scope="per-key"),
+                "RATELIMIT_PER_KEY", LIMITS["per_key"]), key_function=_key_identity,
+                scope="per-key", exempt_when=_exempt),
             ApplicationLimit(limit_provider=lambda: current_app.config.get(
-                "RATELIMIT_PER_IP", LIMITS["per_ip"]), scope="per-ip"),
+                "RATELIMIT_PER_IP", LIMITS["per_ip"]), scope="per-ip", exempt_when=_exempt),
         ],
-        application_limits_exempt_when=_exempt,
         headers_enabled=True,
     )
     # after_request hooks run last-registered first: this one runs after the limiter's

@@ -52,7 +52,8 @@ def free_port() -> int:
 def fresh_env(tmp: Path, broker: str | None = None) -> dict:
     env = {**os.environ, "TRYON_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
            "TRYON_BLOB_URL": f"file://{tmp / 'blobs'}", "TRYON_RENDER_BUDGET_S": "30",
-           "TRYON_JOB_THREADS": "1"}
+           "TRYON_JOB_THREADS": "1",
+           "TRYON_RATELIMIT_STORAGE": f"tryon-sqlite://{tmp / 'ratelimits.sqlite3'}"}
     env.pop("TRYON_BROKER_URL", None)
     if broker:
         env["TRYON_BROKER_URL"] = broker

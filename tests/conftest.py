@@ -63,7 +63,8 @@ def app(request, fresh_database, app_config, tmp_path, monkeypatch):
     from api.extensions import shutdown_job_queue
 
     monkeypatch.delenv("TRYON_DEMO_ORIGINS", raising=False)
-    config = {"TESTING": True, "DEMO_KEY_FILE": str(tmp_path / "demo-key.json")}
+    config = {"TESTING": True, "DEMO_KEY_FILE": str(tmp_path / "demo-key.json"),
+              "RATELIMIT_STORAGE_URI": f"tryon-sqlite://{tmp_path / 'ratelimits.sqlite3'}"}
     if "garment_store" in request.fixturenames:
         config["GARMENTS_DIR"] = str(tmp_path / "garments")
     app = create_app({**config, **app_config})

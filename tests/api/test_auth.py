@@ -116,11 +116,12 @@ def test_uploads_over_the_limit_are_413(app, client, auth):
 
 
 @pytest.mark.slow
-def test_per_ip_limits_behind_a_trusted_proxy(client, auth):
+def test_per_ip_limits_behind_a_trusted_proxy(client, auth, tmp_path):
     from api import create_app
 
     # Behind one trusted proxy, each shopper's address comes from X-Forwarded-For.
-    proxied = create_app({"TESTING": True, "TRUSTED_PROXIES": 1, "RATELIMIT_PER_IP": "1/minute"})
+    proxied = create_app({"TESTING": True, "TRUSTED_PROXIES": 1, "RATELIMIT_PER_IP": "1/minute",
+                          "RATELIMIT_STORAGE_URI": f"tryon-sqlite://{tmp_path / 'proxied.sqlite3'}"})
     proxy = proxied.test_client()
     for shopper in ("203.0.113.1", "203.0.113.2"):
         response = proxy.get("/v1/avatars", headers={**auth("merchant"), "X-Forwarded-For": shopper})

@@ -47,7 +47,8 @@ def test_post_stores_once_and_a_fresh_app_gets_fits_and_renders_it(app, auth, tm
     shutdown_job_queue(app)
 
     # a second app (own job queue, nothing in memory shared) on the same database
-    fresh = create_app({"TESTING": True})
+    fresh = create_app({"TESTING": True,
+                        "RATELIMIT_STORAGE_URI": app.config["RATELIMIT_STORAGE_URI"]})
     fresh.config["RENDER_BUDGET_S"] = 600
     try:
         client = fresh.test_client()

@@ -33,7 +33,8 @@ def _get(url: str, headers: dict) -> tuple[int, Message, bytes]:
 def server_env(tmp_path):
     env = {**os.environ, "TRYON_DATABASE_URL": f"sqlite:///{tmp_path / 'server.sqlite3'}",
            "TRYON_BLOB_URL": f"file://{tmp_path / 'blobs'}", "TRYON_RENDER_BUDGET_S": "2",
-           "TRYON_DEMO_KEY_FILE": str(tmp_path / "demo-key.json")}
+           "TRYON_DEMO_KEY_FILE": str(tmp_path / "demo-key.json"),
+           "TRYON_RATELIMIT_STORAGE": f"tryon-sqlite://{tmp_path / 'ratelimits.sqlite3'}"}
     env.pop("TRYON_BROKER_URL", None)
     return env
 

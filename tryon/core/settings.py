@@ -64,7 +64,7 @@ class Settings:
     render_budget_s: float | None = None  # s a render request waits before 202 (None: the API's default)
     twin_budget_s: float | None = None  # s a twin creation waits before 202
     twin_max_upload_bytes: int | None = None  # scan upload limit (None: the API's default)
-    ratelimit_storage: str | None = None  # limits' storage URI; None: per process
+    ratelimit_storage: str | None = None  # limits' storage URI; None: a file in data_dir
     trusted_proxies: int = 0  # reverse proxies whose X-Forwarded-* headers are trusted
     demo_origins: tuple[str, ...] = ()  # extra origins the demo page may make its key for
     demo_key_file: Path | None = None  # default data_dir / "demo-publishable-key.json"
