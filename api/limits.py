@@ -25,7 +25,7 @@ from flask import Flask, current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.util import get_remote_address
 
-from api import rate_counters  # noqa: F401  (registers the tryon-sqlite:// storage)
+from api.rate_counters import SQLiteCounters
 from api.auth import presented_key
 from api.extensions import settings_of
 
@@ -52,7 +52,7 @@ def init_limits(app: Flask) -> Limiter:
     """Attach a limiter to ``app``, counting in its settings' storage."""
     config = settings_of(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", config.ratelimit_storage
-                          or f"tryon-sqlite://{config.data_dir / COUNTERS_FILE}")
+                          or f"{SQLiteCounters.STORAGE_SCHEME[0]}://{config.data_dir / COUNTERS_FILE}")
     limiter = Limiter(
         get_remote_address,
         application_limits=[
