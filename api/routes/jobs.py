@@ -16,12 +16,12 @@ from apiflask.fields import Dict, Integer, List, String
 from flask import g, request
 from sqlalchemy import select
 
-from api.auth import READ_ROLES, SECURITY, require_key
+from api.auth import READ_ROLES, SECURITY, is_secret_caller, require_key
 from api.errors import ProblemError
-from api.extensions import job_queue
+from api.extensions import garment_store, job_queue
 from api.serving import POLL_AFTER_S, send_blob
 from api.twin_access import authorize_twin, finish_twin_response, usage_kind
-from tryon.core.errors import CODES
+from tryon.core.errors import CODES, NotFound
 from tryon.outputs.catalog import batch_state
 from tryon.outputs.garment_import import GARMENT_IMPORT
 from tryon.storage.database import session_scope
@@ -105,6 +105,19 @@ def get_job(job_id: str):
     return describe_job(job)
 
 
+def _shown_to_shops(record) -> bool:
+    """Whether an indexed output may go to a publishable key: not private, and of no
+    garment or of a published one (a draft's renders stay the merchant's)."""
+    if record.private:
+        return False
+    if record.garment_id is None:
+        return True
+    try:
+        return garment_store().get(record.garment_id).status == "published"
+    except NotFound:  # deleted since
+        return False
+
+
 @jobs.get("/blobs/<digest>")
 @require_key(*READ_ROLES)
 @jobs.doc(security=SECURITY, responses={200: {"description": "the bytes, with their media type",
@@ -113,12 +126,15 @@ def get_job(job_id: str):
                                                           "application/json": {}}},
                                         304: "not modified", 404: "no such output"})
 def get_blob(digest: str):
-    """An output's bytes (a render, a GLB, a fit report) by their sha256, cacheable forever."""
+    """An output's bytes (a render, a GLB, a fit report) by their sha256, cacheable forever.
+    Publishable keys get outputs of published garments (or of none) only."""
     with session_scope() as session:
-        media_type = session.scalars(select(RenderRecord.media_type)
-                                     .where(RenderRecord.digest == digest)).first()
-    if media_type is None:
+        records = session.execute(select(RenderRecord.media_type, RenderRecord.garment_id,
+                                         RenderRecord.private)
+                                  .where(RenderRecord.digest == digest)).all()
+    if not records or not (is_secret_caller() or any(_shown_to_shops(r) for r in records)):
         raise ProblemError(404, "Not Found", f"no output {digest!r}", "digest")
+    media_type = records[0].media_type
     # A digital twin's output: only under its consent, ledgered, never cached publicly
 
     twin = twin_of_digest(digest)

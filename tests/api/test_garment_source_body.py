@@ -55,6 +55,8 @@ def test_an_upload_with_its_avatar_is_imported_by_a_job(client, auth, garment_st
     assert job["status"] == "done", job
     outcome = client.get(job["result_url"], headers=auth("merchant")).get_json()
     assert outcome["accepted"], outcome
+    # the outcome holds validation reports: the merchant's, not a shop's
+    assert_problem(client.get(job["result_url"], headers=auth("publishable")), 404, "digest")
     fit = outcome["source_bodies"]["M"]
     assert fit["mean_mm"] < 10 and fit["pose"] == "t-pose", fit
     garment = outcome["garment"]

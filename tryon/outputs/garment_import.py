@@ -77,6 +77,7 @@ def _import(store: GarmentStore, folder, params: Mapping[str, Any], config: Sett
                 "reports": {size: report.as_dict() for size, report in reports.items()}}
     data = json.dumps(document).encode()
     digest = open_blob_store(config).put(data)
-    record_render(f"{GARMENT_IMPORT}:{digest}", digest, DOCUMENT_MEDIA_TYPE, len(data))
+    record_render(f"{GARMENT_IMPORT}:{digest}", digest, DOCUMENT_MEDIA_TYPE, len(data),
+                  private=True)  # validation reports: the merchant's, not the shop's
     shutil.rmtree(folder, ignore_errors=True)  # the outcome is kept: the upload has served
     return digest

@@ -74,25 +74,29 @@ def run_render(params: Mapping[str, Any], config: Settings) -> str:
     ledger = params.get("ledger")  # a catalog render of a twin: a use, for a merchant
     if ledger:
         access.authorize_catalog_use(avatar.id, ledger, blobs)  # fails the job if consent ended
-    digest = stored_output(key, MEDIA_TYPES[p["format"]], make, blobs, avatar.id, "render")
+    digest = stored_output(key, MEDIA_TYPES[p["format"]], make, blobs, avatar.id, "render",
+                           p["garment"])
     if ledger:
         access.log_catalog_use(avatar.id, ledger, digest, blobs)
     return digest
 
 
 def stored_output(key: str, media_type: str, make: Callable[[], bytes], blobs: BlobStore,
-                  avatar_id: str | None = None, kind: str = "render") -> str:
+                  avatar_id: str | None = None, kind: str = "render",
+                  garment_id: str | None = None) -> str:
     """The digest of the output named ``key``: the stored one, else ``make()``'s
-    bytes, stored blob first, index second. An output of a digital twin is
-    mapped to it and made only while its consent lasts (``tryon.twins.access.make_output``)."""
+    bytes, stored blob first, index second (with the garment it shows, so a
+    draft's output is served to merchants only). An output of a digital twin
+    is mapped to it and made only while its consent lasts
+    (``tryon.twins.access.make_output``)."""
     cached = cached_render(key, blobs)
     if cached is not None:
         return cached
     if access.is_twin_id(avatar_id):
-        return access.make_output(key, avatar_id, kind, media_type, make, blobs)
+        return access.make_output(key, avatar_id, kind, media_type, make, blobs, garment_id)
     data = make()
     digest = blobs.put(data)
-    record_render(key, digest, media_type, len(data))
+    record_render(key, digest, media_type, len(data), garment_id)
     return digest
 
 
@@ -130,7 +134,7 @@ def run_scene(params: Mapping[str, Any], config: Settings) -> str:
     size = None if p["size"] is None else normalize_size(p["size"])
     return stored_output(scene_key(p, store), GLB_MEDIA_TYPE,
                          lambda: scene_glb(resolve_avatar(p["avatar"]), p["garment"], size, store),
-                         open_blob_store(config), p["avatar"], "scene")
+                         open_blob_store(config), p["avatar"], "scene", p["garment"])
 
 
 def fit_key(params: Mapping[str, Any], store: GarmentStore) -> str:
@@ -164,7 +168,7 @@ def run_fit(params: Mapping[str, Any], config: Settings) -> str:
         return json.dumps(report, sort_keys=True, separators=(",", ":")).encode()
 
     return stored_output(fit_key(p, store), FIT_MEDIA_TYPE, make, open_blob_store(config),
-                         p["avatar"], "fit")
+                         p["avatar"], "fit", p["garment"])
 
 
 def run_twin(params: Mapping[str, Any], config: Settings) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -151,6 +153,10 @@ class RenderRecord(Base):
 
     The cache key is a hex hash of every input of the render (up to 128
     characters); ``digest`` is the blob's sha256, ``size_bytes`` its length.
+    ``garment_id``: the garment the output shows, if any; ``private``: for
+    merchant and admin keys only (an import's report). ``GET /v1/blobs``
+    serves a digest to a publishable key only if one of its records is of no
+    garment or of a published one, and not private.
     """
 
     __tablename__ = "render_records"
@@ -161,6 +167,8 @@ class RenderRecord(Base):
     media_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    garment_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     def __repr__(self) -> str:
         return f"RenderRecord(cache_key={self.cache_key!r}, digest={self.digest!r})"

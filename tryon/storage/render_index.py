@@ -23,12 +23,15 @@ def cached_render(key: str, blobs: BlobStore) -> str | None:
     return digest if digest is not None and blobs.exists(digest) else None
 
 
-def record_render(key: str, digest: str, media_type: str, size_bytes: int) -> None:
-    """Index a stored render under its key (replacing an entry whose blob was lost)."""
+def record_render(key: str, digest: str, media_type: str, size_bytes: int,
+                  garment_id: str | None = None, private: bool = False) -> None:
+    """Index a stored render under its key (replacing an entry whose blob was lost).
+    garment_id: the garment it shows; private: for merchant and admin keys only."""
     try:
         with write_scope() as session:
             session.merge(RenderRecord(cache_key=key, digest=digest, media_type=media_type,
-                                       size_bytes=size_bytes))
+                                       size_bytes=size_bytes, garment_id=garment_id,
+                                       private=private))
     except IntegrityError:
         # Another worker indexed the same key between our read and write; equal
         # keys mean equal bytes, so its entry is as good as ours.

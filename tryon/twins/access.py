@@ -98,13 +98,14 @@ def credential_render(data: bytes, fmt: str, avatar_id: str) -> bytes:
 
 
 def store_output(cache_key: str, twin_id: str, kind: str, data: bytes, media_type: str,
-                 blobs: BlobStore, index: bool = True) -> str:
+                 blobs: BlobStore, index: bool = True, garment_id: str | None = None) -> str:
     """Store a twin output: mapped first, consent checked, blob written and indexed,
     consent checked again. Returns the digest; ConsentError if consent ended
     meanwhile (and then nothing of it is left).
 
-    ``index``: also write the render index (``RenderRecord``), as renders and
-    GLBs are; a preview is reached through its twin only.
+    ``index``: also write the render index (``RenderRecord``, with the
+    ``garment_id`` it shows), as renders and GLBs are; a preview is reached
+    through its twin only.
     """
     record_output(cache_key, twin_id, kind)
     digest = None
@@ -112,7 +113,7 @@ def store_output(cache_key: str, twin_id: str, kind: str, data: bytes, media_typ
         check_servable(twin_id, kind)
         digest = blobs.put(data)
         if index:
-            record_render(cache_key, digest, media_type, len(data))
+            record_render(cache_key, digest, media_type, len(data), garment_id)
         with session_scope() as session:
             session.execute(update(TwinOutput).where(TwinOutput.cache_key == cache_key)
                             .values(digest=digest))
@@ -124,11 +125,12 @@ def store_output(cache_key: str, twin_id: str, kind: str, data: bytes, media_typ
 
 
 def make_output(cache_key: str, twin_id: str, kind: str, media_type: str, make,
-                blobs: BlobStore) -> str:
+                blobs: BlobStore, garment_id: str | None = None) -> str:
     """A render task's output of a twin: consent checked right before ``make()``
     renders, then ``store_output`` (checked again around storing). The digest."""
     check_servable(twin_id, kind)
-    return store_output(cache_key, twin_id, kind, make(), media_type, blobs)
+    return store_output(cache_key, twin_id, kind, make(), media_type, blobs,
+                        garment_id=garment_id)
 
 
 def record_output(cache_key: str, twin_id: str, kind: str) -> None:
