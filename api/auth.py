@@ -32,8 +32,10 @@ from tryon.storage.api_keys import (
     origin_allowed,
     verify_key,
 )
+from tryon.core.settings import DEFAULT_TENANT
 from tryon.storage.database import session_scope
 from tryon.storage.models import ApiKey
+from tryon.storage.tenants import sees_tenant
 
 #: The roles that may read the catalogue (avatars, garments, fit); admin has every role.
 READ_ROLES = ("publishable", "merchant")
@@ -109,6 +111,18 @@ def is_secret_caller() -> bool:
     """Whether the caller holds a merchant or admin key (sees drafts and reports)."""
     key = g.get("api_key")
     return key is not None and has_role(key, "merchant")
+
+
+def caller_tenant() -> str:
+    """The tenant the caller's key acts for: what it makes belongs to that tenant."""
+    key = g.get("api_key")
+    return key.tenant_id if key is not None and key.tenant_id else DEFAULT_TENANT
+
+
+def caller_sees(tenant: str | None) -> bool:
+    """Whether the caller may see what belongs to ``tenant`` (admins see every tenant;
+    None is nobody's: public)."""
+    return sees_tenant(g.get("api_key"), tenant)
 
 
 def init_cors(app: Flask) -> None:

@@ -1,7 +1,9 @@
 """Rate limits: per API key and per client IP, over every /v1 route together.
 
-``LIMITS`` holds the defaults; ``RATELIMIT_PER_KEY`` and ``RATELIMIT_PER_IP``
-in the app config override them. Counters live in ``$TRYON_RATELIMIT_STORAGE``
+``LIMITS`` holds the defaults; ``RATELIMIT_PER_KEY``, ``RATELIMIT_PER_IP`` and
+``RATELIMIT_NEW_BODY_PER_IP`` (``POST /v1/avatars``, a body from
+measurements: half a second of CPU on a public key) in the app config
+override them. Counters live in ``$TRYON_RATELIMIT_STORAGE``
 (``RATELIMIT_STORAGE_URI`` in the app config), by default a SQLite file in
 the data dir that every server process of the machine shares
 (``api.rate_counters``), so the limit enforced is the limit documented
@@ -29,7 +31,9 @@ from api.rate_counters import SQLiteCounters
 from api.auth import presented_key
 from api.extensions import settings_of
 
-LIMITS = {"per_key": "600/minute", "per_ip": "300/minute"}
+LIMITS = {"per_key": "600/minute", "per_ip": "300/minute",
+          # a body from measurements costs about 0.5 s of CPU, on a public key
+          "new_body_per_ip": "20/minute"}
 COUNTERS_FILE = "ratelimits.sqlite3"  # in the data dir, shared by the machine's server processes
 
 
@@ -63,6 +67,9 @@ def init_limits(app: Flask) -> Limiter:
                 scope="per-key", exempt_when=_exempt),
             ApplicationLimit(limit_provider=lambda: current_app.config.get(
                 "RATELIMIT_PER_IP", LIMITS["per_ip"]), scope="per-ip", exempt_when=_exempt),
+            ApplicationLimit(limit_provider=lambda: current_app.config.get(
+                "RATELIMIT_NEW_BODY_PER_IP", LIMITS["new_body_per_ip"]), scope="new-body",
+                exempt_when=lambda: not (request.method == "POST" and request.path == "/v1/avatars")),
         ],
         headers_enabled=True,
     )

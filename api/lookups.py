@@ -9,27 +9,52 @@ from __future__ import annotations
 
 import re
 
-from api.auth import is_secret_caller
+from flask import g
+
+from api.auth import caller_sees, is_secret_caller, request_origin
 from api.errors import ProblemError
 from api.extensions import garment_store
 from api.twin_access import require_authorized_twin
 from garments.sizes import normalize_size
 from tryon.core.errors import NotFound
-from tryon.outputs.avatar_lookup import find_avatar
+from tryon.outputs.avatar_lookup import avatar_kind, find_avatar, measured_owners
 from tryon.outputs.keys import render_key_for
 
 _HEX = re.compile(r"#?([0-9a-fA-F]{6})")
 
 
 def find_garment(garment_id: str, field: str = "garment_id"):
-    """A garment the caller may see; 404 ProblemError otherwise (drafts hide from publishable keys)."""
+    """A garment the caller may see; 404 ProblemError otherwise (another tenant's
+    garments, and drafts for publishable keys, do not exist to the caller)."""
     try:
         garment = garment_store().get(garment_id)
     except NotFound:
         garment = None
-    if garment is None or (garment.status != "published" and not is_secret_caller()):
+    if garment is None or not caller_sees(garment.tenant) \
+            or (garment.status != "published" and not is_secret_caller()):
         raise ProblemError(404, "Not Found", f"no garment {garment_id!r}", field)
     return garment
+
+
+def require_visible_avatar(avatar_id: str, field: str = "avatar") -> None:
+    """404 for a shopper's measured body (``m-`` ids) the caller did not make: a
+    publishable key sees the bodies made from its own site, a merchant key those
+    of its tenant, an admin all; bodies made before tenants are anyone's."""
+    owners = measured_owners(avatar_id) if avatar_kind(avatar_id) == "measured" else None
+    if owners is None or owners == ([], []):
+        return
+    key = g.get("api_key")
+    origins, tenants = owners
+    if key is None:
+        visible = False
+    elif key.role == "admin":
+        visible = True
+    elif key.role == "publishable":
+        visible = request_origin() in origins
+    else:
+        visible = key.tenant_id in tenants
+    if not visible:
+        raise ProblemError(404, "Not Found", f"no avatar {avatar_id!r}", field)
 
 
 def parse_background(text: str | None) -> list[int] | None:
@@ -48,6 +73,7 @@ def parse_background(text: str | None) -> list[int] | None:
 def render_params(query: dict) -> dict:
     """The job params of a validated query; 404/422 problems for unknown things."""
     require_authorized_twin(query["avatar"])  # twins only through authorize_twin (consent)
+    require_visible_avatar(query["avatar"])  # a shopper's body only where it was made
     if find_avatar(query["avatar"]) is None:
         raise ProblemError(404, "Not Found", f"no avatar {query['avatar']!r}", "avatar")
     params = {"avatar": query["avatar"], "view": query["view"], "width": query["width"],

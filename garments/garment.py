@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from tryon.core.settings import DEFAULT_TENANT
+
 CATEGORIES = ("top", "dress", "skirt", "trousers", "outerwear")
 STATUSES = ("draft", "published")
 
@@ -21,7 +23,8 @@ class Garment:
     the size the others were graded from, if graded; reports: each size's
     validation report (``ValidationReport.as_dict()``); created_at: ISO 8601,
     UTC; colorways: each colorway's stored form
-    (``garments.colorways.stored_form``), in the merchandiser's order."""
+    (``garments.colorways.stored_form``), in the merchandiser's order;
+    tenant: the merchant account it belongs to (``tryon.storage.tenants``)."""
 
     id: str
     name: str
@@ -34,6 +37,7 @@ class Garment:
     reports: dict[str, dict] = field(default_factory=dict)
     created_at: str = ""
     colorways: list[dict] = field(default_factory=list)
+    tenant: str = DEFAULT_TENANT
 
     def to_dict(self) -> dict:
         return asdict(self)

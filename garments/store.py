@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import time
-import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -35,8 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from garments.colorways import Colorway, from_stored_form, require_uvs, write_textures
-from garments.fabrics import fabric as fabric_preset
-from garments.garment import CATEGORIES, STATUSES, Garment
+from garments.garment import STATUSES, Garment
 from garments.garment_mesh import GarmentMesh
 from garments.grading import grade, grade_from_source
 from garments.ingest.loading import (
@@ -47,11 +45,20 @@ from garments.ingest.loading import (
     load_mesh,
 )
 from garments.ingest.validation import ValidationReport, validate_loaded, validate_mesh
-from garments.mannequin import SIZES, letter_size
+from garments.details import (
+    chart_order,
+    check_details,
+    details_digest,
+    size_label,
+    size_labels,
+    slug,
+    tenant_detail,
+)
 from garments.sizes import normalize_size
 from garments.source_body import SourceBody
 from tryon.core.errors import NotFound
 from tryon.core.files import atomic_write
+from tryon.core.settings import DEFAULT_TENANT
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _UPLOAD = re.compile(r"^upload-[0-9a-f]{32}$")
@@ -76,14 +83,17 @@ class GarmentStore:
     def add(self, name: str, category: str, fabric: str, fit: str,
             files: Mapping[str, str | os.PathLike],
             source_bodies: Mapping[str, SourceBody] | None = None,
-            colorways: list[Colorway] | None = None) -> tuple[Garment | None, Reports]:
+            colorways: list[Colorway] | None = None,
+            tenant: str = DEFAULT_TENANT) -> tuple[Garment | None, Reports]:
         """Import a garment with one file per size ({size: path}).
 
         ``source_bodies``: {size: the fitted body it was made on}
         (``garments.source_body``), for sizes not made on tryon's mannequin;
         the size is stored in the body model's frame, bound to that body.
         ``colorways``: its colorways (``garments.colorways``); given with a
-        garment stored before, they replace its colorways.
+        garment stored before, they replace its colorways. ``tenant``: the
+        merchant account it belongs to (the same files imported by another
+        tenant are another garment).
 
         Returns (the stored garment, reports by size), or (None, reports) when
         any size is rejected, in which case nothing is stored. Importing the
@@ -91,11 +101,12 @@ class GarmentStore:
         Raises ValueError for unknown categories, fabrics, fits or sizes, and
         OSError when an upload cannot be read (nothing is stored then either).
         """
-        sizes = _size_labels(fit, files)
-        _check_details(name, category, fabric, fit)
-        sources = {_size_label(fit, size): body for size, body in (source_bodies or {}).items()}
-        digest = _details_digest(name, category, fabric, fit,
-                                 *(sources[s].to_json() for s in sizes if s in sources))
+        sizes = size_labels(fit, files)
+        check_details(name, category, fabric, fit)
+        sources = {size_label(fit, size): body for size, body in (source_bodies or {}).items()}
+        digest = details_digest(name, category, fabric, fit,
+                                *(sources[s].to_json() for s in sizes if s in sources),
+                                *tenant_detail(tenant))
         with self._staging() as staging:
             reports, meshes = {}, {}
             for size, path in zip(sizes, files.values()):
@@ -107,14 +118,15 @@ class GarmentStore:
             if not all(r.accepted for r in reports.values()):
                 return None, reports
             garment = Garment(id="", name=name, category=category, fabric=fabric, fit=fit,
-                              sizes=sizes)
+                              sizes=sizes, tenant=tenant)
             return self._commit(staging, garment, meshes, reports, digest, colorways), reports
 
     def add_graded(self, name: str, category: str, fabric: str, fit: str, base_size: str,
                    base_file: str | os.PathLike, sizes: Iterable[str],
                    length_scale: Mapping[str, float] | None = None,
                    source_body: SourceBody | None = None,
-                   colorways: list[Colorway] | None = None) -> tuple[Garment | None, Reports]:
+                   colorways: list[Colorway] | None = None,
+                   tenant: str = DEFAULT_TENANT) -> tuple[Garment | None, Reports]:
         """Import one size and grade the others from it (``garments.grading``).
 
         sizes: every size wanted (the base size is added if missing; stored
@@ -122,18 +134,18 @@ class GarmentStore:
         length_scale: optional extra length factor per size; source_body:
         the fitted body the base size was made on, if not the mannequin (the
         other sizes are graded in its pose and bound to their own bodies);
-        colorways: as ``add``. Returns and raises as ``add``.
+        colorways, tenant: as ``add``. Returns and raises as ``add``.
         """
-        base = _size_label(fit, base_size)
-        sizes = sorted({base, *_size_labels(fit, sizes)}, key=lambda size: (
-            SIZES.index(letter_size(fit, size)), int(size) if size.isdigit() else 0))
-        length_scale = {_size_label(fit, k): float(v) for k, v in (length_scale or {}).items()}
+        base = size_label(fit, base_size)
+        sizes = chart_order(fit, {base, *size_labels(fit, sizes)})
+        length_scale = {size_label(fit, k): float(v) for k, v in (length_scale or {}).items()}
         if length_scale.get(base, 1.0) != 1.0:
             raise ValueError("the base size is graded from, not scaled")
-        _check_details(name, category, fabric, fit)
-        digest = _details_digest(name, category, fabric, fit, base, sizes,
-                                 sorted(length_scale.items()),
-                                 source_body.to_json() if source_body else None)
+        check_details(name, category, fabric, fit)
+        digest = details_digest(name, category, fabric, fit, base, sizes,
+                                sorted(length_scale.items()),
+                                source_body.to_json() if source_body else None,
+                                *tenant_detail(tenant))
         with self._staging() as staging:
             loaded = _keep_upload(base_file, staging / "sizes" / base, digest)
             report, mesh = validate_loaded(loaded, fit, base, category, source_body)
@@ -159,7 +171,7 @@ class GarmentStore:
                     (staging / "sizes" / size).mkdir(parents=True, exist_ok=True)
                     (staging / "sizes" / size / SOURCE_BODY).write_text(body.to_json())
             garment = Garment(id="", name=name, category=category, fabric=fabric, fit=fit,
-                              sizes=sizes, base_size=base)
+                              sizes=sizes, base_size=base, tenant=tenant)
             return self._commit(staging, garment, meshes, reports, digest, colorways), reports
 
     def list(self) -> list[Garment]:
@@ -308,7 +320,7 @@ class GarmentStore:
             folder = staging / "sizes" / size
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "mesh.npz").write_bytes(GarmentMesh.from_mesh(mesh).to_bytes())
-        garment.id = f"{_slug(garment.name)}-{digest.hexdigest()[:_HASH_CHARS]}"
+        garment.id = f"{slug(garment.name)}-{digest.hexdigest()[:_HASH_CHARS]}"
         garment.reports = {size: r.as_dict() for size, r in reports.items()}
         garment.created_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         (staging / "garment.json").write_text(garment.to_json())
@@ -362,39 +374,3 @@ def _keep_upload(path: str | os.PathLike, folder: Path, digest) -> LoadResult:
     upload = {"filename": path.name, "stored": f"source{suffix}", "companions": companions}
     (folder / "upload.json").write_text(json.dumps(upload, indent=1))
     return loaded
-
-
-def _size_labels(fit: str, sizes: Iterable[str]) -> list[str]:
-    """Size labels as stored ('m' -> 'M'); ValueError for unknown or repeated sizes."""
-    labels = [_size_label(fit, size) for size in sizes]
-    if not labels:
-        raise ValueError("a garment needs at least one size")
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"each size once, please: got {', '.join(labels)}")
-    return labels
-
-
-def _size_label(fit: str, size: str) -> str:
-    """A size as stored: on the fit's chart (ValueError otherwise), upper case."""
-    label = normalize_size(size)
-    letter_size(fit, label)  # raises for unknown fits and sizes
-    return label
-
-
-def _check_details(name: str, category: str, fabric: str, fit: str) -> None:
-    if not str(name).strip():
-        raise ValueError("a garment needs a name")
-    if category not in CATEGORIES:
-        raise ValueError(f"category must be one of {', '.join(CATEGORIES)}, got {category!r}")
-    fabric_preset(fabric)  # raises for unknown presets
-
-
-def _details_digest(*details):
-    return hashlib.sha256(json.dumps(details, default=str).encode())
-
-
-def _slug(name: str) -> str:
-    """'Linen Shirt (Blue)' -> 'linen-shirt-blue': ASCII, at most 40 characters."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40].strip("-")
-    return slug or "garment"

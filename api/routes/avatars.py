@@ -19,10 +19,11 @@ import re
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Dict, Float, Integer, List, Nested, String
 from apiflask.validators import OneOf, Range
-from flask import request
+from flask import g, request
 
-from api.auth import READ_ROLES, SECURITY, require_key
+from api.auth import READ_ROLES, SECURITY, caller_tenant, request_origin, require_key
 from api.errors import ProblemError
+from api.lookups import require_visible_avatar
 from api.twin_access import authorize_twin, twin_avatar_entries
 from avatars.avatar import avatar_from_measurements
 from avatars.body_models.base import BUILDS
@@ -93,6 +94,7 @@ def find_avatar(avatar_id: str, field: str = "avatar"):
     """A library, created or twin avatar by id; 404 ProblemError if there is none,
     and for a twin 403/410 unless a consent lets the caller see it now."""
     authorize_twin(avatar_id, request.args.get("channel"), field)
+    require_visible_avatar(avatar_id, field)
     avatar = lookup(avatar_id)
     if avatar is None:
         raise ProblemError(404, "Not Found", f"no avatar {avatar_id!r}", field)
@@ -141,6 +143,7 @@ def create_avatar(json_data):
     """
     skin_tone = json_data.pop("skin_tone")
     avatar, errors_cm = avatar_from_measurements(json_data, skin_tone)
-    store_measured(avatar)
+    store_measured(avatar, request_origin() if g.api_key.role == "publishable" else None,
+                   caller_tenant())
     return describe(avatar, errors_cm), 201, {"Location": f"/v1/avatars/{avatar.id}"}
 

@@ -12,7 +12,7 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import Integer, List, String
 from apiflask.validators import Length, OneOf, Range
 
-from api.auth import SECURITY, require_key
+from api.auth import SECURITY, caller_tenant, require_key
 from api.errors import ProblemError
 from api.extensions import garment_store, job_queue
 from api.lookups import find_garment
@@ -92,7 +92,8 @@ def prerender(json_data):
         renders = [{**r, "ledger": twin_uses[r["avatar"]]} if r["avatar"] in twin_uses else r
                    for r in renders]
         batch_id = create_prerender_batch(job_queue(), renders, garments=garment_store(), request={
-            "garments": list(garments), "avatars": avatars, "views": json_data["views"]})
+            "garments": list(garments), "avatars": avatars, "views": json_data["views"],
+            "tenant": caller_tenant()})
     except BatchTooLarge as e:
         raise ProblemError(422, "Unprocessable Entity", str(e), "garments",
                            limit=e.limit, renders=e.count) from None

@@ -51,7 +51,7 @@ from apiflask.fields import Boolean, Dict, File, List, Nested, String
 from apiflask.validators import Length, OneOf
 from flask import jsonify
 
-from api.auth import READ_ROLES, SECURITY, is_secret_caller, require_key
+from api.auth import READ_ROLES, SECURITY, caller_sees, caller_tenant, is_secret_caller, require_key
 from api.extensions import blob_store, garment_store, job_queue
 from api.lookups import find_garment
 from api.errors import ProblemError
@@ -143,6 +143,7 @@ class GarmentList(Schema):
 def describe(garment) -> dict:
     """A garment as the caller may see it: reports only for merchant and admin keys."""
     data = garment.to_dict()
+    del data["tenant"]  # the caller's own (admins: see the key's tenant)
     data["colorways"] = [{k: v for k, v in c.items() if k not in ("texture", "digest")}
                          for c in garment.colorways]
     if not is_secret_caller():
@@ -179,10 +180,11 @@ def upload(form_and_files_data):
                 (base, path), = paths.items()
                 garment, reports = store.add_graded(data["name"], data["category"], data["fabric"],
                                                     data["fit"], base, path, [base, *grade_to],
-                                                    colorways=colorways)
+                                                    colorways=colorways, tenant=caller_tenant())
             else:
                 garment, reports = store.add(data["name"], data["category"], data["fabric"],
-                                             data["fit"], paths, colorways=colorways)
+                                             data["fit"], paths, colorways=colorways,
+                                             tenant=caller_tenant())
         except ColorwayError as e:
             raise ProblemError(422, "Unprocessable Entity", str(e), "colorways") from None
         except ValueError as e:
@@ -282,7 +284,7 @@ def _import_with_source_bodies(data: dict, files: dict, companions: dict, bodies
         params = import_params(folder, data, names,
                                {size: body_names[f] for size, f in bodies.items()},
                                data.get("source_sex"), data.get("source_units"), colorways,
-                               grade_to)
+                               grade_to, caller_tenant())
     except BaseException:  # refused or cut off: nothing of the upload stays
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -349,7 +351,8 @@ def put_colorways(garment_id: str, form_and_files_data):
 def list_garments():
     """Every garment the caller may see, oldest first."""
     secret = is_secret_caller()
-    return {"garments": [describe(g) for g in garment_store().list() if secret or g.status == "published"]}
+    return {"garments": [describe(g) for g in garment_store().list()
+                         if caller_sees(g.tenant) and (secret or g.status == "published")]}
 
 
 @garments.get("/<garment_id>")

@@ -16,7 +16,7 @@ from apiflask.fields import Dict, Integer, List, String
 from flask import g, request
 from sqlalchemy import select
 
-from api.auth import READ_ROLES, SECURITY, is_secret_caller, require_key
+from api.auth import READ_ROLES, SECURITY, caller_sees, is_secret_caller, require_key
 from api.errors import ProblemError
 from api.extensions import garment_store, job_queue
 from api.serving import POLL_AFTER_S, send_blob
@@ -91,6 +91,20 @@ def describe_job(job: Job) -> dict:
             "finished_at": job.finished_at.isoformat() if job.finished_at else None}
 
 
+def _job_visible(job: Job) -> bool:
+    """Another tenant's jobs do not exist to the caller: a job is its tenant's (a
+    catalog batch, a garment import) or its garment's tenant's (a render, a
+    fit); one of neither (a bare body's render) is anyone's."""
+    params = job.params or {}
+    tenant = params.get("tenant") or (params.get("request") or {}).get("tenant")
+    if tenant is None and params.get("garment"):
+        try:
+            tenant = garment_store().get(params["garment"]).tenant
+        except NotFound:  # deleted since: its jobs are nobody's but the admins'
+            return caller_sees(None) and g.api_key.role == "admin"
+    return caller_sees(tenant)
+
+
 @jobs.get("/jobs/<job_id>")
 @require_key(*READ_ROLES)
 @jobs.output(JobOut)
@@ -98,24 +112,26 @@ def describe_job(job: Job) -> dict:
 def get_job(job_id: str):
     """A job's state: queued, running, done (with its result URL) or failed (with the reason)."""
     job = job_queue().get(job_id) if len(job_id) <= 36 else None
-    if job is None:
+    if job is None or not _job_visible(job):
         raise ProblemError(404, "Not Found", f"no job {job_id!r}", "job_id")
     if job.status in ("queued", "running"):
         g.retry_after = POLL_AFTER_S  # api.limits keeps it on the answer
     return describe_job(job)
 
 
-def _shown_to_shops(record) -> bool:
-    """Whether an indexed output may go to a publishable key: not private, and of no
-    garment or of a published one (a draft's renders stay the merchant's)."""
+def _visible(record) -> bool:
+    """Whether the caller may have an indexed output: a private one (an import's
+    report) only its tenant's merchants and admins; a render of no garment or
+    of a published one anyone; a draft's its tenant's merchants and admins."""
     if record.private:
-        return False
+        return is_secret_caller() and caller_sees(record.tenant_id)
     if record.garment_id is None:
         return True
     try:
-        return garment_store().get(record.garment_id).status == "published"
+        garment = garment_store().get(record.garment_id)
     except NotFound:  # deleted since
         return False
+    return garment.status == "published" or (is_secret_caller() and caller_sees(garment.tenant))
 
 
 @jobs.get("/blobs/<digest>")
@@ -130,9 +146,9 @@ def get_blob(digest: str):
     Publishable keys get outputs of published garments (or of none) only."""
     with session_scope() as session:
         records = session.execute(select(RenderRecord.media_type, RenderRecord.garment_id,
-                                         RenderRecord.private)
+                                         RenderRecord.private, RenderRecord.tenant_id)
                                   .where(RenderRecord.digest == digest)).all()
-    if not records or not (is_secret_caller() or any(_shown_to_shops(r) for r in records)):
+    if not any(_visible(r) for r in records):
         raise ProblemError(404, "Not Found", f"no output {digest!r}", "digest")
     media_type = records[0].media_type
     # A digital twin's output: only under its consent, ledgered, never cached publicly

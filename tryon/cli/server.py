@@ -6,6 +6,7 @@ from tryon.cli.common import fail
 from tryon.core.settings import settings
 from tryon.storage.api_keys import create_key, list_keys, revoke_key
 from tryon.storage.database import session_scope, upgrade_database
+from tryon.core.settings import DEFAULT_TENANT
 from tryon.storage.models import ROLES
 from tryon.twins.consent import bind_talent_key
 
@@ -34,13 +35,14 @@ def cmd_keys_create(args) -> int:
                     "(and only then); `tryon talents add` records one")
     try:
         with session_scope() as session:
-            key, plaintext = create_key(session, args.role, args.origin, args.label)
+            key, plaintext = create_key(session, args.role, args.origin, args.label, args.tenant)
             if args.talent is not None:
                 bind_talent_key(session, key, args.talent)
     except ValueError as e:
         return fail(str(e))
     print(f"Created {key.role} key {key.prefix}" + (f" ({key.label})" if key.label else "")
           + (f" for talent {args.talent}" if args.talent else "")
+          + ("" if args.tenant == DEFAULT_TENANT else f" of tenant {args.tenant}")
           + f"; origins: {', '.join(key.origins) or 'any (server-side key)'}.")
     print("Store it now; it is not shown again (tryon keeps only its hash):")
     print(plaintext)
@@ -53,7 +55,7 @@ def cmd_keys_list(args) -> int:
         for k in list_keys(session):
             status = "revoked" if k.revoked_at else "active"
             print(f"{k.prefix}  {k.role:11} {status:7}  {k.created_at:%Y-%m-%d %H:%M}Z  "
-                  f"{k.label or '-'}  {' '.join(k.origins)}")
+                  f"{k.tenant_id:12} {k.label or '-'}  {' '.join(k.origins)}")
     return 0
 
 
@@ -99,6 +101,9 @@ def add_commands(commands) -> None:
                              "publishable keys need one")
     create.add_argument("--label", help="a note to recognise the key by")
     create.add_argument("--talent", help="talent keys: the talent (`tryon talents add`) it speaks for")
+    create.add_argument("--tenant", default=DEFAULT_TENANT,
+                        help="the merchant account it acts for (`tryon tenants create`); "
+                             f"default {DEFAULT_TENANT!r}; admin keys see every tenant")
     create.set_defaults(run=cmd_keys_create)
     actions.add_parser("list", help="list keys (never their secrets)").set_defaults(run=cmd_keys_list)
     revoke = actions.add_parser("revoke", help="revoke a key at once, everywhere")

@@ -24,6 +24,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+#: The tenant (merchant account) of a single store: every database starts with it.
+DEFAULT_TENANT = "default"
+
 
 def log_progress(message: str) -> None:
     """Progress of one-time preparation: to stderr, so stdout stays data."""

@@ -65,13 +65,31 @@ def load_measured(avatar_id: str) -> Avatar | None:
     return Avatar(**{**data, "shape": tuple(data["shape"]), "measurements": dict(data["measurements"])})
 
 
-def store_measured(avatar: Avatar) -> None:
-    """Keep a measured avatar; storing equal ids again is a no-op (same measurements,
-    same body)."""
+def store_measured(avatar: Avatar, origin: str | None = None, tenant: str | None = None) -> None:
+    """Keep a measured avatar, made from ``origin`` (a shop's site) by a key of
+    ``tenant``; the same body made again from elsewhere is seen there too."""
     data = {**asdict(avatar), "shape": [float(x) for x in avatar.shape]}
-    try:
-        with write_scope() as session:
-            if session.get(MeasuredAvatar, avatar.id) is None:
-                session.add(MeasuredAvatar(id=avatar.id, data=data))
-    except IntegrityError:
-        pass  # another request stored the same body between our read and write
+    for _ in range(2):  # a second try when another request stored it meanwhile
+        try:
+            with write_scope() as session:
+                row = session.get(MeasuredAvatar, avatar.id)
+                if row is None:
+                    row = MeasuredAvatar(id=avatar.id, data=data, origins=[], tenants=[])
+                    session.add(row)
+                row.origins = _with(row.origins, origin)
+                row.tenants = _with(row.tenants, tenant)
+            return
+        except IntegrityError:
+            continue
+
+
+def measured_owners(avatar_id: str) -> tuple[list[str], list[str]] | None:
+    """(origins, tenants) that made a measured avatar, or None if there is none such."""
+    with session_scope() as session:
+        row = session.get(MeasuredAvatar, avatar_id)
+        return None if row is None else (list(row.origins or []), list(row.tenants or []))
+
+
+def _with(values, value: str | None) -> list[str]:
+    values = list(values or [])
+    return values if value is None or value in values else [*values, value]

@@ -22,7 +22,7 @@ from typing import Any
 from garments.colorways import Colorway, from_stored_form, write_textures
 from garments.source_body import fit_source_body
 from garments.store import GarmentStore
-from tryon.core.settings import Settings
+from tryon.core.settings import DEFAULT_TENANT, Settings
 from tryon.storage.blobs import open_blob_store
 from tryon.storage.render_index import record_render
 
@@ -33,16 +33,18 @@ DOCUMENT_MEDIA_TYPE = "application/json"
 def import_params(folder, details: Mapping[str, str], files: Mapping[str, str],
                   bodies: Mapping[str, str], sex: str | None = None,
                   units: str | None = None, colorways: list[Colorway] | None = None,
-                  grade_to: list[str] | None = None) -> dict[str, Any]:
+                  grade_to: list[str] | None = None, tenant: str = DEFAULT_TENANT
+                  ) -> dict[str, Any]:
     """A job's params. folder: the upload folder (a Path in the store's upload
     area); details: name, category, fabric, fit; files: {size: mesh file};
     bodies: {size: its source body file} (file names inside the folder); sex
     and units: the source bodies', if known; colorways: the garment's
     (their textures are written into the folder); grade_to: sizes to grade
-    from the one size in ``files``."""
+    from the one size in ``files``; tenant: whose garment it becomes."""
     return {"folder": folder.name, **{k: details[k] for k in ("name", "category", "fabric", "fit")},
             "files": dict(files), "bodies": dict(bodies), "sex": sex, "units": units,
-            "colorways": write_textures(folder, colorways or []), "grade_to": list(grade_to or [])}
+            "colorways": write_textures(folder, colorways or []), "grade_to": list(grade_to or []),
+            "tenant": tenant}
 
 
 def run_garment_import(params: Mapping[str, Any], config: Settings) -> str:
@@ -63,14 +65,16 @@ def _import(store: GarmentStore, folder, params: Mapping[str, Any], config: Sett
                                        params.get("units"))
     sources = {size: fitted[name] for size, name in params["bodies"].items()}
     details = [params[k] for k in ("name", "category", "fabric", "fit")]
+    tenant = params.get("tenant", DEFAULT_TENANT)
     files = {size: folder / name for size, name in params["files"].items()}
     colorways = [from_stored_form(e, folder) for e in params.get("colorways", [])]
     if params.get("grade_to"):
         (base, path), = files.items()
         garment, reports = store.add_graded(*details, base, path, [base, *params["grade_to"]],
-                                            source_body=sources[base], colorways=colorways)
+                                            source_body=sources[base], colorways=colorways,
+                                            tenant=tenant)
     else:
-        garment, reports = store.add(*details, files, sources, colorways)
+        garment, reports = store.add(*details, files, sources, colorways, tenant)
     document = {"garment": None if garment is None else garment.to_dict(),
                 "accepted": garment is not None,
                 "source_bodies": {size: source.report for size, source in sources.items()},
@@ -78,6 +82,6 @@ def _import(store: GarmentStore, folder, params: Mapping[str, Any], config: Sett
     data = json.dumps(document).encode()
     digest = open_blob_store(config).put(data)
     record_render(f"{GARMENT_IMPORT}:{digest}", digest, DOCUMENT_MEDIA_TYPE, len(data),
-                  private=True)  # validation reports: the merchant's, not the shop's
+                  private=True, tenant_id=tenant)  # validation reports: the merchant's own
     shutil.rmtree(folder, ignore_errors=True)  # the outcome is kept: the upload has served
     return digest

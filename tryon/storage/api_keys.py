@@ -35,7 +35,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tryon.storage.models import ROLES, ApiKey, utcnow
+from tryon.core.errors import NotFound
+from tryon.core.settings import DEFAULT_TENANT
+from tryon.storage.models import ROLES, ApiKey, Tenant, utcnow
 
 ROLE_CODES = {"publishable": "pub", "merchant": "mer", "admin": "adm", "studio": "stu",
               "talent": "tal"}
@@ -71,21 +73,24 @@ def normalize_origin(origin: str) -> str:
 
 
 def create_key(session: Session, role: str, origins: Iterable[str] = (),
-               label: str | None = None) -> tuple[ApiKey, str]:
+               label: str | None = None, tenant: str = DEFAULT_TENANT) -> tuple[ApiKey, str]:
     """Add a key to the session; return it and its plaintext, which is shown once and kept nowhere.
 
     A publishable key needs at least one origin (it is usable only from
-    those); origins are normalised by ``normalize_origin``.
+    those); origins are normalised by ``normalize_origin``. ``tenant``: the
+    merchant account the key acts for (NotFound if there is none such).
     """
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    if session.get(Tenant, tenant) is None:
+        raise NotFound(f"no tenant {tenant!r}; create it first (tryon tenants create)", "tenant")
     origins = list(dict.fromkeys(normalize_origin(o) for o in origins))
     if role == "publishable" and not origins:
         raise ValueError("a publishable key needs at least one origin, the site that embeds it")
     prefix = secrets.token_hex(6)  # 48 bits: a clash is unlikely, and the unique index refuses one
     plaintext = f"tryon_{ROLE_CODES[role]}_{prefix}_{secrets.token_hex(20)}"
     key = ApiKey(prefix=prefix, key_hash=HASHER.hash(plaintext), role=role, origins=origins,
-                 label=label, created_at=utcnow())
+                 label=label, created_at=utcnow(), tenant_id=tenant)
     session.add(key)
     session.flush()
     return key, plaintext

@@ -34,6 +34,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from tryon.core.settings import DEFAULT_TENANT
+
 ROLES = ("publishable", "merchant", "admin", "studio", "talent")
 JOB_STATUSES = ("queued", "running", "done", "failed")
 
@@ -84,6 +86,22 @@ class Base(DeclarativeBase):
     })
 
 
+class Tenant(Base):
+    """A merchant account: one brand or store of an operator's. Keys belong to one;
+    so do garments, catalog jobs, import reports and drafts' renders, which other
+    tenants' keys do not see (admin keys see all). A single store uses the one
+    tenant every database starts with, ``DEFAULT_TENANT``."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # a slug: shop-a
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Tenant(id={self.id!r})"
+
+
 class ApiKey(Base):
     """An API key: its public lookup prefix and the argon2 hash of the whole key.
 
@@ -103,6 +121,8 @@ class ApiKey(Base):
     label: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    tenant_id: Mapped[str] = mapped_column(String(40), ForeignKey("tenants.id"),
+                                           default=DEFAULT_TENANT)
 
     def __repr__(self) -> str:
         return f"ApiKey(prefix={self.prefix!r}, role={self.role!r}, revoked={self.revoked_at is not None})"
@@ -154,9 +174,9 @@ class RenderRecord(Base):
     The cache key is a hex hash of every input of the render (up to 128
     characters); ``digest`` is the blob's sha256, ``size_bytes`` its length.
     ``garment_id``: the garment the output shows, if any; ``private``: for
-    merchant and admin keys only (an import's report). ``GET /v1/blobs``
-    serves a digest to a publishable key only if one of its records is of no
-    garment or of a published one, and not private.
+    the merchant keys of ``tenant_id`` (an import's report) and admins only.
+    ``GET /v1/blobs`` serves a digest to a publishable key only if one of its
+    records is of no garment or of a published one, and not private.
     """
 
     __tablename__ = "render_records"
@@ -169,6 +189,7 @@ class RenderRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     garment_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    tenant_id: Mapped[str | None] = mapped_column(String(40), nullable=True)  # a private one's
 
     def __repr__(self) -> str:
         return f"RenderRecord(cache_key={self.cache_key!r}, digest={self.digest!r})"
@@ -179,7 +200,9 @@ class MeasuredAvatar(Base):
 
     ``id`` is ``m-<hash>`` of the measurements and the body model, so the
     same measurements name the same row; ``data`` holds every ``Avatar``
-    field (shape and measurements included) as JSON.
+    field (shape and measurements included) as JSON. A shopper's body is
+    seen only from where it was made: ``origins`` (the sites whose
+    publishable keys made it) and ``tenants`` (whose keys made it).
     """
 
     __tablename__ = "measured_avatars"
@@ -187,6 +210,8 @@ class MeasuredAvatar(Base):
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tenants: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     def __repr__(self) -> str:
         return f"MeasuredAvatar(id={self.id!r})"

@@ -24,14 +24,16 @@ def cached_render(key: str, blobs: BlobStore) -> str | None:
 
 
 def record_render(key: str, digest: str, media_type: str, size_bytes: int,
-                  garment_id: str | None = None, private: bool = False) -> None:
+                  garment_id: str | None = None, private: bool = False,
+                  tenant_id: str | None = None) -> None:
     """Index a stored render under its key (replacing an entry whose blob was lost).
-    garment_id: the garment it shows; private: for merchant and admin keys only."""
+    garment_id: the garment it shows; private: for the merchant keys of
+    ``tenant_id`` and admins only."""
     try:
         with write_scope() as session:
             session.merge(RenderRecord(cache_key=key, digest=digest, media_type=media_type,
                                        size_bytes=size_bytes, garment_id=garment_id,
-                                       private=private))
+                                       private=private, tenant_id=tenant_id))
     except IntegrityError:
         # Another worker indexed the same key between our read and write; equal
         # keys mean equal bytes, so its entry is as good as ours.
