@@ -78,7 +78,8 @@ def render_params(query: dict) -> dict:
         raise ProblemError(404, "Not Found", f"no avatar {query['avatar']!r}", "avatar")
     params = {"avatar": query["avatar"], "view": query["view"], "width": query["width"],
               "height": query["height"], "format": query["format"],
-              "fit_map": bool(query["fit_map"]), "background": parse_background(query.get("background"))}
+              "fit_map": bool(query["fit_map"]), "background": parse_background(query.get("background")),
+              "label": None if query.get("label") is None else bool(query["label"])}
     garment_id, size = query.get("garment"), query.get("size")
     if garment_id is None and size is None:
         if query.get("colorway") is not None:

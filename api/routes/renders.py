@@ -52,6 +52,10 @@ class RenderQuery(Schema):
                                                            "R,G,B (0-255) or transparent"),
                         metadata={"description": "RRGGBB, R,G,B or transparent (default; "
                                                  "PNG/WebP keep alpha)"})
+    label = Integer(validate=OneOf([0, 1]), metadata={
+        "description": "1: draw the visible label 'Digital replica of a real person · made with "
+                       "consent' across the image's bottom; 0: not (a page that shows its own, "
+                       "as the widget does). Default: on for digital twins, off otherwise"})
     key = String(metadata={"description": "a publishable key, for plain <img> URLs"})
     channel = String(validate=OneOf(list(CHANNELS)), metadata={
         "description": "digital twins: the channel of this use (default e-commerce)"})

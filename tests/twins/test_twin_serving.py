@@ -77,6 +77,30 @@ def test_a_twin_render_is_credentialed_private_and_ledgered(client, auth, twin, 
     assert read_credentials(library.data)["c2pa"] is None  # only twins, unless configured
 
 
+def test_a_twin_render_says_visibly_that_it_is_a_replica_unless_asked_not_to(client, auth,
+                                                                           twin):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    def bottom_rows(url: str) -> np.ndarray:
+        image = client.get(url, headers=auth("shop"))
+        assert image.status_code == 200, image.get_data(as_text=True)
+        rgb = np.asarray(Image.open(io.BytesIO(image.data)).convert("RGBA"))
+        return rgb[-8:], image.headers["ETag"]
+
+    base = "/v1/render?width=256&height=384&background=ffffff"
+    labelled, labelled_key = bottom_rows(f"{base}&avatar={twin['id']}")
+    plain, plain_key = bottom_rows(f"{base}&avatar={twin['id']}&label=0")
+    assert labelled_key != plain_key
+    assert labelled[..., :3].mean() < 120 < plain[..., :3].mean()  # the dark band, or white floor
+    library, _ = bottom_rows(f"{base}&avatar=f165-eu40")  # not a twin: no label by default
+    assert library[..., :3].mean() > 120
+    asked, _ = bottom_rows(f"{base}&avatar=f165-eu40&label=1")
+    assert asked[..., :3].mean() < 120
+
+
 def test_glb_blob_and_fit_of_a_twin(client, auth, twin):
     skirt = _skirt()
     glb = client.get(f"/v1/scene.glb?avatar={twin['id']}", headers=auth("shop"))

@@ -1,4 +1,4 @@
-"""`tryon twins`, `ledger`, `verify-image`: twins, the ledger of their uses, images' credentials.
+"""`tryon twins`, `verify-image`: twins, and images' credentials (the ledger: ``tryon.cli.ledger``).
 
 Twins import the body model (torch, seconds): the commands import
 ``tryon.twins.lifecycle`` when they run, so that other commands start at once.
@@ -18,7 +18,6 @@ from tryon.storage.blobs import open_blob_store
 from tryon.storage.database import session_scope, upgrade_database
 from tryon.storage.models import Twin
 from tryon.twins.credentials import read_credentials
-from tryon.twins.ledger import parse_period, report, report_csv, verify
 
 
 def cmd_twins_add(args) -> int:
@@ -55,33 +54,6 @@ def cmd_twins_list(args) -> int:
     return 0
 
 
-def cmd_ledger_verify(args) -> int:
-    upgrade_database()
-    with session_scope() as session:
-        result = verify(session)
-    for problem in result.problems:
-        print(f"TAMPERED: {problem}")
-    print(f"{result.entries} entries; head {result.head_seq} {result.head_hash}; "
-          + ("the chain is intact" if result.ok else "THE LEDGER WAS ALTERED"))
-    return 0 if result.ok else 1
-
-
-def cmd_ledger_report(args) -> int:
-    upgrade_database()
-    try:
-        start, end = parse_period(args.period)
-    except ValueError as e:
-        return fail(str(e))
-    with session_scope() as session:
-        rows = report(session, start, end, twin_id=args.twin, talent_id=args.talent)
-    if args.format == "csv":
-        sys.stdout.write(report_csv(rows))
-    else:
-        print(json.dumps({"period": args.period, "from": start.isoformat(), "to": end.isoformat(),
-                          "grants": rows}, indent=2))
-    return 0
-
-
 def cmd_verify_image(args) -> int:
     try:
         found = read_credentials(Path(args.file).read_bytes())
@@ -103,17 +75,6 @@ def add_commands(commands) -> None:
     add.add_argument("--skin-tone", type=int, default=5, help="Monk skin tone 1-10")
     add.add_argument("--label")
     add.set_defaults(run=cmd_twins_add)
-
-    p = commands.add_parser("ledger", help="the usage ledger of twins: verify, report pay")
-    actions = p.add_subparsers(dest="action", required=True)
-    actions.add_parser("verify", help="recompute the hash chain; exit 1 if it was altered"
-                       ).set_defaults(run=cmd_ledger_verify)
-    rep = actions.add_parser("report", help="uses and pay owed per grant for a month")
-    rep.add_argument("--period", required=True, help="YYYY-MM")
-    rep.add_argument("--format", default="json", choices=["json", "csv"])
-    rep.add_argument("--twin")
-    rep.add_argument("--talent")
-    rep.set_defaults(run=cmd_ledger_report)
 
     p = commands.add_parser("verify-image", help="show an image's content credentials (C2PA, XMP)")
     p.add_argument("file")

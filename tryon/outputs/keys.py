@@ -3,7 +3,8 @@
 A render is named by ``render_key``: sha256 over the avatar (its id and its
 body shape), the garment (its id and the digest of the size's mesh file),
 the size, the colorway (its id and the digest of its look), view, pose,
-pixel size, format, fit map, background, and ``RENDERER_VERSION``. Equal keys mean equal images, so a key can name a
+pixel size, format, fit map, background, the disclosure label, and
+``RENDERER_VERSION``. Equal keys mean equal images, so a key can name a
 cache entry, an ETag, or a job's dedupe key. Re-uploading a garment size or
 changing the renderer changes the key; nothing stale is ever served.
 """
@@ -26,7 +27,8 @@ from tryon.render.views import resolve_view
 RENDERER_VERSION = "1"
 
 DEFAULTS = {"garment": None, "size": None, "colorway": None, "view": "front", "pose": "a-pose",
-            "width": 512, "height": 768, "format": "png", "fit_map": False, "background": None}
+            "width": 512, "height": 768, "format": "png", "fit_map": False, "background": None,
+            "label": None}
 
 
 def normalize_render_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -49,6 +51,7 @@ def normalize_render_params(params: Mapping[str, Any]) -> dict[str, Any]:
     p["width"], p["height"] = check_size(p["width"], p["height"])
     p["format"] = check_format(p["format"])
     p["fit_map"] = bool(p["fit_map"])
+    p["label"] = None if p["label"] is None else bool(p["label"])  # None: on for twins
     if p["background"] is not None:
         rgb = list(p["background"])
         if len(rgb) != 3 or not all(isinstance(c, int) and 0 <= c <= 255 for c in rgb):

@@ -61,11 +61,13 @@ def run_render(params: Mapping[str, Any], config: Settings) -> str:
     avatar = resolve_avatar(p["avatar"])
     key = render_key(p, avatar.shape, *garment_digests(p, store))
     background = None if p["background"] is None else tuple(p["background"])
+    # a twin's image says visibly that it is one (tryon.render.disclosure) unless asked not to
+    label = access.is_twin_id(avatar.id) if p["label"] is None else p["label"]
 
     def make() -> bytes:
         data = render_try_on(
             avatar, p["garment"], p["size"], colorway=p["colorway"], fmt=p["format"],
-            view=p["view"], pose=p["pose"],
+            disclosure=label, view=p["view"], pose=p["pose"],
             width=p["width"], height=p["height"], fit_map=p["fit_map"], background=background,
             store=store)
         return access.credential_render(data, p["format"], avatar.id)  # C2PA + XMP on twins

@@ -23,6 +23,7 @@ from tryon.fit.strain import (
     vertex_values,
 )
 from tryon.render.body import render_body_rgba
+from tryon.render.disclosure import draw_disclosure
 from tryon.render.encoding import encode_image
 from tryon.render.params import check_format
 from tryon.render.scene import GarmentLayer
@@ -102,10 +103,14 @@ def try_on_rgba(avatar: Avatar, garment_id: str | None = None, size: str | None 
 
 
 def render_try_on(avatar: Avatar, garment_id: str | None = None, size: str | None = None, *,
-                  fmt: str = "png", background=None, **options) -> bytes:
-    """``try_on_rgba`` encoded as png, jpeg or webp bytes."""
+                  fmt: str = "png", background=None, disclosure: bool = False,
+                  **options) -> bytes:
+    """``try_on_rgba`` encoded as png, jpeg or webp bytes; ``disclosure``: with the
+    visible digital-replica label (``tryon.render.disclosure``)."""
     fmt = check_format(fmt)
     rgba, _ = try_on_rgba(avatar, garment_id, size, background=background, **options)
+    if disclosure:
+        rgba = draw_disclosure(rgba)
     return encode_image(rgba, fmt, background=background)
 
 

@@ -367,6 +367,8 @@ class Widget {
     return this.client.url('/v1/render', {
       avatar: s.avatar.id, garment: s.garment.id, size, colorway: s.colorway, view: s.view,
       width, height: heightFor(width), format: FORMAT, fit_map: s.fitMap ? 1 : null,
+      // a twin's picture carries the widget's own badge; the drawn label is for images shown elsewhere
+      label: isTwin(s.avatar) ? 0 : null,
     });
   }
 
