@@ -93,7 +93,8 @@ def widget_file(filename: str):
             or suffix not in CONTENT_TYPES or path is None or not os.path.isfile(path)):
         raise ProblemError(404, "Not Found", f"no widget file {filename!r}", "filename")
     raw, compressed, etag = _load(Path(path))
-    gzipped = compressed is not None and "gzip" in request.headers.get("Accept-Encoding", "")
+    # werkzeug parses the header with its q-values: "gzip;q=0" is a refusal, not a yes
+    gzipped = compressed is not None and request.accept_encodings["gzip"] > 0
     tag = f"{etag}-gz" if gzipped else etag  # a strong ETag names one representation
     if request.if_none_match.contains(tag):
         response = Response(status=304)

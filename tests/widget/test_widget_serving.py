@@ -52,6 +52,11 @@ def test_gzip_when_accepted_with_its_own_etag(client):
     assert zipped.headers["ETag"] != plain.headers["ETag"]
     assert client.get("/widget/v1/lib/widget.js", headers={
         "Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]}).status_code == 304
+    for refusal in ("gzip;q=0", "br, gzip;q=0.0", "identity", "*;q=0"):  # q=0: "not this"
+        plain_again = client.get("/widget/v1/lib/widget.js", headers={"Accept-Encoding": refusal})
+        assert "Content-Encoding" not in plain_again.headers and plain_again.data == plain.data
+    assert client.get("/widget/v1/lib/widget.js", headers={"Accept-Encoding": "*"}
+                      ).headers["Content-Encoding"] == "gzip"
 
 
 def test_every_module_the_entry_reaches_is_served_as_javascript(client):
