@@ -25,8 +25,7 @@ from tryon.core.errors import CODES, NotFound
 from tryon.outputs.catalog import batch_state
 from tryon.outputs.garment_import import GARMENT_IMPORT
 from tryon.storage.database import session_scope
-from tryon.storage.models import Job, RenderRecord
-from tryon.twins.access import twin_of_digest
+from tryon.storage.models import Job, RenderRecord, TwinOutput
 
 jobs = APIBlueprint("jobs", __name__, url_prefix="/v1", tag="Jobs")
 
@@ -144,16 +143,17 @@ def _visible(record) -> bool:
 def get_blob(digest: str):
     """An output's bytes (a render, a GLB, a fit report) by their sha256, cacheable forever.
     Publishable keys get outputs of published garments (or of none) only."""
-    with session_scope() as session:
-        records = session.execute(select(RenderRecord.media_type, RenderRecord.garment_id,
-                                         RenderRecord.private, RenderRecord.tenant_id)
-                                  .where(RenderRecord.digest == digest)).all()
+    with session_scope() as session:  # one query: the output's records and its twin, if any
+        records = session.execute(
+            select(RenderRecord.media_type, RenderRecord.garment_id, RenderRecord.private,
+                   RenderRecord.tenant_id, TwinOutput.twin_id)
+            .outerjoin(TwinOutput, TwinOutput.digest == RenderRecord.digest)
+            .where(RenderRecord.digest == digest)).all()
     if not any(_visible(r) for r in records):
         raise ProblemError(404, "Not Found", f"no output {digest!r}", "digest")
     media_type = records[0].media_type
     # A digital twin's output: only under its consent, ledgered, never cached publicly
-
-    twin = twin_of_digest(digest)
+    twin = next((r.twin_id for r in records if r.twin_id is not None), None)
     use = authorize_twin(twin, request.args.get("channel"), "digest") if twin else None
     return finish_twin_response(send_blob(digest, media_type, etag=digest), use,
                                 usage_kind(media_type))

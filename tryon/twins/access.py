@@ -140,12 +140,6 @@ def record_output(cache_key: str, twin_id: str, kind: str) -> None:
             session.add(TwinOutput(cache_key=cache_key, twin_id=twin_id, kind=kind))
 
 
-def twin_of_digest(digest: str) -> str | None:
-    """The twin a stored output (blob digest) shows, or None (``/v1/blobs`` asks)."""
-    with session_scope() as session:
-        return session.scalar(select(TwinOutput.twin_id).where(TwinOutput.digest == digest).limit(1))
-
-
 def output_digest(cache_key: str) -> str | None:
     """The digest stored under a twin output's cache key, if any."""
     with session_scope() as session:
