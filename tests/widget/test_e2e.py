@@ -382,3 +382,26 @@ def test_a_site_the_key_does_not_allow_shows_a_clear_error(server, browser):
         _shot(page, "13-origin-not-allowed")
     finally:
         shop.shutdown()
+
+
+def test_a_widget_that_could_not_start_starts_once_its_attributes_are_fixed(server, browser):
+    page = _page(browser, viewport={"width": 1100, "height": 900})
+    page.goto(f"{server}/")
+    _wait_for_renders(page)
+    first = page.locator("tryon-viewer").first
+    key, garment = first.get_attribute("key"), first.get_attribute("garment")
+    # the store forgot the key: the widget says so, and nothing steals focus from the page
+    page.evaluate("""(garment) => {
+        const viewer = document.createElement('tryon-viewer');
+        viewer.id = 'late'; viewer.setAttribute('garment', garment);
+        document.querySelector('main, body').prepend(viewer);
+        document.querySelector('#size-1')?.focus(); }""", garment)
+    late = page.locator("#late")
+    late.locator(".error").wait_for(state="visible")
+    assert "key" in late.locator(".error").inner_text().lower()
+    assert page.evaluate("() => document.activeElement?.id") == "size-1"
+    page.evaluate("(key) => document.querySelector('#late').setAttribute('key', key)", key)
+    page.wait_for_function("""() => {
+        const img = document.querySelector('#late').shadowRoot.querySelector('.stage img');
+        return img && img.complete && img.naturalWidth > 0; }""")
+    assert not late.locator(".error").is_visible()

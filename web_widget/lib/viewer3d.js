@@ -32,12 +32,12 @@ export function loadViewer(viewerSrc) {
  * the one to show, and `setVariant` switches without loading anything.
  * @param {{client: import('./api.js').Client, viewerSrc: string, stage: HTMLElement,
  *   params: {avatar: string, garment: string, size: string}, variant: string|null, alt: string,
- *   isCurrent: () => boolean}} options
+ *   isCurrent: () => boolean, signal?: AbortSignal}} options  `signal` cancels the download
  * @returns {Promise<{destroy: () => void, setVariant: (name: string|null) => void}>}
  */
-export async function openScene({ client, viewerSrc, stage, params, variant, alt, isCurrent }) {
+export async function openScene({ client, viewerSrc, stage, params, variant, alt, isCurrent, signal }) {
   const url = client.url('/v1/scene.glb', params);
-  await Promise.all([client.ready(url).then((r) => r.arrayBuffer()), loadViewer(viewerSrc)]);
+  await Promise.all([client.ready(url, { signal }).then((r) => r.arrayBuffer()), loadViewer(viewerSrc)]);
   if (!isCurrent()) return { destroy() {}, setVariant() {} };
   const viewer = h('model-viewer', {
     src: url, alt, 'camera-controls': true, 'touch-action': 'pan-y', 'shadow-intensity': '0.6',

@@ -171,6 +171,14 @@ class Widget {
   /** Called by the element when one of its observed attributes changes. */
   attributeChanged(name, value) {
     const s = this.state;
+    if (name === 'garment' || name === 'key') {
+      // a fixed attribute starts the widget again, also after a start that failed
+      this.client.key = this.host.getAttribute('key') || '';
+      this.ready.clear();
+      show(this.error, false);
+      this.start();
+      return;
+    }
     if (!s.garment) return;
     if (name === 'size' && value && s.garment.sizes.includes(value.toUpperCase())) this.setSize(value.toUpperCase(), false);
     else if (name === 'view') this.setView(normalizeView(value));
@@ -178,16 +186,13 @@ class Widget {
     else if (name === 'avatar' && value && value !== s.avatar?.id) {
       const found = s.avatars.find((a) => a.id === value);
       if (found) this.setAvatar(found, 'attribute');
-    } else if (name === 'garment' || name === 'key') {
-      this.client.key = this.host.getAttribute('key') || '';
-      this.ready.clear();
-      this.start();
     }
   }
 
   destroy() {
     this.renderRun?.abort();
     this.fitRun?.abort();
+    this.sceneRun?.abort(); // a 3D model still downloading is not needed any more
     this.scene?.destroy();
   }
 
@@ -475,7 +480,9 @@ class Widget {
     replace(this.error, h('strong', { text: text.title }), h('span', { text: text.message }),
       text.retry ? again : null, h('small', { text: text.developer }));
     show(this.error, true);
-    if (text.retry) again.focus({ preventScroll: true });
+    // the retry takes focus only from inside the widget: a failure the shopper did not
+    // cause (a lazy start, a prefetch) must not pull focus away from what they are doing
+    if (text.retry && this.root.activeElement) again.focus({ preventScroll: true });
   }
 
   // ---- rotation ------------------------------------------------------------
@@ -523,6 +530,7 @@ class Widget {
     const s = this.state;
     if (s.mode === '3d') {
       s.mode = 'photos';
+      this.sceneRun?.abort();
       this.scene?.destroy();
       this.scene = null;
       this.btn3d.textContent = 'View in 3D';
@@ -536,16 +544,19 @@ class Widget {
     show(this.turnRow, false);
     show(this.error, false);
     this.setBusy(true, 'Preparing the 3D view\u2026');
+    this.sceneRun?.abort();
+    const run = (this.sceneRun = new AbortController());
     try {
       this.scene = await openScene({
-        client: this.client, viewerSrc: this.viewerSrc, stage: this.stage,
+        client: this.client, viewerSrc: this.viewerSrc, stage: this.stage, signal: run.signal,
         params: { avatar: s.avatar.id, garment: s.garment.id, size: s.size },
         variant: this.colorwayLabel(),
         alt: `${s.garment.name}, size ${s.size}, on a body: ${describeAvatar(s.avatar)}. Computer-generated 3D model; drag to turn it.`,
-        isCurrent: () => s.mode === '3d',
+        isCurrent: () => s.mode === '3d' && !run.signal.aborted,
       });
-      this.setBusy(false);
+      if (!run.signal.aborted) this.setBusy(false);
     } catch (error) {
+      if (run.signal.aborted) return; // left the 3D view, or the element went away
       this.setBusy(false);
       if (s.mode !== '3d') return;
       this.fail(error, () => { s.mode = 'photos'; this.toggle3d(); }, 'the 3D view');
