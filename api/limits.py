@@ -1,6 +1,8 @@
 """Rate limits: per API key and per client IP, over every /v1 route together.
 
-``LIMITS`` holds the defaults; ``RATELIMIT_PER_KEY``, ``RATELIMIT_PER_IP`` and
+``LIMITS`` holds the defaults; ``$TRYON_RATELIMIT_PER_KEY`` and
+``$TRYON_RATELIMIT_PER_IP`` (limits' notation: ``600/minute``) change the
+first two for a deployment; ``RATELIMIT_PER_KEY``, ``RATELIMIT_PER_IP`` and
 ``RATELIMIT_NEW_BODY_PER_IP`` (``POST /v1/avatars``, a body from
 measurements: half a second of CPU on a public key) in the app config
 override them. Counters live in ``$TRYON_RATELIMIT_STORAGE``
@@ -26,6 +28,7 @@ import hashlib
 from flask import Flask, current_app, g, request
 from flask_limiter import ApplicationLimit, Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse_many
 
 from api.rate_counters import SQLiteCounters
 from api.auth import presented_key
@@ -57,6 +60,14 @@ def init_limits(app: Flask) -> Limiter:
     config = settings_of(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", config.ratelimit_storage
                           or f"{SQLiteCounters.STORAGE_SCHEME[0]}://{config.data_dir / COUNTERS_FILE}")
+    for name, value in (("RATELIMIT_PER_KEY", config.ratelimit_per_key),
+                        ("RATELIMIT_PER_IP", config.ratelimit_per_ip)):
+        if value is not None:
+            try:
+                parse_many(value)
+            except ValueError:
+                raise ValueError(f"TRYON_{name} must read like 300/minute, got {value!r}") from None
+            app.config.setdefault(name, value)
     limiter = Limiter(
         get_remote_address,
         application_limits=[

@@ -61,6 +61,8 @@ def server(tmp_path_factory):
     env = {**os.environ, "TRYON_DATABASE_URL": f"sqlite:///{tmp / 'server.sqlite3'}",
            "TRYON_BLOB_URL": f"file://{tmp / 'blobs'}", "TRYON_DEMO_KEY_FILE": str(tmp / "demo-key.json"),
            "TRYON_RATELIMIT_STORAGE": f"tryon-sqlite://{tmp / 'ratelimits.sqlite3'}",
+           # one loopback address plays every shopper of the run: the per-IP budget of a crowd
+           "TRYON_RATELIMIT_PER_IP": "5000/minute",
            # whatever is not stored yet answers 202 at once: the widget must follow the job
            "TRYON_RENDER_BUDGET_S": "0"}
     for name in ("TRYON_BROKER_URL", "TRYON_DEMO_ORIGINS"):

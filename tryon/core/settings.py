@@ -68,6 +68,8 @@ class Settings:
     twin_budget_s: float | None = None  # s a twin creation waits before 202
     twin_max_upload_bytes: int | None = None  # scan upload limit (None: the API's default)
     ratelimit_storage: str | None = None  # limits' storage URI; None: a file in data_dir
+    ratelimit_per_key: str | None = None  # e.g. "600/minute"; None: api.limits.LIMITS
+    ratelimit_per_ip: str | None = None  # e.g. "300/minute"; None: api.limits.LIMITS
     trusted_proxies: int = 0  # reverse proxies whose X-Forwarded-* headers are trusted
     demo_origins: tuple[str, ...] = ()  # extra origins the demo page may make its key for
     demo_key_file: Path | None = None  # default data_dir / "demo-publishable-key.json"
@@ -108,6 +110,8 @@ class Settings:
             twin_budget_s=_number(env, "TRYON_TWIN_BUDGET_S", None),
             twin_max_upload_bytes=int(upload) if upload else None,
             ratelimit_storage=env.get("TRYON_RATELIMIT_STORAGE") or None,
+            ratelimit_per_key=env.get("TRYON_RATELIMIT_PER_KEY") or None,
+            ratelimit_per_ip=env.get("TRYON_RATELIMIT_PER_IP") or None,
             trusted_proxies=trusted,
             demo_origins=tuple(env.get("TRYON_DEMO_ORIGINS", "").replace(",", " ").split()),
             demo_key_file=path("TRYON_DEMO_KEY_FILE"),

@@ -1,0 +1,60 @@
+/**
+ * The widget's fit report: asked for each body and size (a 202 job followed),
+ * shown as a verdict per region with advice, and the recommended size offered
+ * as a button. Mixed into the widget's class like ``stage.js``: `this` is the
+ * widget.
+ */
+import { h, replace } from './dom.js';
+import { describeError } from './errors.js';
+import { summarizeFit } from './fit.js';
+
+export const fitReportMethods = {
+  async loadFit() {
+    const s = this.state;
+    this.fitRun?.abort();
+    const run = (this.fitRun = new AbortController());
+    this.fit.setAttribute('aria-busy', 'true');
+    replace(this.fit, h('h3', { text: `How size ${s.size} fits` }), h('p', { class: 'muted', text: 'Checking the fit\u2026' }));
+    try {
+      const report = await this.client.getJSON('/v1/fit',
+        { avatar: s.avatar.id, garment: s.garment.id, size: s.size }, { signal: run.signal });
+      if (run.signal.aborted) return;
+      s.report = report;
+      this.drawFit(report);
+      this.drawSizes();
+      this.emit('tryon:recommendation', {
+        garment: s.garment.id, avatar: s.avatar.id, size: report.size,
+        recommendedSize: report.recommended_size, advice: report.advice, regions: report.regions,
+      });
+    } catch (error) {
+      if (run.signal.aborted) return;
+      const text = describeError(error, { origin: location.origin, what: 'the fit for this body' });
+      replace(this.fit, h('h3', { text: `How size ${s.size} fits` }),
+        h('p', { role: 'alert' }, h('strong', { text: `${text.title}. ` }), text.message),
+        text.retry ? h('button', { class: 'btn', type: 'button', text: 'Try again', onclick: () => this.loadFit() }) : null);
+    } finally {
+      if (!run.signal.aborted) this.fit.setAttribute('aria-busy', 'false');
+    }
+  },
+
+  drawFit(report) {
+    const s = this.state;
+    const fit = summarizeFit(report);
+    const action = fit.recommended && !fit.fitsAsIs
+      ? h('button', { class: 'btn primary', type: 'button', text: `Show size ${fit.recommended}`,
+        onclick: () => {
+          this.setSize(fit.recommended);
+          this.sizes.querySelector('input:checked')?.focus(); // this button goes away: keep focus nearby
+        } })
+      : null;
+    replace(this.fit,
+      h('h3', { text: `How size ${report.size} fits this body` }),
+      h('ul', { class: 'regions' }, fit.rows.map((row) => h('li', null,
+        h('span', { text: row.label }),
+        h('span', { class: `chip ${row.verdict}`, text: row.verdictLabel }),
+        h('span', { class: 'muted', text: row.note })))),
+      h('p', { class: 'advice', text: fit.recommended && !fit.fitsAsIs
+        ? `${fit.advice} We suggest size ${fit.recommended}.` : fit.advice }),
+      action);
+  },
+};
