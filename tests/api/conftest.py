@@ -26,3 +26,15 @@ def auth(keys):
         extra = {"Origin": SHOP} if role == "publishable" else {}
         return {"Authorization": f"Bearer {keys[role]}", **extra}
     return headers
+
+
+@pytest.fixture()
+def fuzz_app(app, garment_store, tmp_path, monkeypatch):
+    """The app for fuzzing: its own blob folder and garment store, jobs in this
+    process and never waited for (202 at once), no rate limits."""
+    from tests.settings import configure
+
+    monkeypatch.setenv("TRYON_BLOB_URL", f"file://{tmp_path / 'blobs'}")
+    monkeypatch.delenv("TRYON_BROKER_URL", raising=False)
+    configure(app, RENDER_BUDGET_S=0, RATELIMIT_ENABLED=False)
+    return app

@@ -15,7 +15,6 @@ import re
 
 import pytest
 
-from tests.settings import configure
 
 pytestmark = pytest.mark.slow  # the app's routes load the library (body model)
 
@@ -37,14 +36,6 @@ BODIES = [("[" * 100_000, "application/json"), ('{"a":' * 50_000 + "1" + "}" * 5
           (b"--unterminated", "multipart/form-data; boundary=zzz")]
 
 
-@pytest.fixture()
-def hostile(app, garment_store, tmp_path, monkeypatch):
-    monkeypatch.setenv("TRYON_BLOB_URL", f"file://{tmp_path / 'blobs'}")
-    monkeypatch.delenv("TRYON_BROKER_URL", raising=False)
-    configure(app, RENDER_BUDGET_S=0, RATELIMIT_ENABLED=False)
-    return app
-
-
 def _routes(app):
     for rule in app.url_map.iter_rules():
         methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
@@ -61,11 +52,11 @@ def _check(answer, what) -> None:
         (what, answer.status_code, answer.get_data(as_text=True)[:300])
 
 
-def test_no_route_answers_a_server_error_to_hostile_input(hostile, keys):
-    client = hostile.test_client()
+def test_no_route_answers_a_server_error_to_hostile_input(fuzz_app, keys):
+    client = fuzz_app.test_client()
     admin = {"Authorization": f"Bearer {keys['admin']}"}
     sent = 0
-    for rule, methods in _routes(hostile):
+    for rule, methods in _routes(fuzz_app):
         for method in methods:
             for value in VALUES:
                 path = _path(rule, value)

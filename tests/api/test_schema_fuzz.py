@@ -15,19 +15,10 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
-from tests.settings import configure
 
 pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
 SLOW = r"^/v1/(render|scene\.glb|fit|catalog/prerender)$"
-
-
-@pytest.fixture()
-def fuzz_app(app, garment_store, tmp_path, monkeypatch):
-    monkeypatch.setenv("TRYON_BLOB_URL", f"file://{tmp_path / 'blobs'}")
-    monkeypatch.delenv("TRYON_BROKER_URL", raising=False)
-    configure(app, RENDER_BUDGET_S=0, RATELIMIT_ENABLED=False)
-    return app
 
 
 @pytest.fixture()
