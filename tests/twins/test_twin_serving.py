@@ -238,6 +238,30 @@ def test_catalog_renders_of_a_twin_are_uses_of_the_merchants_consent(client, aut
                    "avatars")
 
 
+def test_a_catalog_use_no_consent_covers_at_ledgering_fails_its_render_not_the_request(
+        client, app, auth, twin, keys):
+    """The route allowed the batch; by the time its stored render is ledgered no consent
+    covers the use (here: the ads channel, which the use grant does not name). That
+    render fails with the reason, nothing is ledgered for it, and nothing is a 500."""
+    from api.extensions import garment_store, job_queue
+    from tests.api.helpers import poll_job
+    from tryon.outputs.catalog import create_prerender_batch, plan_renders
+
+    body = {"garments": [_skirt()], "avatars": [twin["id"]], "sizes": ["M"], "width": 48,
+            "height": 72}
+    made = client.post("/v1/catalog/prerender", json=body, headers=auth("merchant"))
+    assert poll_job(client, made.headers["Location"], auth("merchant"), timeout=600)["status"] == "done"
+    uses = len(_ledger())
+    renders = [{**r, "ledger": {"key": keys["merchant"][0], "origin": None, "channel": "ads"}}
+               for r in plan_renders({_skirt(): ["M"]}, [twin["id"]], ["front"], 48, 72, "png")]
+    with app.app_context():
+        batch_id = create_prerender_batch(job_queue(), renders, garments=garment_store())
+    batch = client.get(f"/v1/jobs/{batch_id}", headers=auth("merchant")).get_json()
+    assert batch["status"] == "done" and len(batch["failed"]) == 1, batch
+    assert batch["failed"][0]["error_code"] in ("consent_required", "consent_ended"), batch
+    assert len(_ledger()) == uses
+
+
 def test_routes_that_do_not_check_consent_never_reach_a_twin(client, auth, twin):
     """The unauthenticated gallery renders any avatar id it is given, but not a twin."""
     response = client.get(f"/avatars/{twin['id']}/render.png?width=32&height=48")

@@ -20,8 +20,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from garments.store import GarmentStore
-from tryon.core.errors import Invalid
-from tryon.jobs.queue import ACTIVE, DEDUPE_PARAM
+from tryon.core.errors import ConsentError, Invalid, error_code
+from tryon.jobs.queue import ACTIVE, DEDUPE_PARAM, describe_error
 from tryon.outputs.avatar_lookup import resolve_avatar  # library bodies, measured, twins
 from tryon.outputs.keys import normalize_render_params, render_key
 from tryon.storage.blobs import open_blob_store
@@ -82,7 +82,7 @@ def create_prerender_batch(queue, renders: Sequence[Mapping[str, Any]], garments
     keys = render_keys(renders, garments)
     blobs = open_blob_store(queue.config)
     to_dispatch: list[str] = []
-    catalog_uses: list[tuple[Mapping[str, Any], str]] = []
+    catalog_uses: list[tuple[str, Mapping[str, Any], str]] = []  # (child job, params, digest)
     with write_scope() as session:
         stored = _stored_renders(session, keys)
         active = {dedupe: (job_id, batch_id) for job_id, dedupe, batch_id in session.execute(
@@ -98,11 +98,13 @@ def create_prerender_batch(queue, renders: Sequence[Mapping[str, Any]], garments
             child_params = {**params, DEDUPE_PARAM: key}
             digest = stored.get(key)
             if digest is not None and blobs.exists(digest):
+                child = Job(kind="render", params=child_params, status="done", result=digest,
+                            batch_id=batch.id, started_at=now, finished_at=now,
+                            progress_done=1, progress_total=1)
+                session.add(child)
                 if params.get("ledger"):  # a twin's catalog render is a use, stored or not
-                    catalog_uses.append((params, digest))
-                session.add(Job(kind="render", params=child_params, status="done", result=digest,
-                                batch_id=batch.id, started_at=now, finished_at=now,
-                                progress_done=1, progress_total=1))
+                    session.flush()
+                    catalog_uses.append((child.id, params, digest))
                 continue
             running = active.get(key)
             # (a twin's catalog render runs as its own child: its task writes the ledger entry)
@@ -115,13 +117,23 @@ def create_prerender_batch(queue, renders: Sequence[Mapping[str, Any]], garments
             session.flush()
             to_dispatch.append(child.id)
         batch_id = batch.id
-    if catalog_uses:
-
-        for params, digest in catalog_uses:
+    for child_id, params, digest in catalog_uses:
+        try:
             log_catalog_use(params["avatar"], params["ledger"], digest, blobs)
+        except ConsentError as error:  # consent ended since the request was allowed
+            _fail_child(child_id, error)
     for job_id in to_dispatch:
         queue.dispatch(job_id)
     return batch_id
+
+
+def _fail_child(job_id: str, error: ConsentError) -> None:
+    """A stored render whose use no consent covers any more: its child fails with the
+    reason (the batch answers the others), and it is not served."""
+    with write_scope() as session:
+        session.execute(update(Job).where(Job.id == job_id).values(
+            status="failed", result=None, error=describe_error(error),
+            error_code=error_code(error), finished_at=utcnow()))
 
 
 def _stored_renders(session: Session, keys: Sequence[str]) -> dict[str, str]:
