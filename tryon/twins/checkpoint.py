@@ -53,8 +53,8 @@ def make_checkpoint(session: Session) -> dict:
                "created_at": utcnow().isoformat(timespec="seconds")}
     material = signing_material()
     key = serialization.load_pem_private_key(material.key_pem, password=None)
-    signature = _sign(key, _canonical(payload))
-    return {"payload": payload, "alg": _alg_name(key),
+    alg, signature = _sign(key, _canonical(payload))
+    return {"payload": payload, "alg": alg,
             "signature": base64.b64encode(signature).decode(),
             "certificate_chain": material.chain_pem.decode()}
 
@@ -116,13 +116,15 @@ def _canonical(payload: dict) -> bytes:
     return json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _sign(key, data: bytes) -> bytes:
+def _sign(key, data: bytes) -> tuple[str, bytes]:
+    """(the algorithm's JOSE name, the signature) of ``data`` with ``key``."""
     if isinstance(key, ec.EllipticCurvePrivateKey):
-        return key.sign(data, ec.ECDSA(hashes.SHA256()))
+        return "ES256", key.sign(data, ec.ECDSA(hashes.SHA256()))
     if isinstance(key, rsa.RSAPrivateKey):
-        return key.sign(data, padding.PSS(padding.MGF1(hashes.SHA256()), 32), hashes.SHA256())
+        return "PS256", key.sign(data, padding.PSS(padding.MGF1(hashes.SHA256()), 32),
+                                 hashes.SHA256())
     if isinstance(key, ed25519.Ed25519PrivateKey):
-        return key.sign(data)
+        return "Ed25519", key.sign(data)
     raise CheckpointError(f"cannot sign with a {type(key).__name__}: use an EC, RSA or "
                           "Ed25519 key")
 
@@ -137,13 +139,6 @@ def _verify_signature(public_key, signature: bytes, data: bytes) -> None:
         public_key.verify(signature, data)
     else:
         raise InvalidSignature()
-
-
-def _alg_name(key) -> str:
-    return {ec.EllipticCurvePrivateKey: "ES256", rsa.RSAPrivateKey: "PS256",
-            ed25519.Ed25519PrivateKey: "Ed25519"}[next(
-                kind for kind in (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey,
-                                  ed25519.Ed25519PrivateKey) if isinstance(key, kind))]
 
 
 def _chains_to_anchor(chain: list[x509.Certificate]) -> bool:
