@@ -11,6 +11,8 @@
   which says ``fitting`` until it is ``ready`` (or ``rejected``, with the reason). Scans may
   be up to ``TWIN_MAX_UPLOAD_BYTES`` (config, default 200 MB: a 2M-point
   ASCII PLY or OBJ is 60-80 MB), above the API's 50 MB for other uploads.
+- ``POST /v1/twins/{id}/fit`` (studio): fit again a twin left ``fitting``
+  after its job gave up on a failing database or disk (its scan is kept).
 - ``GET /v1/twins``, ``GET /v1/twins/{id}``: studios and admins see every
   twin, a talent key its own.
 - ``GET /v1/twins/{id}/preview.png``: the preview (studio, admin, talent);
@@ -151,23 +153,47 @@ def create_twin(form_and_files_data):
                           blobs=blob_store())
     except ConsentError as e:
         raise ProblemError(403, "Forbidden", e.detail, "consent") from None
+    return _fit(twin.id)
+
+
+@twins.post("/twins/<twin_id>/fit")
+@require_key("studio")
+@twins.output(TwinOut, status_code=201)
+@twins.doc(security=SECURITY, responses={
+    201: "the twin, fitted", 202: "still fitting: poll the twin at Location",
+    404: "no such twin", 409: "the twin is not waiting for a fit (ready, rejected or withdrawn)",
+    422: "no body fits the scan (the reason says which)"})
+def refit_twin(twin_id: str):
+    """Fit again a twin still ``fitting`` whose job gave up (the database or disk failed
+    on every attempt); its sealed scan was kept for this."""
+    twin = find_twin(twin_id)
+    if twin.status != "fitting":
+        raise ProblemError(409, "Conflict", f"twin {twin.id} is {twin.status}; only a twin "
+                           "still fitting can be fitted again", "twin_id")
+    return _fit(twin.id)
+
+
+def _fit(twin_id: str):
+    """Queue the twin's fit (once: a fit already queued or running is joined) and
+    wait for it up to the twin budget: 201, 202, or the refusal as a problem."""
     queue = job_queue()
-    job_id = queue.submit(TWIN_JOB, {"twin": twin.id}, dedupe_key=f"twin:{twin.id}")
+    job_id = queue.submit(TWIN_JOB, {"twin": twin_id}, dedupe_key=f"twin:{twin_id}")
     with session_scope() as session:  # one UPDATE: no read before the write (SQLite locks)
-        session.execute(update(Twin).where(Twin.id == twin.id).values(job_id=job_id))
+        session.execute(update(Twin).where(Twin.id == twin_id).values(job_id=job_id))
     budget = twin_budget_s()
     job = queue.wait(job_id, budget) if budget > 0 else queue.get(job_id)
     with session_scope() as session:
-        twin = session.get(Twin, twin.id)
+        twin = session.get(Twin, twin_id)
+    location = f"/v1/twins/{twin.id}"  # studio keys read twins (jobs are for storefront keys)
     if twin.status == "ready":
-        return describe_twin(twin), 201, {"Location": f"/v1/twins/{twin.id}"}
+        return describe_twin(twin), 201, {"Location": location}
     if twin.status in ("rejected", "withdrawn"):
         status = 422 if twin.status == "rejected" else 410
         raise ProblemError(status, "Unprocessable Entity" if status == 422 else "Gone",
                            twin.error or f"twin {twin.id} is {twin.status}", "scan", twin=twin.id)
     if job is not None and job.status == "failed":
-        raise ProblemError(503, "Fit failed", f"the twin job failed: {job.error}", twin=twin.id)
-    location = f"/v1/twins/{twin.id}"  # studio keys read twins (jobs are for storefront keys)
+        raise ProblemError(503, "Fit failed", f"the twin job failed: {job.error}; the twin "
+                           f"keeps its scan: POST {location}/fit to try again", twin=twin.id)
     return ({**describe_twin(twin), "job": job_id, "location": location}, 202,
             {"Location": location, "Retry-After": "5", "Cache-Control": "no-store"})
 

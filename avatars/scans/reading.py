@@ -200,7 +200,10 @@ def _read(data: bytes, filename: str) -> tuple[np.ndarray, np.ndarray | None, tu
 def _point_cloud_normals(cloud) -> np.ndarray | None:
     """(N, 3) normals a PLY point cloud carried (nx, ny, nz), else None."""
     raw = cloud.metadata.get("_ply_raw", {}).get("vertex", {}).get("data")
-    if raw is not None and raw.dtype.names and {"nx", "ny", "nz"} <= set(raw.dtype.names):
+    # trimesh keeps binary PLY properties as a structured array, ASCII ones as a dict
+    names = set(raw) if isinstance(raw, dict) else set(getattr(raw, "dtype", None) and
+                                                      raw.dtype.names or ())
+    if {"nx", "ny", "nz"} <= names:
         return np.column_stack([raw["nx"], raw["ny"], raw["nz"]]).astype(np.float64)
     return None
 

@@ -69,9 +69,10 @@ class ConsentEnded(ConsentError):
     code, status = "consent_ended", 410
 
 
-#: Every code a job's ``error_code`` may hold, with its HTTP status ("internal": a bug).
+#: Every code a job's ``error_code`` may hold, with its HTTP status ("internal": a bug;
+#: "unavailable": the database, disk or a connection failed on every attempt).
 CODES = {cls.code: cls.status for cls in (NotFound, Invalid, Conflict, ConsentRequired,
-                                          ConsentEnded)} | {"internal": 500}
+                                          ConsentEnded)} | {"internal": 500, "unavailable": 503}
 
 
 def error_code(error: BaseException) -> str:

@@ -10,7 +10,9 @@ The database, not the broker, holds every job's state: queued -> running
 -> done (result) or failed (error, error_code). A running job holds a
 lease, renewed by a heartbeat while it runs; a job whose lease has passed
 belongs to a worker that died, and ``recover_stale_jobs`` requeues it, or
-fails it after ``MAX_ATTEMPTS``.
+fails it after ``MAX_ATTEMPTS``. A task that fails for a passing reason
+(``tryon.storage.transient``: the database restarting, a full disk, a
+dropped connection) is tried again in place, up to ``MAX_ATTEMPTS`` in all.
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ from tryon.core.errors import error_code
 from tryon.core.settings import Settings
 from tryon.storage.database import lock_for_write, session_scope
 from tryon.storage.models import Job, utcnow
+from tryon.storage.transient import is_transient
 
 #: A task: a job's JSON params and the settings to run under -> the job's result.
 Task = Callable[[Mapping[str, Any], Settings], str]
 
 MAX_ATTEMPTS = 3
+RETRY_BACKOFF_S = 2.0  # waited before attempt n + 1: n times this
 ACTIVE = ("queued", "running")
 DEDUPE_PARAM = "dedupe_key"  # kept in params: the jobs table has no column for it
 
@@ -112,20 +116,35 @@ def execute(job_id: str, tasks: Mapping[str, Task], config: Settings) -> None:
     """Run one queued job to done or failed; do nothing if someone else has it.
 
     Called by every runner. Errors the task raises become the job's
-    ``error`` and ``error_code``; a crash of the process leaves the job
-    ``running`` until its lease passes and ``recover_stale_jobs`` takes it back.
+    ``error`` and ``error_code``; a transient one (``is_transient``) is
+    first retried here, after ``RETRY_BACKOFF_S`` per attempt made, until
+    the job has had ``MAX_ATTEMPTS`` (then its code is ``unavailable``). A
+    crash of the process leaves the job ``running`` until its lease passes
+    and ``recover_stale_jobs`` takes it back.
     """
     job = _claim(job_id, config.job_lease_s)
     if job is None:
         return
-    try:
-        with _heartbeat(job_id, config.job_lease_s):
-            result = tasks[job.kind](job.params, config)
-    except Exception as error:  # any failure of the task is the job's, reported, not raised
-        log.warning("job %s (%s) failed", job_id, job.kind, exc_info=True)
-        _finish(job_id, status="failed", error=describe_error(error), code=error_code(error))
-    else:
-        _finish(job_id, status="done", result=result)
+    attempt = job.attempts
+    with _heartbeat(job_id, config.job_lease_s):
+        while True:
+            try:
+                result = tasks[job.kind](job.params, config)
+            except Exception as error:  # any failure of the task is the job's, reported, not raised
+                if is_transient(error) and attempt < MAX_ATTEMPTS:
+                    log.warning("job %s (%s) failed for a passing reason; retrying (attempt %d)",
+                                job_id, job.kind, attempt + 1, exc_info=True)
+                    time.sleep(RETRY_BACKOFF_S * attempt)
+                    attempt = _count_retry(job_id, error)
+                    if attempt is None:  # recovery took it back meanwhile
+                        return
+                    continue
+                log.warning("job %s (%s) failed", job_id, job.kind, exc_info=True)
+                code = "unavailable" if is_transient(error) else error_code(error)
+                _finish(job_id, status="failed", error=describe_error(error), code=code)
+            else:
+                _finish(job_id, status="done", result=result)
+            return
 
 
 def describe_error(error: Exception) -> str:
@@ -192,6 +211,17 @@ def _claim(job_id: str, lease_s: float) -> Job | None:
                     error_code=None)
         ).rowcount
         return session.get(Job, job_id) if claimed else None
+
+
+def _count_retry(job_id: str, error: Exception) -> int | None:
+    """One more attempt of a job still running (the last error kept for the
+    record); the attempt's number, or None if the job is no longer ours."""
+    with session_scope() as session:
+        retried = session.execute(
+            update(Job).where(Job.id == job_id, Job.status == "running")
+            .values(attempts=Job.attempts + 1, error=f"retrying after {describe_error(error)}")
+        ).rowcount
+        return session.get(Job, job_id).attempts if retried else None
 
 
 def _finish(job_id: str, status: str, result: str | None = None, error: str | None = None,

@@ -11,7 +11,10 @@ Creation (``start_twin`` then ``fit_twin``, the ``twin`` job):
    minute), renders a preview with content credentials, stores both, and
    marks the twin ``ready``; then keeps or deletes the sealed scan as the
    grant says. A fit that is refused (``FitRejected``) marks the twin
-   ``rejected`` with the reason and deletes the scan.
+   ``rejected`` with the reason and deletes the scan. A failure of the
+   infrastructure (``tryon.storage.transient``: the database restarting, a
+   full disk) leaves the twin ``fitting`` with its sealed scan: the job is
+   tried again, and ``POST /v1/twins/{id}/fit`` starts it again once it gave up.
 
 Serving: ``authorize_use`` picks the use grant that lets a caller see a
 twin, or raises (403 / 410). Every twin output is mapped to its twin
@@ -42,6 +45,7 @@ from tryon.storage.blobs import BlobStore
 from tryon.storage.database import session_scope, write_scope
 from tryon.storage.models import ConsentGrant, Twin, utcnow
 from tryon.storage.sealed import seal, unseal
+from tryon.storage.transient import is_transient
 from tryon.twins.access import TWIN_PREFIX, credential_render, preview_key, store_output
 from tryon.twins.consent import check_creation, end_reason, is_active
 from tryon.twins.revocation import purge_outputs
@@ -132,13 +136,15 @@ def run_twin_job(params: Mapping[str, Any], blobs: BlobStore) -> str:
     """The ``twin`` job: fit the twin ``params["twin"]``; its id is the job's result.
 
     A refused fit or an ended consent fails the job with the reason; so does any
-    other failure, after marking the twin rejected (its scan deleted) so that
-    it never stays ``fitting``.
+    other failure of the twin's own, after marking the twin rejected (its scan
+    deleted) so that it never stays ``fitting``. A transient failure is
+    raised with the twin left ``fitting`` and its scan kept, to be retried.
     """
     try:
         twin = fit_twin(params["twin"], blobs)
     except Exception as error:  # e.g. the consent ended while the preview was stored
-        _reject(params["twin"], f"fitting failed: {error}", blobs)
+        if not is_transient(error):
+            _reject(params["twin"], f"fitting failed: {error}", blobs)
         raise
     if twin.status != "ready":
         raise ValueError(twin.error or f"twin {twin.id} is {twin.status}")

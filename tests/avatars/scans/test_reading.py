@@ -104,18 +104,20 @@ def test_sparse_mesh_is_sampled_and_keeps_normals(anny_model):
     assert scan.points[:, 2].max() == pytest.approx(made.vertices[:, 2].max(), abs=0.005)
 
 
-def test_point_cloud_normals_are_carried(anny_model):
+@pytest.mark.parametrize("encoding", ["binary_little_endian", "ascii"])
+def test_point_cloud_normals_are_carried(anny_model, encoding):
     made = synthetic_scan(anny_model, seed=6, points=POINTS, floor=False, clutter=False)
     points = load_scan(made.data, made.filename).points
     normals = np.tile([0.0, 0.0, 1.0], (len(points), 1))
-    cloud = trimesh.PointCloud(points)
     header = (
-        "ply\nformat binary_little_endian 1.0\n"
+        f"ply\nformat {encoding} 1.0\n"
         f"element vertex {len(points)}\nproperty float x\nproperty float y\nproperty float z\n"
         "property float nx\nproperty float ny\nproperty float nz\nend_header\n"
     )
-    body = np.hstack([cloud.vertices, normals]).astype("<f4").tobytes()
-    scan = load_scan(header.encode() + body, "normals.ply")
+    rows = np.hstack([points, normals]).astype("<f4")
+    body = rows.tobytes() if encoding != "ascii" else "".join(
+        " ".join(f"{v:.5f}" for v in row) + "\n" for row in rows).encode()
+    scan = load_scan(header.encode() + body, f"normals-{encoding}.ply")
     assert scan.normals is not None
     np.testing.assert_allclose(scan.normals[:, 2], 1.0, atol=1e-6)
 
