@@ -25,7 +25,8 @@ from tryon.core.errors import ConsentError, NotFound
 from tryon.storage.database import session_scope
 from tryon.storage.models import CHANNELS, RenderRecord, Twin
 from tryon.twins.access import authorize_use, is_twin_id, log_use, output_digest
-from tryon.twins.consent import choose_use_grant, talent_of_key
+from tryon.twins.consent import talent_of_key
+from tryon.twins.permission import grants_for_twins, pick_use_grant
 from tryon.twins.lifecycle import twin_avatar
 
 #: Twins are never cached by shared caches (a CDN would keep serving them after a
@@ -152,24 +153,31 @@ def _served_digest(response: Response, content_key: str | None) -> str | None:
 
 
 def twin_avatar_entries(query: dict) -> list[dict]:
-    """Ready twins the calling key may use now (on any channel), as avatar list entries."""
+    """Ready twins the calling key may use now (on any channel), as avatar list entries.
+
+    Two queries whatever the number of twins: the ready twins, then every grant
+    that decides about them (``grants_for_twins``); the rule runs on those.
+    """
     key = g.get("api_key")
-    origin = bound_origin(key)
-    found = []
+    key_id, origin = (key.id if key is not None else None), bound_origin(key)
     with session_scope() as session:
-        for twin in session.scalars(select(Twin).where(Twin.status == "ready").order_by(Twin.created_at)):
-            avatar = twin_avatar(twin)
-            if avatar is None or not _usable(session, twin, key, origin, choose_use_grant):
-                continue
+        twins = list(session.scalars(select(Twin).where(Twin.status == "ready")
+                                     .order_by(Twin.created_at)))
+        grants = grants_for_twins(session, twins)
+    by_id = {grant.id: grant for grant in grants}
+    found = []
+    for twin in twins:
+        avatar = twin_avatar(twin)
+        if avatar is not None and any(
+                _allowed(twin, by_id.get(twin.creation_grant_id), grants, key_id, origin, channel)
+                for channel in CHANNELS):
             found.append(avatar)
     return found
 
 
-def _usable(session, twin, key, origin, choose) -> bool:
-    for channel in CHANNELS:
-        try:
-            choose(session, twin, key.id if key is not None else None, origin, channel)
-            return True
-        except ConsentError:
-            continue
-    return False
+def _allowed(twin, creation, grants, key_id, origin, channel) -> bool:
+    try:
+        pick_use_grant(twin, creation, grants, key_id, origin, channel)
+        return True
+    except ConsentError:
+        return False

@@ -182,7 +182,7 @@ def report(recorder: Recorder, stack: Stack, masters: dict, counts: dict, result
         print("  " + line)
     print("  operations (how each ended):")
     for (operation, how), n in sorted(recorder.outcomes.items()):
-        print(f"    {operation:14} {how:40} {n:6}")
+        print(f"    {operation:16} {how:40} {n:6}")
     for name, (ok, lines) in results.items():
         print(f"  {'PASS' if ok else 'FAIL'} {name}")
         for line in lines:

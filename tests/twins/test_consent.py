@@ -99,7 +99,7 @@ def test_a_date_alone_as_the_end_runs_through_that_day():
 @pytest.mark.slow
 def test_who_a_use_grant_covers(twin, keys):
     from tryon.core.errors import ConsentEnded, ConsentRequired
-    from tryon.twins.consent import choose_use_grant
+    from tryon.twins.permission import choose_use_grant
     from tryon.storage.database import session_scope
     from tryon.storage.models import Twin
     from tryon.twins.revocation import revoke

@@ -116,6 +116,46 @@ def test_storefronts_see_a_twin_only_while_a_consent_covers_them(client, auth, t
 
 
 @pytest.mark.slow
+def test_listing_avatars_reads_the_grants_once_whatever_the_number_of_twins(client, auth, twin,
+                                                                           keys):
+    from sqlalchemy import event
+
+    from tests.twins.conftest import ready_twin
+    from tryon.storage.database import get_engine, session_scope
+    from tryon.twins.consent import create_talent
+
+    def listed_with_queries() -> tuple[set[str], int]:
+        statements = []
+        record = lambda *args: statements.append(args[2])  # noqa: E731 (before_cursor_execute)
+        event.listen(get_engine(), "before_cursor_execute", record)
+        try:
+            response = client.get("/v1/avatars", headers=auth("shop"))
+        finally:
+            event.remove(get_engine(), "before_cursor_execute", record)
+        assert response.status_code == 200
+        twins = {a["id"] for a in response.get_json()["avatars"] if a["kind"] == "twin"}
+        return twins, len(statements)
+
+    one, queries_for_one = listed_with_queries()
+    assert one == {twin["id"]}
+    more = set()
+    for name in ("Bea", "Cleo", "Dee", "Eve", "Fay"):  # five more models, each with both grants
+        with session_scope() as session:
+            talent = create_talent(session, name).id
+        made = ready_twin(talent, make_grant(talent, "creation"))
+        make_grant(talent, "use", scope_origins=[SHOP])
+        more.add(made)
+    hidden = ready_twin(twin["talent"], make_grant(twin["talent"], "creation"),
+                        like="m182-eu54")  # the first model's use grant covers it too
+    with session_scope() as session:
+        stranger = create_talent(session, "Gil").id
+    ready_twin(stranger, make_grant(stranger, "creation"))  # no use grant: not listed
+    six, queries_for_eight = listed_with_queries()
+    assert six == {twin["id"], hidden, *more}
+    assert queries_for_eight == queries_for_one
+
+
+@pytest.mark.slow
 def test_preview_is_private_ledgered_and_credentialed(client, auth, twin):
     from tryon.twins.credentials import read_credentials
 

@@ -26,7 +26,8 @@ from tryon.storage.blobs import BlobStore
 from tryon.storage.database import session_scope, write_scope
 from tryon.storage.models import ConsentGrant, Twin, TwinOutput
 from tryon.storage.render_index import record_render
-from tryon.twins.consent import check_creation, choose_use_grant, end_reason, servable
+from tryon.twins.consent import end_reason
+from tryon.twins.permission import check_creation, choose_use_grant, servable
 from tryon.twins.credentials import Subject, credential_image, enabled_for_all
 from tryon.twins.ledger import append
 from tryon.twins.revocation import close_grant, close_twin, drop_outputs

@@ -15,8 +15,9 @@ Status is computed on every read, never cached: ``revoked`` once
 ``revoked_at`` is set, ``pending`` before the start, ``expired`` from the
 end on, ``active`` otherwise. A twin lives while its creation grant is
 active; it may be shown to a caller while some active use grant covers the
-caller's key (or storefront origin) and channel. Enforcing an end (purging
-outputs, failing jobs) is ``tryon.twins.revocation``'s work; this module only decides.
+caller's key (or storefront origin) and channel. Which grant permits a
+use is ``tryon.twins.permission``'s to decide; enforcing an end (purging
+outputs, failing jobs) is ``tryon.twins.revocation``'s work.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tryon.core.errors import ConsentEnded, ConsentRequired, Invalid, NotFound
+from tryon.core.errors import Invalid, NotFound
 from tryon.storage.api_keys import normalize_origin
 from tryon.storage.blobs import BlobStore
 from tryon.storage.database import lock_for_write
@@ -306,78 +307,6 @@ def revoke_grant(session: Session, grant_id: str, reason: str, by: str) -> Conse
     if grant.revoked_at is None:
         grant.revoked_at, grant.revoked_reason, grant.revoked_by = utcnow(), reason[:2000], by[:100]
     return grant
-
-
-# --- deciding ---------------------------------------------------------------------------------
-
-def covers(grant: ConsentGrant, key_id: int | None, origin: str | None, channel: str) -> bool:
-    """Whether a use grant's scope includes this caller (key id or origin) and channel."""
-    if channel not in (grant.channels or ()):
-        return False
-    return (key_id is not None and key_id in (grant.scope_key_ids or ())) or (
-        origin is not None and origin in (grant.scope_origins or ()))
-
-
-def check_creation(grant: ConsentGrant | None, now: datetime | None = None) -> ConsentGrant:
-    """The grant if it is an active creation consent; ConsentRequired/ConsentEnded otherwise."""
-    if grant is None or grant.kind != "creation":
-        raise ConsentRequired("a twin needs the model's active creation consent (a consent of "
-                              "kind 'creation')")
-    status = grant_status(grant, now)
-    if status == "pending":
-        raise ConsentRequired(end_reason(grant, now), grant.id)
-    if status != "active":
-        raise ConsentEnded(end_reason(grant, now), grant.id)
-    return grant
-
-
-def use_grants(session: Session, twin: Twin) -> list[ConsentGrant]:
-    """Every use grant of the twin's talent that applies to this twin, oldest first."""
-    return list(session.scalars(
-        select(ConsentGrant).where(ConsentGrant.talent_id == twin.talent_id,
-                                   ConsentGrant.kind == "use")
-        .order_by(ConsentGrant.created_at, ConsentGrant.id)))
-
-
-def applies_to(grant: ConsentGrant, twin_id: str) -> bool:
-    return grant.twin_id is None or grant.twin_id == twin_id
-
-
-def choose_use_grant(session: Session, twin: Twin, key_id: int | None, origin: str | None,
-                     channel: str, now: datetime | None = None) -> ConsentGrant:
-    """The active use grant that allows this caller to be shown the twin on this channel.
-
-    Raises ConsentEnded (410) when the twin's creation consent has ended, or
-    when the grants that covered this caller have all ended (or every use
-    grant of the twin has); ConsentRequired (403) when none ever covered it.
-    """
-    now = now or utcnow()
-    creation = session.get(ConsentGrant, twin.creation_grant_id)
-    check_creation(creation, now)
-    grants = [g for g in use_grants(session, twin) if applies_to(g, twin.id)]
-    mine = [g for g in grants if covers(g, key_id, origin, channel)]
-    for grant in mine:
-        if is_active(grant, now):
-            return grant
-    ended = [g for g in mine if grant_status(g, now) in ("revoked", "expired")]
-    if ended:
-        latest = max(ended, key=lambda g: g.revoked_at or g.ends_at)
-        raise ConsentEnded(end_reason(latest, now), latest.id)
-    if grants and not any(is_active(g, now) for g in grants):
-        if any(grant_status(g, now) in ("revoked", "expired") for g in grants):
-            raise ConsentEnded(f"every consent to use twin {twin.id} has ended")
-    raise ConsentRequired(f"no active consent of this model covers this key or storefront on "
-                          f"the {channel} channel")
-
-
-def servable(session: Session, twin: Twin, now: datetime | None = None) -> bool:
-    """Whether the twin may be shown to anyone at all: creation consent active and
-    some active use grant for it."""
-    now = now or utcnow()
-    creation = session.get(ConsentGrant, twin.creation_grant_id)
-    if creation is None or not is_active(creation, now):
-        return False
-    return any(is_active(g, now) and applies_to(g, twin.id) for g in use_grants(session, twin))
 
 
 def grants_of(session: Session, talent_id: str | None = None) -> list[ConsentGrant]:

@@ -47,7 +47,8 @@ from tryon.storage.models import ConsentGrant, Twin, utcnow
 from tryon.storage.sealed import seal, unseal
 from tryon.storage.transient import is_transient
 from tryon.twins.access import TWIN_PREFIX, credential_render, preview_key, store_output
-from tryon.twins.consent import check_creation, end_reason, is_active
+from tryon.twins.consent import end_reason, is_active
+from tryon.twins.permission import check_creation
 from tryon.twins.revocation import purge_outputs
 
 TWIN_JOB = "twin"

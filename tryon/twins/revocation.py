@@ -37,7 +37,8 @@ from tryon.storage.models import (
     TwinOutput,
     utcnow,
 )
-from tryon.twins.consent import end_reason, grant_status, revoke_grant, servable
+from tryon.twins.consent import end_reason, grant_status, revoke_grant
+from tryon.twins.permission import servable
 
 
 def purge_outputs(twin_id: str, blobs: BlobStore, keep_preview: bool = False) -> int:
