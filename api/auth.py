@@ -151,7 +151,7 @@ def _cors(response: Response) -> Response:
     if allowed:
         options = get_cors_options(None, {
             "origins": [origin], "allow_headers": ["Authorization", "Content-Type"],
-            "expose_headers": ["Location", "Retry-After", "ETag"], "max_age": 600})
+            "expose_headers": ["Location", "Retry-After", "ETag", "Repr-Digest"], "max_age": 600})
         set_cors_headers(response, options)
     return response
 

@@ -12,6 +12,8 @@ request thread (DESIGN.md decision 2).
 
 from __future__ import annotations
 
+import base64
+
 from flask import Response, g, request
 
 from api.errors import ProblemError
@@ -23,6 +25,7 @@ from tryon.storage.models import RenderRecord
 IMMUTABLE = "public, max-age=31536000, immutable"
 #: Seconds a client is asked to wait before polling an unfinished job again.
 POLL_AFTER_S = 1
+REPR_DIGEST = "Repr-Digest"
 DEFAULT_BUDGET_S = 8.0
 _CONSENT_TITLES = {"consent_ended": "Gone", "consent_required": "Forbidden"}
 
@@ -70,7 +73,11 @@ def content_addressed(kind: str, params: dict, key: str, budget_s: float | None 
 
 
 def send_blob(digest: str, media_type: str, etag: str) -> Response:
-    """The blob's bytes with a strong ETag and immutable caching; 304 if the client has them."""
+    """The blob's bytes with a strong ETag and immutable caching; 304 if the client has them.
+
+    With its ``digest`` (sha256 hex), the answer says it in ``Repr-Digest``
+    (RFC 9530): clients can check the bytes, and the ledger need not hash them.
+    """
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
@@ -81,4 +88,14 @@ def send_blob(digest: str, media_type: str, etag: str) -> Response:
         response = Response(data, mimetype=media_type)
     response.set_etag(etag)
     response.headers["Cache-Control"] = IMMUTABLE
+    if digest:
+        response.headers[REPR_DIGEST] = f"sha-256=:{base64.b64encode(bytes.fromhex(digest)).decode()}:"
     return response
+
+
+def served_digest(response: Response) -> str | None:
+    """The sha256 (hex) a response's ``Repr-Digest`` gives for its bytes, if it gives one."""
+    value = response.headers.get(REPR_DIGEST, "")
+    if value.startswith("sha-256=:") and value.endswith(":"):
+        return base64.b64decode(value[len("sha-256=:"):-1]).hex()
+    return None

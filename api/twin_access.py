@@ -21,6 +21,7 @@ from sqlalchemy import select
 from api.auth import request_origin
 from api.errors import ProblemError
 from api.extensions import blob_store
+from api.serving import served_digest
 from tryon.core.errors import ConsentError, NotFound
 from tryon.storage.database import session_scope
 from tryon.storage.models import CHANNELS, RenderRecord, Twin
@@ -142,6 +143,9 @@ def usage_kind(media_type: str | None) -> str | None:
 
 
 def _served_digest(response: Response, content_key: str | None) -> str | None:
+    known = served_digest(response)  # a stored blob says its digest: no need to hash it again
+    if known is not None:
+        return known
     if response.status_code == 200 and not response.is_streamed:
         return hashlib.sha256(response.get_data()).hexdigest()
     if content_key is None:

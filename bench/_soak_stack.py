@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -242,9 +243,20 @@ class Stack:
             proc.stop()
 
     def log_counts(self) -> dict[str, int]:
-        """What the logs say happened: worker boots, tracebacks, recovered jobs."""
+        """What the logs say happened: worker boots, recovered jobs, timeouts."""
         text = b"".join(p.log() for p in self.procs)
         return {"gunicorn workers booted": text.count(b"Booting worker with pid"),
-                "tracebacks in logs": text.count(b"Traceback (most recent call last)"),
                 "'recovered N stale jobs' lines": text.count(b"stale jobs: "),
-                "worker timeouts (gunicorn)": text.count(b"WORKER TIMEOUT")}
+                "gunicorn worker timeouts": text.count(b"WORKER TIMEOUT"),
+                "celery job processes lost": text.count(b"raised error: WorkerLostError")}
+
+    def log_exceptions(self) -> Counter:
+        """The exception line that ends each traceback in the logs, counted per process log."""
+        found = Counter()
+        for proc in self.procs:
+            for block in proc.log().split(b"Traceback (most recent call last):\n")[1:]:
+                # frames are indented; the exception is the first line that is not
+                line = next((ln for ln in block.decode(errors="replace").splitlines()
+                             if ln.strip() and not ln.startswith((" ", "\t"))), "?")
+                found[f"{proc.name}: {line[:150]}"] += 1
+        return found

@@ -160,15 +160,15 @@ def run_mode(mode: str, args, root: Path, scan_path: Path) -> bool:
         results["(3) no revoked twin served"] = check_revocations(
             db, world.grants, revocations.confirmed, recorder.records)
         masters = {p.name: p.popen.poll() is None for p in stack.procs}
-        counts = stack.log_counts()
-    report(recorder, stack, masters, counts, results, args)
+        counts, exceptions = stack.log_counts(), stack.log_exceptions()
+    report(recorder, stack, masters, counts, exceptions, results, args)
     if not args.keep:
         shutil.rmtree(data, ignore_errors=True)
     return all(ok for ok, _ in results.values())
 
 
-def report(recorder: Recorder, stack: Stack, masters: dict, counts: dict, results: dict,
-           args) -> None:
+def report(recorder: Recorder, stack: Stack, masters: dict, counts: dict, exceptions,
+           results: dict, args) -> None:
     records = recorder.records
     answered = [r for r in records if not r.status.startswith("error")]
     five = sum(r.status.startswith("5") for r in answered)
@@ -183,6 +183,9 @@ def report(recorder: Recorder, stack: Stack, masters: dict, counts: dict, result
     print("  operations (how each ended):")
     for (operation, how), n in sorted(recorder.outcomes.items()):
         print(f"    {operation:16} {how:40} {n:6}")
+    print("  exceptions in the logs (the line ending each traceback):" + ("" if exceptions else " none"))
+    for line, n in exceptions.most_common(12):
+        print(f"    {n:5} x {line}")
     for name, (ok, lines) in results.items():
         print(f"  {'PASS' if ok else 'FAIL'} {name}")
         for line in lines:

@@ -3,6 +3,7 @@ never cached publicly; revocation effective at once across processes, the cache 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import subprocess
@@ -59,12 +60,16 @@ def test_a_twin_render_is_credentialed_private_and_ledgered(client, auth, twin, 
         twin["id"], twin["use"], "render", "e-commerce", SHOP)
     assert entry.api_key_id == keys["shop"][0]
     assert entry.content_hash == hashlib.sha256(image.data).hexdigest()
+    # the stored bytes say their digest (RFC 9530), which the ledger takes as it is
+    assert image.headers["Repr-Digest"] == (
+        f"sha-256=:{base64.b64encode(hashlib.sha256(image.data).digest()).decode()}:")
 
     again = client.get(url, headers={**auth("shop"), "If-None-Match": image.headers["ETag"]})
     assert again.status_code == 304 and again.headers["Cache-Control"] == "private, no-cache"
     hit = client.get(url, headers=auth("merchant"))  # a cache hit, by key id
     assert hit.status_code == 200 and hit.data == image.data
     assert [e.kind for e in _ledger()] == ["render"] * 3
+    assert {e.content_hash for e in _ledger()} == {entry.content_hash}
     assert _ledger()[2].api_key_id == keys["merchant"][0] and _ledger()[2].origin is None
 
     assert_problem(client.get(url, headers=auth("other_shop")), 403, "avatar")
