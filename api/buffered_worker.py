@@ -12,16 +12,26 @@ Connections idle for ``CHANNEL_TIMEOUT_S`` are closed. gunicorn keeps what
 it does well: the master, forking workers, restarting dead ones, graceful
 stops. (Why not gevent or eventlet: they monkey-patch threads and sockets,
 and the render thread, EGL and torch are not theirs to patch.)
+
+Requests waitress refuses before the app sees them (not HTTP, headers over
+its limit, a body over ``MAX_REQUEST_BODY``) are answered as problem+json
+too (``ProblemErrorTask``), like every other error of the API.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
 from gunicorn.workers.base import Worker
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
+from waitress.task import ErrorTask
+from waitress.utilities import RequestEntityTooLarge, RequestHeaderFieldsTooLarge
+
+from api.errors import PROBLEM_MIMETYPE, problem_body
 
 #: Seconds a connection may send nothing (mid-request or between requests) before it is closed.
 CHANNEL_TIMEOUT_S = 30
@@ -29,8 +39,8 @@ CHANNEL_TIMEOUT_S = 30
 CONNECTION_LIMIT = 500
 #: Bytes of a request body kept in memory; beyond, the body goes to a temporary file.
 INBUF_OVERFLOW = 1024 * 1024
-#: waitress's own cap on a request body (answered 413 by waitress, in plain text); the
-#: app refuses smaller bodies itself (``MAX_CONTENT_LENGTH``, problem+json) first.
+#: waitress's own cap on a request body (answered 413 by ``ProblemErrorTask``); the app
+#: refuses smaller bodies itself (``MAX_CONTENT_LENGTH``, with the route's own limit) first.
 MAX_REQUEST_BODY = 64 * 1024 * 1024
 #: Seconds of each loop turn: the heartbeat to gunicorn's master goes at least this often.
 LOOP_TIMEOUT_S = 1.0
@@ -49,6 +59,9 @@ class BufferedWorker(Worker):
             inbuf_overflow=INBUF_OVERFLOW, max_request_body_size=MAX_REQUEST_BODY,
             # the app decides which proxies to trust (api.trust_proxies): pass their headers on
             clear_untrusted_proxy_headers=False, asyncore_use_poll=True, ident="tryon")
+        for dispatcher in connections.values():
+            if isinstance(dispatcher, BaseWSGIServer):  # each listener makes our channels
+                dispatcher.channel_class = ProblemChannel
         while self.alive:
             self.notify()
             wasyncore.loop(timeout=LOOP_TIMEOUT_S, map=connections, use_poll=True, count=1)
@@ -67,6 +80,38 @@ class BufferedWorker(Worker):
             wasyncore.loop(timeout=0.2, map=connections, use_poll=True, count=1)
         server.task_dispatcher.shutdown(timeout=max(0.0, deadline - time.monotonic()))
         wasyncore.close_all(connections)
+
+
+class ProblemErrorTask(ErrorTask):
+    """waitress's own refusal of a request, as an RFC 9457 problem document."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        body = json.dumps(problem_body(error.code, error.reason, _refusal(error, self.channel.adj)))
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", PROBLEM_MIMETYPE))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body.encode())
+
+
+class ProblemChannel(HTTPChannel):
+    """waitress's connection, answering its refusals with ``ProblemErrorTask``."""
+
+    error_task_class = ProblemErrorTask
+
+
+def _refusal(error, adjustments) -> str:
+    """What a client must change, for each refusal of waitress's."""
+    if isinstance(error, RequestEntityTooLarge):
+        return (f"the request body is larger than {MAX_REQUEST_BODY // 2**20} MiB, the most this "
+                "server reads; every upload route names its own, lower limit")
+    if isinstance(error, RequestHeaderFieldsTooLarge):
+        return (f"the request's headers are larger than {adjustments.max_request_header_size:,} "
+                "bytes, the most this server reads")
+    if error.code == 400:
+        return f"the request is not valid HTTP/1.1: {error.body}"
+    return "the server could not answer this request; it has been logged"
 
 
 def _busy(connections: dict) -> bool:

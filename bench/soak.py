@@ -99,6 +99,15 @@ def upload_obj(data: Path) -> bytes:
     return b"".join(line for line in lines if not line.startswith((b"mtllib", b"usemtl")))
 
 
+def list_garments(base: str, headers: dict) -> list[dict] | None:
+    """What GET /v1/garments shows a merchant (drafts too); None without an answer."""
+    try:
+        response = requests.get(f"{base}/v1/garments", headers=headers, timeout=60)
+    except requests.RequestException:
+        return None
+    return response.json()["garments"] if response.status_code == 200 else None
+
+
 def soak(stack: Stack, world, args, recorder: Recorder, revocations: Revocations) -> None:
     """The clients for ``args.minutes``, and a SIGKILL every ``args.kill_every`` seconds."""
     start = time.time()
@@ -151,9 +160,7 @@ def run_mode(mode: str, args, root: Path, scan_path: Path) -> bool:
         revocations = Revocations(revocable, time.time(), args.minutes * 60)
         soak(stack, world, args, recorder, revocations)
         results = {"(4) every job ended": drain_jobs(db, 2 * LEASE_S + 30)}
-        listed = requests.get(f"{stack.base}/v1/garments", headers=world.headers("merchant"),
-                              timeout=60)
-        listed = listed.json()["garments"] if listed.status_code == 200 else None
+        listed = list_garments(stack.base, world.headers("merchant"))
         results["(1) no upload half-stored"] = check_uploads(
             data / "garments", data / "blobs", db, recorder.created, recorder.refused, listed)
         results["(2) ledger verifies, no gap"] = check_ledger(env, db, recorder.records)

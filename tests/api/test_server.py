@@ -64,10 +64,47 @@ def test_tryon_serve_renders_for_a_publishable_key(server_env, tmp_path):
         assert response_headers["Access-Control-Allow-Origin"] == SHOP
         assert _get(url, {**headers, "If-None-Match": response_headers["ETag"]})[0] == 304
         assert _get(f"{base}/", {})[0] == 200  # the demo storefront
+        _assert_server_refusals_are_problems(base)
         # two workers: gunicorn's master and its children
         children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True)
         assert len(children.stdout.split()) == 2, live.log_text()
     assert server.returncode == 0, live.log_text()  # a clean stop on SIGTERM
+
+
+def _raw(base: str, request: bytes) -> tuple[int, dict, bytes]:
+    """Send bytes as they are; the answer's status, headers (lower-case names) and body."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(request)
+        conn.shutdown(socket.SHUT_WR)
+        received = b""
+        try:
+            while chunk := conn.recv(65536):  # the server closes after a refusal
+                received += chunk
+        except ConnectionResetError:  # it closed with our bytes unread: its answer came first
+            pass
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+def _assert_server_refusals_are_problems(base: str) -> None:
+    """What waitress refuses before the app sees it is a problem document too."""
+    import json
+
+    for request, status, words in (
+        (b"POST /v1/garments HTTP/1.1\r\nHost: x\r\nContent-Length: 70000000\r\n\r\n", 413,
+         "64 MiB"),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 300_000 + b"\r\n\r\n", 431,
+         "headers are larger"),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", 400, "not valid"),
+    ):
+        got, headers, body = _raw(base, request)
+        assert got == status, body
+        assert headers["content-type"] == "application/problem+json", body
+        problem = json.loads(body)
+        assert problem["status"] == status and words in problem["detail"], problem
 
 
 def _stall(base: str, key: str) -> socket.socket:
