@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.auth import SECURITY_SCHEMES, init_cors
 from api.errors import PROBLEM_SCHEMA, register_error_handlers
-from api.extensions import init_settings
+from api.extensions import init_settings, settings_of
 from api.json_bodies import init_json_limits
 from api.limits import init_limits
 from api.metrics import init_metrics
@@ -28,7 +28,7 @@ from api.routes.health import health
 from api.routes.jobs import jobs
 from api.routes.renders import renders
 from api.routes.consents import consents
-from api.routes.twins import twins
+from api.routes.twins import scan_upload_limit, twins
 from api.routes.widget import widget
 
 API_VERSION = "1.0.0"
@@ -66,6 +66,12 @@ def create_app(config: dict | None = None) -> APIFlask:
     app.register_blueprint(twins)
     app.register_blueprint(consents)
     return app
+
+
+def largest_request_body(app: APIFlask) -> int:
+    """Bytes of the largest request body some route of ``app`` accepts (a scan's,
+    by default): the server in front need read no more."""
+    return max(app.config["MAX_CONTENT_LENGTH"], scan_upload_limit(settings_of(app)))
 
 
 def trust_proxies(app: APIFlask, count: int) -> None:

@@ -14,7 +14,7 @@ stops. (Why not gevent or eventlet: they monkey-patch threads and sockets,
 and the render thread, EGL and torch are not theirs to patch.)
 
 Requests waitress refuses before the app sees them (not HTTP, headers over
-its limit, a body over ``MAX_REQUEST_BODY``) are answered as problem+json
+its limit, a body over the largest any route accepts) are answered as problem+json
 too (``ProblemErrorTask``), like every other error of the API.
 """
 
@@ -31,6 +31,7 @@ from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 from waitress.utilities import RequestEntityTooLarge, RequestHeaderFieldsTooLarge
 
+from api import largest_request_body
 from api.errors import PROBLEM_MIMETYPE, problem_body
 
 #: Seconds a connection may send nothing (mid-request or between requests) before it is closed.
@@ -39,9 +40,10 @@ CHANNEL_TIMEOUT_S = 30
 CONNECTION_LIMIT = 500
 #: Bytes of a request body kept in memory; beyond, the body goes to a temporary file.
 INBUF_OVERFLOW = 1024 * 1024
-#: waitress's own cap on a request body (answered 413 by ``ProblemErrorTask``); the app
-#: refuses smaller bodies itself (``MAX_CONTENT_LENGTH``, with the route's own limit) first.
-MAX_REQUEST_BODY = 64 * 1024 * 1024
+#: Bytes waitress reads beyond the app's largest body limit (``api.largest_request_body``):
+#: the multipart framing around a file at its limit. Larger bodies get its 413
+#: (``ProblemErrorTask``); smaller ones reach the app, which applies each route's limit.
+BODY_SLACK = 1024 * 1024
 #: Seconds of each loop turn: the heartbeat to gunicorn's master goes at least this often.
 LOOP_TIMEOUT_S = 1.0
 
@@ -56,7 +58,8 @@ class BufferedWorker(Worker):
             self.wsgi, map=connections, sockets=[listener.sock for listener in self.sockets],
             threads=self.cfg.threads, channel_timeout=CHANNEL_TIMEOUT_S,
             cleanup_interval=max(1, CHANNEL_TIMEOUT_S // 3), connection_limit=CONNECTION_LIMIT,
-            inbuf_overflow=INBUF_OVERFLOW, max_request_body_size=MAX_REQUEST_BODY,
+            inbuf_overflow=INBUF_OVERFLOW,
+            max_request_body_size=largest_request_body(self.wsgi) + BODY_SLACK,
             # the app decides which proxies to trust (api.trust_proxies): pass their headers on
             clear_untrusted_proxy_headers=False, asyncore_use_poll=True, ident="tryon")
         for dispatcher in connections.values():
@@ -104,8 +107,8 @@ class ProblemChannel(HTTPChannel):
 def _refusal(error, adjustments) -> str:
     """What a client must change, for each refusal of waitress's."""
     if isinstance(error, RequestEntityTooLarge):
-        return (f"the request body is larger than {MAX_REQUEST_BODY // 2**20} MiB, the most this "
-                "server reads; every upload route names its own, lower limit")
+        return (f"the request body is larger than {adjustments.max_request_body_size:,} bytes, "
+                "the most this server reads; each upload route documents its own limit")
     if isinstance(error, RequestHeaderFieldsTooLarge):
         return (f"the request's headers are larger than {adjustments.max_request_header_size:,} "
                 "bytes, the most this server reads")

@@ -39,6 +39,7 @@ from api.errors import ProblemError
 from api.extensions import app_settings, blob_store, job_queue
 from api.twin_access import GRANT_READERS, bound_origin, caller_talent
 from tryon.core.errors import ConsentError, NotFound
+from tryon.core.settings import Settings
 from tryon.storage.database import session_scope
 from tryon.storage.models import Twin
 from tryon.twins.access import authorize_preview, log_use, preview_digest
@@ -56,12 +57,16 @@ TWIN_CACHE_CONTROL = "private, no-cache"
 DEFAULT_CHANNEL = "e-commerce"
 
 
+def scan_upload_limit(config: Settings) -> int:
+    """Bytes a ``POST /v1/twins`` request may have (``TWIN_MAX_UPLOAD_BYTES``)."""
+    return config.twin_max_upload_bytes or DEFAULT_MAX_SCAN_UPLOAD
+
+
 @twins.before_request
 def _scan_upload_limit():
     # Flask 3.1: a per-request limit, read before the body is parsed
     if request.endpoint == "twins.create_twin":
-        request.max_content_length = (app_settings().twin_max_upload_bytes
-                                      or DEFAULT_MAX_SCAN_UPLOAD)
+        request.max_content_length = scan_upload_limit(app_settings())
 
 
 # --- the twins' own routes -------------------------------------------------------------

@@ -65,6 +65,7 @@ def test_tryon_serve_renders_for_a_publishable_key(server_env, tmp_path):
         assert _get(url, {**headers, "If-None-Match": response_headers["ETag"]})[0] == 304
         assert _get(f"{base}/", {})[0] == 200  # the demo storefront
         _assert_server_refusals_are_problems(base)
+        _assert_a_scan_over_64_mib_reaches_the_app(base, server_env)
         # two workers: gunicorn's master and its children
         children = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True)
         assert len(children.stdout.split()) == 2, live.log_text()
@@ -94,8 +95,8 @@ def _assert_server_refusals_are_problems(base: str) -> None:
     import json
 
     for request, status, words in (
-        (b"POST /v1/garments HTTP/1.1\r\nHost: x\r\nContent-Length: 70000000\r\n\r\n", 413,
-         "64 MiB"),
+        (b"POST /v1/twins HTTP/1.1\r\nHost: x\r\nContent-Length: 300000000\r\n\r\n", 413,
+         f"larger than {200 * 2**20 + 2**20:,} bytes"),
         (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 300_000 + b"\r\n\r\n", 431,
          "headers are larger"),
         (b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", 400, "not valid"),
@@ -105,6 +106,26 @@ def _assert_server_refusals_are_problems(base: str) -> None:
         assert headers["content-type"] == "application/problem+json", body
         problem = json.loads(body)
         assert problem["status"] == status and words in problem["detail"], problem
+
+
+def _assert_a_scan_over_64_mib_reaches_the_app(base: str, server_env: dict) -> None:
+    """Scans may be up to 200 MB (a 2M-point ASCII PLY is 60-80 MB): the server reads
+    them whole and the app answers (403 here: no consent), not the server's 413."""
+    import json
+
+    made = subprocess.run([*TRYON, "keys", "create", "--role", "studio"], env=server_env,
+                          capture_output=True, text=True, timeout=120, check=True)
+    key = made.stdout.strip().splitlines()[-1]
+    boundary = "scanboundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"consent\"\r\n\r\ncg-none\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"scan\"; filename=\"s.ply\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n").encode() + b"0" * (70 * 2**20) + (
+            f"\r\n--{boundary}--\r\n").encode()
+    request = (f"POST /v1/twins HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {key}\r\n"
+               f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+               f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+    status, headers, answer = _raw(base, request)
+    assert status == 403 and json.loads(answer)["field"] == "consent", answer[:500]
 
 
 def _stall(base: str, key: str) -> socket.socket:
