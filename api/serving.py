@@ -20,6 +20,7 @@ from api.errors import ProblemError
 from api.extensions import app_settings, blob_store, job_queue
 from tryon.core.errors import CODES, NotFound
 from tryon.storage.database import session_scope
+from tryon.outputs.tasks import sidecar_key
 from tryon.storage.models import RenderRecord
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -90,6 +91,18 @@ def send_blob(digest: str, media_type: str, etag: str) -> Response:
     response.headers["Cache-Control"] = IMMUTABLE
     if digest:
         response.headers[REPR_DIGEST] = f"sha-256=:{base64.b64encode(bytes.fromhex(digest)).decode()}:"
+    return response
+
+
+def link_credentials(response, key: str):
+    """Point the answer for the output named ``key`` (a GLB) to its sidecar manifest
+    (``tryon.twins.sidecar``), if it has one: ``Link: <...>; rel="c2pa-manifest"``,
+    as the C2PA specification asks of a manifest delivered beside an asset. A 202
+    (a job's tuple) passes unchanged."""
+    if isinstance(response, Response) and response.status_code in (200, 304):
+        found = cached(sidecar_key(key))
+        if found is not None:
+            response.headers["Link"] = f'</v1/blobs/{found[0]}>; rel="c2pa-manifest"'
     return response
 
 

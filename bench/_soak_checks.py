@@ -33,7 +33,8 @@ class Database:
 
     def jobs_by_status(self) -> Counter:
         with self.session() as s:
-            return Counter(dict(s.execute(select(Job.status, func.count()).group_by(Job.status)).all()))
+            rows = s.execute(select(Job.status, func.count()).group_by(Job.status)).all()
+        return Counter(dict(rows))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -80,7 +81,8 @@ def check_uploads(garments_dir: Path, blobs_dir: Path, db: Database, created: se
         garment = json.loads(meta.read_text())
         on_disk[garment["id"]] = garment
         for size in garment["sizes"]:
-            problems += [f"{folder.name}/{size}: {p}" for p in _size_problems(folder / "sizes" / size)]
+            problems += [f"{folder.name}/{size}: {p}"
+                         for p in _size_problems(folder / "sizes" / size)]
     problems += [f"{g}: answered 201 but not on disk" for g in sorted(created - on_disk.keys())]
     names = {g["name"] for g in on_disk.values()}
     problems += [f"refused upload {n!r} was stored" for n in refused if n in names]

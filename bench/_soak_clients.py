@@ -195,7 +195,8 @@ class Client:
     def _follow(self, location: str, headers: dict, k: int | None, blob_route: str) -> str:
         end = min(time.time() + FOLLOW_S, self.deadline + 30)  # the drain check sees the rest
         while time.time() < end:
-            r = self.rec.call(self.session, "job", "GET", self.world.base + location, headers=headers)
+            r = self.rec.call(self.session, "job", "GET", self.world.base + location,
+                              headers=headers)
             job = r.json() if r is not None and r.status_code == 200 else None
             if job is not None and job["status"] == "done":
                 if not job["result_url"]:
@@ -238,7 +239,8 @@ class Client:
                 "category": "skirt", "fabric": "woven-cotton", "fit": "women"}
         route = "upload" if valid else "upload (invalid)"
         r = self.rec.call(self.session, route, "POST", f"{self.world.base}/v1/garments", data=form,
-                          files={"size_M": ("skirt.obj", data)}, headers=self.world.headers("merchant"))
+                          files={"size_M": ("skirt.obj", data)},
+                          headers=self.world.headers("merchant"))
         if r is not None and r.status_code == 201:
             with self.rec.lock:
                 self.rec.created.add(r.json()["id"])
@@ -257,7 +259,8 @@ class Client:
         """Revoke grant k as the studio; retried (bounded) when the answer is cut off."""
         url = f"{self.world.base}/v1/consents/{self.world.grants[k]}/revoke"
         for _ in range(5):
-            r = self.rec.call(self.session, "revoke", "POST", url, headers=self.world.headers("studio"),
+            r = self.rec.call(self.session, "revoke", "POST", url,
+                              headers=self.world.headers("studio"),
                               json={"reason": "soak: the model withdrew this shop's consent"})
             if r is not None and r.status_code == 200:
                 with self.revocations.lock:

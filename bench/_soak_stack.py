@@ -43,7 +43,8 @@ def fresh_data_dir(root: Path) -> Path:
     kernel caches: about 60 MB) without its database, blobs, keys, drapes or rate counters,
     so each mode starts from nothing while skipping the minutes of `tryon prepare`."""
     if not (PREPARED / "models").is_dir() or not (PREPARED / "garments").is_dir():
-        raise SystemExit(f"no prepared data in {PREPARED}: run `make prepare` (or set TRYON_DATA_DIR)")
+        raise SystemExit(f"no prepared data in {PREPARED}: run `make prepare` "
+                         "(or set TRYON_DATA_DIR)")
     data = root / "data"
     shutil.copytree(PREPARED, data, ignore=shutil.ignore_patterns(
         "blobs", "*.sqlite3*", "keys", "drapes", "demo-publishable-key.json", "deleted-*"))
@@ -177,10 +178,11 @@ class Stack:
         self.base = f"http://127.0.0.1:{self.port}"
         self.kills: list[tuple[float, str]] = []  # (seconds into the soak, what was killed)
         self.procs: list[Proc] = []
-        self.server = self._add(Proc("serve", [str(BIN / "tryon"), "serve", "--port", str(self.port),
+        tryon_bin = str(BIN / "tryon")
+        self.server = self._add(Proc("serve", [tryon_bin, "serve", "--port", str(self.port),
                                                "--workers", "2"], env, logs))
-        self.workers = [self._add(Proc(f"worker{i}", [str(BIN / "tryon"), "worker", "--concurrency",
-                                                      "1", "--loglevel", "info"], env, logs))
+        self.workers = [self._add(Proc(f"worker{i}", [tryon_bin, "worker", "--concurrency", "1",
+                                                      "--loglevel", "info"], env, logs))
                         for i in range(2 if env.get("TRYON_BROKER_URL") else 0)]
         self._rng = random.Random(7)
 
@@ -204,9 +206,11 @@ class Stack:
                     pass
             for proc in self.procs:
                 if proc.popen.poll() is not None:
-                    raise RuntimeError(f"{proc.name} exited:\n{proc.log()[-3000:].decode(errors='replace')}")
+                    tail = proc.log()[-3000:].decode(errors="replace")
+                    raise RuntimeError(f"{proc.name} exited:\n{tail}")
             if time.monotonic() - start > timeout:
-                raise RuntimeError(f"not ready within {timeout:.0f} s; logs in {self.server.log_path.parent}")
+                raise RuntimeError(f"not ready within {timeout:.0f} s; "
+                                   f"logs in {self.server.log_path.parent}")
             time.sleep(1)
 
     def kill_one(self, number: int, elapsed: float) -> str:

@@ -121,8 +121,8 @@ def soak(stack: Stack, world, args, recorder: Recorder, revocations: Revocations
     while time.time() < deadline:
         time.sleep(max(0.0, min(next_kill, deadline) - time.time()))
         if time.time() >= next_kill and time.time() < deadline:
-            print(f"  {time.time() - start:5.0f} s  SIGKILL {stack.kill_one(number, time.time() - start)}",
-                  flush=True)
+            elapsed = time.time() - start
+            print(f"  {elapsed:5.0f} s  SIGKILL {stack.kill_one(number, elapsed)}", flush=True)
             number, next_kill = number + 1, next_kill + args.kill_every
     for thread in threads:  # each finishes its request and job (bounded) after the deadline
         thread.join(timeout=max(0.0, deadline + JOIN_S - time.time()))
@@ -190,7 +190,8 @@ def report(recorder: Recorder, stack: Stack, masters: dict, counts: dict, except
     print("  operations (how each ended):")
     for (operation, how), n in sorted(recorder.outcomes.items()):
         print(f"    {operation:16} {how:40} {n:6}")
-    print("  exceptions in the logs (the line ending each traceback):" + ("" if exceptions else " none"))
+    print("  exceptions in the logs (the line ending each traceback):"
+          + ("" if exceptions else " none"))
     for line, n in exceptions.most_common(12):
         print(f"    {n:5} x {line}")
     for name, (ok, lines) in results.items():

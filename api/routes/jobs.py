@@ -19,11 +19,12 @@ from sqlalchemy import select
 from api.auth import READ_ROLES, SECURITY, caller_sees, is_secret_caller, require_key
 from api.errors import ProblemError
 from api.extensions import garment_store, job_queue
-from api.serving import POLL_AFTER_S, send_blob
+from api.serving import POLL_AFTER_S, link_credentials, send_blob
 from api.twin_access import authorize_twin, finish_twin_response, usage_kind
 from tryon.core.errors import CODES, NotFound
 from tryon.outputs.catalog import batch_state
 from tryon.outputs.garment_import import GARMENT_IMPORT
+from tryon.outputs.tasks import GLB_MEDIA_TYPE
 from tryon.storage.database import session_scope
 from tryon.storage.models import Job, RenderRecord, TwinOutput
 
@@ -138,15 +139,17 @@ def _visible(record) -> bool:
 @jobs.doc(security=SECURITY, responses={200: {"description": "the bytes, with their media type",
                                               "content": {"image/png": {}, "image/jpeg": {},
                                                           "image/webp": {}, "model/gltf-binary": {},
-                                                          "application/json": {}}},
+                                                          "application/json": {},
+                                                          "application/c2pa": {}}},
                                         304: "not modified", 404: "no such output"})
 def get_blob(digest: str):
-    """An output's bytes (a render, a GLB, a fit report) by their sha256, cacheable forever.
+    """An output's bytes (a render, a GLB, a fit report, a GLB's sidecar manifest) by
+    their sha256, cacheable forever.
     Publishable keys get outputs of published garments (or of none) only."""
     with session_scope() as session:  # one query: the output's records and its twin, if any
         records = session.execute(
-            select(RenderRecord.media_type, RenderRecord.garment_id, RenderRecord.private,
-                   RenderRecord.tenant_id, TwinOutput.twin_id)
+            select(RenderRecord.cache_key, RenderRecord.media_type, RenderRecord.garment_id,
+                   RenderRecord.private, RenderRecord.tenant_id, TwinOutput.twin_id)
             .outerjoin(TwinOutput, TwinOutput.digest == RenderRecord.digest)
             .where(RenderRecord.digest == digest)).all()
     if not any(_visible(r) for r in records):
@@ -155,7 +158,9 @@ def get_blob(digest: str):
     # A digital twin's output: only under its consent, ledgered, never cached publicly
     twin = next((r.twin_id for r in records if r.twin_id is not None), None)
     use = authorize_twin(twin, request.args.get("channel"), "digest") if twin else None
-    return finish_twin_response(send_blob(digest, media_type, etag=digest), use,
-                                usage_kind(media_type))
+    answer = send_blob(digest, media_type, etag=digest)
+    if media_type == GLB_MEDIA_TYPE:  # a twin's GLB says where its credentials are
+        answer = link_credentials(answer, records[0].cache_key)
+    return finish_twin_response(answer, use, usage_kind(media_type))
 
 

@@ -22,7 +22,7 @@ from apiflask.validators import Length, OneOf, Range, Regexp
 from api.auth import READ_ROLES, SECURITY, require_key
 from api.extensions import garment_store
 from api.lookups import content_key, render_params
-from api.serving import content_addressed
+from api.serving import content_addressed, link_credentials
 from api.twin_access import (
     authorize_twin,
     finish_twin_response,
@@ -100,6 +100,7 @@ def scene(query_data):
                             "format": "png", "fit_map": 0})
     params = {k: params.get(k) for k in ("avatar", "garment", "size")}
     key = scene_key(params, garment_store())
-    return finish_twin_response(content_addressed("scene", params, key), use, "glb", key)
+    answer = link_credentials(content_addressed("scene", params, key), key)
+    return finish_twin_response(answer, use, "glb", key)
 
 

@@ -120,3 +120,28 @@ def test_every_render_can_carry_credentials_by_configuration(monkeypatch):
     monkeypatch.setenv("TRYON_C2PA_ALL_AVATARS", "1")
     found = read_credentials(credential_render(plain, "png", "f165-eu40"))["c2pa"]
     assert found["digital_source_type"] == DIGITAL_SOURCE_TYPE and found["replica"] is None
+
+
+def test_the_command_line_verifies_a_glb_with_its_sidecar(tmp_path):
+    import trimesh
+
+    from tryon.twins.credentials import Subject
+    from tryon.twins.sidecar import sidecar_manifest
+
+    glb = trimesh.Scene(trimesh.creation.icosphere()).export(file_type="glb")
+    (tmp_path / "twin.glb").write_bytes(glb)
+    (tmp_path / "twin.c2pa").write_bytes(
+        sidecar_manifest(glb, "glb", Subject("t-42", twin=True, consent_grant="cg-42")))
+    (tmp_path / "edited.glb").write_bytes(glb[:-4] + b"    ")
+
+    def verify(*args):
+        return subprocess.run([sys.executable, "-m", "tryon.cli", "verify-image", *args],
+                              capture_output=True, text=True, timeout=300, cwd=tmp_path)
+
+    good = verify("twin.glb", "--manifest", "twin.c2pa")
+    assert good.returncode == 0, good.stderr
+    assert "cg-42" in good.stdout and "3D model" in good.stdout
+    edited = verify("edited.glb", "--manifest", "twin.c2pa")
+    assert edited.returncode == 1 and "assertion.dataHash.mismatch" in edited.stdout
+    bare = verify("twin.glb")
+    assert bare.returncode == 2 and "--manifest" in bare.stderr

@@ -106,12 +106,40 @@ def test_a_twin_render_says_visibly_that_it_is_a_replica_unless_asked_not_to(cli
     assert asked[..., :3].mean() < 120
 
 
+def _assert_glb_has_sidecar_credentials(client, auth, twin, glb) -> None:
+    """A twin's GLB links its content credentials: a sidecar manifest bound to its bytes."""
+    import re
+
+    from tryon.twins.credentials import DIGITAL_SOURCE_TYPE
+    from tryon.twins.sidecar import read_sidecar
+
+    link = re.fullmatch(r'</v1/blobs/([0-9a-f]{64})>; rel="c2pa-manifest"', glb.headers["Link"])
+    sidecar_url = f"/v1/blobs/{link.group(1)}"
+    uses = len(_ledger())
+    sidecar = client.get(sidecar_url, headers=auth("shop"))
+    assert sidecar.status_code == 200 and sidecar.mimetype == "application/c2pa"
+    assert sidecar.headers["Cache-Control"] == "private, no-cache" and len(_ledger()) == uses
+    found = read_sidecar(glb.data, sidecar.data)
+    assert found["validation_state"] in ("Valid", "Trusted"), found["validation_status"]
+    assert found["digital_source_type"] == DIGITAL_SOURCE_TYPE
+    assert found["replica"]["twin"] == twin["id"] and "3D model" in found["replica"]["statement"]
+    tampered = read_sidecar(glb.data[:-4] + b"    ", sidecar.data)
+    assert tampered["validation_state"] == "Invalid"
+    assert "assertion.dataHash.mismatch" in {s["code"] for s in tampered["validation_status"]}
+    assert_problem(client.get(sidecar_url, headers=auth("other_shop")), 403, "digest")
+    by_digest = client.get(f"/v1/blobs/{hashlib.sha256(glb.data).hexdigest()}", headers=auth("shop"))
+    assert by_digest.status_code == 200 and by_digest.headers["Link"] == glb.headers["Link"]
+    library = client.get("/v1/scene.glb?avatar=f165-eu40", headers=auth("shop"))
+    assert library.status_code == 200 and "Link" not in library.headers  # only twins'
+
+
 def test_glb_blob_and_fit_of_a_twin(client, auth, twin):
     skirt = _skirt()
     glb = client.get(f"/v1/scene.glb?avatar={twin['id']}", headers=auth("shop"))
     assert glb.status_code == 200 and glb.data[:4] == b"glTF"
     assert glb.headers["Cache-Control"] == "private, no-cache"
     assert _ledger()[-1].kind == "glb"
+    _assert_glb_has_sidecar_credentials(client, auth, twin, glb)
 
     image = client.get(f"/v1/render?avatar={twin['id']}&{SMALL}", headers=auth("shop"))
     digest = hashlib.sha256(image.data).hexdigest()
@@ -126,7 +154,8 @@ def test_glb_blob_and_fit_of_a_twin(client, auth, twin):
     assert fit.get_json()["avatar"] == twin["id"] and fit.headers["Cache-Control"] == "private, no-cache"
     assert_problem(client.get(f"/v1/fit?avatar={twin['id']}&garment={skirt}&size=M",
                               headers=auth("other_shop")), 403)
-    assert {kind for kind, _, _ in _outputs(twin["id"])} == {"preview", "render", "scene", "fit"}
+    assert {kind for kind, _, _ in _outputs(twin["id"])} == {"preview", "render", "scene",
+                                                             "scene-credentials", "fit"}
 
 
 def test_revocation_in_another_process_stops_everything_at_once(client, auth, twin, twin_env):
@@ -139,7 +168,7 @@ def test_revocation_in_another_process_stops_everything_at_once(client, auth, tw
                       headers=auth("shop")).status_code == 200
     stored = [(kind, digest, record) for kind, digest, record in _outputs(twin["id"])]
     digests = {d for _, d, _ in stored}
-    assert len(digests) == 4 and all(current_blobs().exists(d) for d in digests)
+    assert len(digests) == 5 and all(current_blobs().exists(d) for d in digests)  # + GLB sidecar
 
     # the talent revokes through the command line: another process, no shared memory
     out = subprocess.run([sys.executable, "-m", "tryon.cli", "consent", "revoke", twin["use"],

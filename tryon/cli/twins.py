@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+import c2pa
 from sqlalchemy import select
 
 from tryon.cli.common import fail
@@ -18,6 +19,7 @@ from tryon.storage.blobs import open_blob_store
 from tryon.storage.database import session_scope, upgrade_database
 from tryon.storage.models import Twin
 from tryon.twins.credentials import read_credentials
+from tryon.twins.sidecar import read_sidecar
 
 
 def cmd_twins_add(args) -> int:
@@ -56,11 +58,19 @@ def cmd_twins_list(args) -> int:
 
 def cmd_verify_image(args) -> int:
     try:
-        found = read_credentials(Path(args.file).read_bytes())
-    except (OSError, ValueError) as e:
+        data = Path(args.file).read_bytes()
+        if args.manifest:  # a file that carries none (a GLB): its sidecar manifest
+            found = {"c2pa": read_sidecar(data, Path(args.manifest).read_bytes())}
+        elif data[:4] == b"glTF":
+            return fail("a GLB carries no credentials of its own: pass its sidecar manifest "
+                        "with --manifest FILE.c2pa (the blob its Link header names)")
+        else:
+            found = read_credentials(data)
+    except (OSError, ValueError, c2pa.C2paError) as e:
         return fail(str(e))
     print(json.dumps(found, indent=2))
-    return 0 if found["c2pa"] is not None else 1
+    valid = found["c2pa"] is not None and found["c2pa"]["validation_state"] != "Invalid"
+    return 0 if valid else 1
 
 
 def add_commands(commands) -> None:
@@ -76,6 +86,8 @@ def add_commands(commands) -> None:
     add.add_argument("--label")
     add.set_defaults(run=cmd_twins_add)
 
-    p = commands.add_parser("verify-image", help="show an image's content credentials (C2PA, XMP)")
+    p = commands.add_parser("verify-image", help="show the content credentials (C2PA, XMP) of an "
+                                                 "image, or of a GLB with its sidecar manifest")
     p.add_argument("file")
+    p.add_argument("--manifest", help="the sidecar manifest (.c2pa) of a file without its own")
     p.set_defaults(run=cmd_verify_image)

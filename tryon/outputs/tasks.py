@@ -40,6 +40,7 @@ from tryon.storage.blobs import BlobStore, open_blob_store
 from tryon.storage.render_index import cached_render, record_render
 from tryon.twins import access
 from tryon.twins.lifecycle import run_twin_job
+from tryon.twins.sidecar import SIDECAR_MEDIA_TYPE, sidecar_manifest
 
 GLB_MEDIA_TYPE = "model/gltf-binary"
 FIT_MEDIA_TYPE = "application/json"
@@ -123,20 +124,37 @@ def scene_key(params: Mapping[str, Any], store: GarmentStore) -> str:
     if params.get("garment") is not None:
         garment = store.get(params["garment"])
         looks = ",".join([garment.fabric, *(c["digest"] for c in garment.colorways)])
-    # v4: colorways as material variants, fabric sheen
-    return _drape_output_key(f"scene-glb-v4:{looks}:", params, store)
+    # v5: a twin's GLB has a sidecar manifest (made with the GLB, so none is missing)
+    return _drape_output_key(f"scene-glb-v5:{looks}:", params, store)
+
+
+def sidecar_key(key: str) -> str:
+    """The content address of the sidecar manifest of the output named ``key``."""
+    return hashlib.sha256(b"c2pa-sidecar:" + key.encode()).hexdigest()
 
 
 def run_scene(params: Mapping[str, Any], config: Settings) -> str:
-    """Export the draped scene ``params`` describe as GLB; return its blob's digest."""
+    """Export the draped scene ``params`` describe as GLB; return its blob's digest.
+
+    A twin's GLB gets its content credentials as a sidecar manifest
+    (``tryon.twins.sidecar``), stored as the output ``sidecar_key(key)``.
+    """
     from tryon.render.gltf import scene_glb  # pyrender, torch: job processes only
 
     store = GarmentStore(config.garments_dir)
+    blobs = open_blob_store(config)
     p = drape_params(params)
     size = None if p["size"] is None else normalize_size(p["size"])
-    return stored_output(scene_key(p, store), GLB_MEDIA_TYPE,
-                         lambda: scene_glb(resolve_avatar(p["avatar"]), p["garment"], size, store),
-                         open_blob_store(config), p["avatar"], "scene", p["garment"])
+    key = scene_key(p, store)
+    digest = stored_output(key, GLB_MEDIA_TYPE,
+                           lambda: scene_glb(resolve_avatar(p["avatar"]), p["garment"], size, store),
+                           blobs, p["avatar"], "scene", p["garment"])
+    subject = access.credential_subject(p["avatar"])
+    if subject is not None:
+        stored_output(sidecar_key(key), SIDECAR_MEDIA_TYPE,
+                      lambda: sidecar_manifest(blobs.get(digest), "glb", subject),
+                      blobs, p["avatar"], "scene-credentials", p["garment"])
+    return digest
 
 
 def fit_key(params: Mapping[str, Any], store: GarmentStore) -> str:

@@ -85,17 +85,22 @@ def check_servable(twin_id: str, kind: str = "render") -> None:
             raise ConsentEnded(f"no active consent allows showing twin {twin_id}")
 
 
-def credential_render(data: bytes, fmt: str, avatar_id: str) -> bytes:
-    """A rendered image with content credentials when it shows a twin (or, with
-    ``$TRYON_C2PA_ALL_AVATARS``, any avatar); unchanged otherwise."""
+def credential_subject(avatar_id: str) -> Subject | None:
+    """Whom an output's content credentials name: a twin (with its creation consent),
+    or with ``$TRYON_C2PA_ALL_AVATARS`` any avatar; None when it gets none."""
     if is_twin_id(avatar_id):
         with session_scope() as session:
             twin = session.get(Twin, avatar_id)
             grant_id = twin.creation_grant_id if twin is not None else None
-        return credential_image(data, fmt, Subject(avatar_id, twin=True, consent_grant=grant_id))
-    if enabled_for_all():
-        return credential_image(data, fmt, Subject(avatar_id))
-    return data
+        return Subject(avatar_id, twin=True, consent_grant=grant_id)
+    return Subject(avatar_id) if enabled_for_all() else None
+
+
+def credential_render(data: bytes, fmt: str, avatar_id: str) -> bytes:
+    """A rendered image with content credentials when it shows a twin (or, with
+    ``$TRYON_C2PA_ALL_AVATARS``, any avatar); unchanged otherwise."""
+    subject = credential_subject(avatar_id)
+    return data if subject is None else credential_image(data, fmt, subject)
 
 
 def store_output(cache_key: str, twin_id: str, kind: str, data: bytes, media_type: str,

@@ -56,7 +56,8 @@ DIGITAL_SOURCE_TYPE = "http://cv.iptc.org/newscodes/digitalsourcetype/algorithmi
 REPLICA_LABEL = "org.tryon.digital-replica"
 IPTC_LABEL = "stds.iptc.photo-metadata"
 MODEL_RELEASE_LIMITED = "http://ns.useplus.org/ldf/vocab/MR-LMR"  # PLUS: limited model release
-MEDIA_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+MEDIA_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp",
+               "glb": "model/gltf-binary"}  # GLB: a sidecar manifest (tryon.twins.sidecar)
 XMP_NS = "http://ns.adobe.com/xap/1.0/"
 
 
@@ -80,11 +81,11 @@ class Subject:
     twin: bool = False
     consent_grant: str | None = None
 
-    def statement(self) -> str:
+    def statement(self, what: str = "image") -> str:
         if self.twin:
-            return (f"Computer-generated image of a digital replica (twin {self.avatar_id}) of a "
+            return (f"Computer-generated {what} of a digital replica (twin {self.avatar_id}) of a "
                     f"real person, made and used under consent {self.consent_grant}.")
-        return f"Computer-generated image of a synthetic body ({self.avatar_id})."
+        return f"Computer-generated {what} of a synthetic body ({self.avatar_id})."
 
 
 # --- XMP ----------------------------------------------------------------------------------
@@ -260,7 +261,8 @@ def _write_dev_chain(folder: Path) -> None:
 
 # --- signing and reading --------------------------------------------------------------------
 
-def _context(material: SigningMaterial):
+def c2pa_context(material: SigningMaterial):
+    """A c2pa ``Context`` for signing and reading with ``material``'s trust anchors."""
     settings = {"builder": {"thumbnail": {"enabled": False}},  # the image is its own thumbnail
                 "verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
     if material.trust_anchors_pem:
@@ -269,24 +271,25 @@ def _context(material: SigningMaterial):
 
 
 def manifest_for(subject: Subject, fmt: str) -> dict:
-    """The C2PA manifest definition of an image of ``subject``."""
+    """The C2PA manifest definition of an image (or a GLB, ``fmt="glb"``) of ``subject``."""
+    statement = subject.statement("3D model" if fmt == "glb" else "image")
     assertions = [
         {"label": "c2pa.actions", "data": {"actions": [{
             "action": "c2pa.created", "digitalSourceType": DIGITAL_SOURCE_TYPE,
-            "softwareAgent": {"name": generator()}, "description": subject.statement()}]}},
+            "softwareAgent": {"name": generator()}, "description": statement}]}},
         {"label": IPTC_LABEL, "data": {
             "@context": {"Iptc4xmpExt": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/",
                          "dc": "http://purl.org/dc/elements/1.1/",
                          "plus": "http://ns.useplus.org/ldf/xmp/1.0/"},
             "Iptc4xmpExt:DigitalSourceType": DIGITAL_SOURCE_TYPE,
-            "dc:description": subject.statement(),
+            "dc:description": statement,
             **({"plus:ModelReleaseStatus": MODEL_RELEASE_LIMITED,
                 "plus:ModelReleaseID": [subject.consent_grant]} if subject.twin else {})}},
     ]
     if subject.twin:
         assertions.append({"label": REPLICA_LABEL, "data": {
             "twin": subject.avatar_id, "consent_grant": subject.consent_grant,
-            "computer_generated": True, "statement": subject.statement()}})
+            "computer_generated": True, "statement": statement}})
     return {"claim_generator_info": [{"name": "tryon", "version": generator().split(" ")[-1]}],
             "title": f"{subject.avatar_id}.{fmt}", "format": MEDIA_TYPES[fmt],
             "assertions": assertions}
@@ -298,7 +301,7 @@ def credential_image(data: bytes, fmt: str, subject: Subject) -> bytes:
     material = signing_material()
     with_xmp = embed_xmp(data, fmt, xmp_packet(subject))
     info = c2pa.C2paSignerInfo(material.alg, material.chain_pem, material.key_pem, material.tsa_url)
-    with _context(material) as context, c2pa.Signer.from_info(info) as signer, \
+    with c2pa_context(material) as context, c2pa.Signer.from_info(info) as signer, \
             c2pa.Builder(json.dumps(manifest_for(subject, fmt)), context) as builder:
         out = io.BytesIO()
         builder.sign(signer, MEDIA_TYPES[fmt], io.BytesIO(with_xmp), out)
@@ -312,17 +315,22 @@ def read_credentials(data: bytes, media_type: str | None = None) -> dict:
     """
     media_type = media_type or _sniff(data)
     material = signing_material()
-    with _context(material) as context:
+    with c2pa_context(material) as context:
         reader = c2pa.Reader.try_create(media_type, io.BytesIO(data), None, context)
         if reader is None:
             return {"c2pa": None, "xmp": _xmp_fields(data)}
         with reader:
             store = json.loads(reader.json())
             state = reader.get_validation_state()
+    return {"c2pa": summarize(store, state), "xmp": _xmp_fields(data)}
+
+
+def summarize(store: dict, state: str) -> dict:
+    """What a manifest store (as c2pa's ``Reader.json()``) says, and its validation ``state``."""
     manifest = store["manifests"][store["active_manifest"]]
     by_label = {a["label"]: a.get("data") for a in manifest.get("assertions", [])}
     actions = (by_label.get("c2pa.actions.v2") or by_label.get("c2pa.actions") or {}).get("actions", [])
-    return {"c2pa": {
+    return {
         "validation_state": state,
         "validation_status": store.get("validation_status") or [],
         "digital_source_type": next((a.get("digitalSourceType") for a in actions
@@ -331,7 +339,7 @@ def read_credentials(data: bytes, media_type: str | None = None) -> dict:
         "iptc": by_label.get(IPTC_LABEL),
         "signature": manifest.get("signature_info"),
         "title": manifest.get("title"),
-    }, "xmp": _xmp_fields(data)}
+    }
 
 
 def _sniff(data: bytes) -> str:
