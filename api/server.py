@@ -18,9 +18,13 @@ whole, so slow or stalled clients hold no thread.
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
 from gunicorn.app.base import BaseApplication
 
-from api.extensions import start_job_queue
+from api.extensions import settings_of, start_job_queue
 from garments.store import GarmentStore
 from tryon.core.settings import log_progress, settings
 from tryon.outputs.warm_up import warm_up_and_report
@@ -28,6 +32,9 @@ from tryon.storage.database import dispose_engines, upgrade_database
 
 #: A render request waits up to its budget (8 s by default): well inside this.
 WORKER_TIMEOUT_S = 120
+SWEEP_EVERY_S = 600.0  # how often each worker removes what killed imports left
+
+log = logging.getLogger(__name__)
 
 
 class TryonServer(BaseApplication):
@@ -70,6 +77,24 @@ def _warm_up_worker(worker) -> None:
 
     start_job_queue(worker.wsgi)  # its runner shares the other workers' queued jobs
     warm_up_and_report()
+    keep_sweeping(GarmentStore(settings_of(worker.wsgi).garments_dir))
+
+
+def keep_sweeping(store: GarmentStore, every_s: float = SWEEP_EVERY_S) -> threading.Thread:
+    """Remove what killed imports left (``GarmentStore.sweep_stale_imports``) every
+    ``every_s`` on a daemon thread: a worker killed mid-upload leaves its
+    staging folder, and the server may run for months without a restart."""
+    def loop() -> None:
+        while True:
+            time.sleep(every_s)
+            try:
+                store.sweep_stale_imports()
+            except OSError:  # a busy or unmounted disk: try again next time
+                log.warning("sweeping unfinished imports failed", exc_info=True)
+
+    thread = threading.Thread(target=loop, name="tryon-import-sweep", daemon=True)
+    thread.start()
+    return thread
 
 
 def serve(host: str, port: int, workers: int = 2, threads: int = 4) -> None:

@@ -260,7 +260,7 @@ class GarmentStore:
     def delete(self, garment_id: str) -> None:
         """Remove a garment; NotFound if there is none."""
         folder = self._folder(garment_id)
-        trash = self._incoming() / f"deleted-{uuid.uuid4().hex}"
+        trash = self.incoming() / f"deleted-{uuid.uuid4().hex}"
         os.rename(folder, trash)  # gone from the store in one step
         shutil.rmtree(trash, ignore_errors=True)
 
@@ -269,10 +269,10 @@ class GarmentStore:
         later, elsewhere (a job), or the existing one ``name`` names; NotFound
         when it is gone (imported and removed, or swept as stale)."""
         if name is None:
-            folder = self._incoming() / f"upload-{uuid.uuid4().hex}"
+            folder = self.incoming() / f"upload-{uuid.uuid4().hex}"
             folder.mkdir()
             return folder
-        folder = self._incoming() / str(name)
+        folder = self.incoming() / str(name)
         if not _UPLOAD.match(str(name)) or not folder.is_dir():
             raise NotFound(f"the upload {name!r} is gone (imported already, or older than "
                            f"{STALE_IMPORT_S / 3600:g} h): upload the garment again", "upload")
@@ -282,7 +282,7 @@ class GarmentStore:
         """Remove staging folders left by imports that were killed (older than
         ``older_than_s``: a live import is never that old); return how many."""
         cutoff = time.time() - older_than_s
-        stale = [d for d in self._incoming().iterdir()
+        stale = [d for d in self.incoming().iterdir()
                  if d.is_dir() and d.stat().st_mtime < cutoff]
         for folder in stale:
             shutil.rmtree(folder, ignore_errors=True)
@@ -294,7 +294,10 @@ class GarmentStore:
             raise NotFound(f"no garment {garment_id!r}", "garment")
         return folder
 
-    def _incoming(self) -> Path:
+    def incoming(self) -> Path:
+        """The folder of imports in progress: staging folders, and the upload copies
+        the API makes (``tempfile`` folders here, not in /tmp, so that
+        ``sweep_stale_imports`` removes what a killed process left of them too)."""
         path = self.root / ".incoming"
         path.mkdir(exist_ok=True)
         return path
@@ -302,7 +305,7 @@ class GarmentStore:
     @contextmanager
     def _staging(self) -> Iterator[Path]:
         """A fresh folder for one import, removed unless committed."""
-        staging = self._incoming() / uuid.uuid4().hex
+        staging = self.incoming() / uuid.uuid4().hex
         staging.mkdir()
         try:
             yield staging

@@ -172,7 +172,7 @@ def upload(form_and_files_data):
     if bodies:
         return _import_with_source_bodies(data, files, companions, bodies, colorways, grade_to)
     store = garment_store()
-    with tempfile.TemporaryDirectory(prefix="tryon-upload-") as folder:
+    with tempfile.TemporaryDirectory(prefix="upload-", dir=store.incoming()) as folder:
         paths = {size: _save_size(Path(folder), size, upload_file, companions)
                  for size, upload_file in files.items()}
         try:

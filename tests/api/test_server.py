@@ -174,3 +174,21 @@ def test_fifty_stalled_uploads_hold_no_thread(server_env, tmp_path):
         finally:
             for conn in stalled:
                 conn.close()
+
+
+def test_each_worker_keeps_sweeping_what_killed_uploads_left(tmp_path):
+    from api.server import keep_sweeping
+    from garments.store import STALE_IMPORT_S, GarmentStore
+
+    store = GarmentStore(tmp_path / "garments")
+    old, fresh = store.incoming() / "upload-killed", store.incoming() / "upload-running"
+    for folder in (old, fresh):
+        (folder / "M").mkdir(parents=True)
+        (folder / "M" / "skirt.obj").write_text("v 0 0 0\n")
+    hours_ago = time.time() - STALE_IMPORT_S - 60
+    os.utime(old, (hours_ago, hours_ago))
+    keep_sweeping(store, every_s=0.05)
+    deadline = time.monotonic() + 10
+    while old.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not old.exists() and fresh.exists()  # a live upload is never that old

@@ -17,6 +17,7 @@ from garments.garment_mesh import GarmentMesh
 from garments.surface_binding import nearest_surface_points, signed_distance
 from tryon.fit.strain import (
     REGIONS,
+    SLIDE_M,
     RegionFit,
     face_stretch,
     girth_heights,
@@ -27,6 +28,7 @@ from tryon.fit.strain import (
 )
 
 _LENGTH_TOLERANCE = 0.03  # hem moved by more than 3 % of stature: short or long
+WAISTBAND_CATEGORIES = ("skirt", "trousers")  # held up at the waist
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,23 @@ def _length_fit(rest: np.ndarray, draped: np.ndarray, mannequin_height: float,
     return RegionFit("length", verdict, 0.0, hem_shift_pct=round(shift * 100, 1))
 
 
+def _with_slide(fits: list[RegionFit], rest: np.ndarray, draped: np.ndarray,
+                mannequin_body: BodyGeometry, target: BodyGeometry) -> list[RegionFit]:
+    """``fits`` with the waist judged by where the waistband sits: its top edge
+    against the body's waist, compared with where it sat on its mannequin. A
+    waistband that slid down leaves the waist bare, so no face says "loose"
+    there: this does."""
+    designed = rest[:, 2].max() - mannequin_body.levels.waist
+    worn = draped[:, 2].max() - target.levels.waist
+    slid = float(designed - worn)
+    waist = next((f for f in fits if f.region == "waist"), None)
+    if slid <= SLIDE_M or (waist is not None and waist.verdict == "tight"):
+        return fits
+    loose = RegionFit("waist", "loose", waist.mean_stretch if waist else 0.0,
+                      waist.extra_ease_cm if waist else None, slid_cm=round(slid * 100, 1))
+    return [loose if f is waist else f for f in fits] + ([] if waist else [loose])
+
+
 def _penetration_mm(gap: np.ndarray) -> float:
     return round(max(0.0, -float(gap.min(initial=0.0))) * 1000, 2)
 
@@ -128,6 +147,8 @@ def fit_report(garment: Garment, size: str, mesh: GarmentMesh, target: BodyGeome
     ease = _ease(positions.astype(np.float64), faces, target, surface.face)
     extra_ease = {r: ease[r] - designed[r] for r in ease if r in designed}
     fits = region_fits(stretch, area, regions, extra_ease)
+    if garment.category in WAISTBAND_CATEGORIES:
+        fits = _with_slide(fits, rest, positions, mannequin_body, target)
     loose_regions = [REGIONS.index(f.region) for f in fits if f.verdict == "loose"]
     loose = vertex_values(faces, np.isin(regions, loose_regions).astype(float), len(positions)) > 0.5
     torso = regions >= 0
@@ -144,7 +165,8 @@ def fit_report(garment: Garment, size: str, mesh: GarmentMesh, target: BodyGeome
                                 for q in (50, 90, 99)},
         "regions": {f.region: {"verdict": f.verdict, "mean_stretch": f.mean_stretch,
                                **({"extra_ease_cm": f.extra_ease_cm} if f.extra_ease_cm is not None else {}),
-                               **({"hem_shift_pct": f.hem_shift_pct} if f.hem_shift_pct is not None else {})}
+                               **({"hem_shift_pct": f.hem_shift_pct} if f.hem_shift_pct is not None else {}),
+                               **({"slid_cm": f.slid_cm} if f.slid_cm is not None else {})}
                     for f in fits},
         "verdict": [f.sentence() for f in fits if f.verdict != "fits"] or ["fits everywhere"],
         "advice": advice,

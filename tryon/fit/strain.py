@@ -13,6 +13,9 @@ would report as tension. Thresholds:
   what a tailor means by it: the garment's girth minus the body's, both as a
   tape measures them (convex hull of the horizontal section), at the hips,
   waist and chest levels. A flared hem has ease by design: that is not loose;
+- loose too: a waistband (skirts, trousers) that sits more than ``SLIDE_M``
+  (3 cm) lower on the body's waist than it was designed to sit on its
+  mannequin's: the garment slid down until the hips held it;
 - fits: everything else.
 """
 
@@ -25,6 +28,7 @@ import numpy as np
 from avatars.measurements import convex_girth, horizontal_sections
 
 TIGHT_STRETCH = 0.03
+SLIDE_M = 0.03  # a waistband 3 cm below where it was designed to sit: too big at the waist
 RELAXED_STRETCH = 0.01
 LOOSE_EASE_M = 0.06
 # Heights of the girths, as a fraction of the way from crotch to shoulders.
@@ -89,8 +93,11 @@ class RegionFit:
     mean_stretch: float
     extra_ease_cm: float | None = None  # girth ease beyond the design's (hips, waist, chest)
     hem_shift_pct: float | None = None  # length only: hem height change, % of stature
+    slid_cm: float | None = None  # waist only: how far the waistband sits below where designed
 
     def sentence(self) -> str:
+        if self.slid_cm is not None and self.verdict == "loose":
+            return f"slides down {self.slid_cm:g} cm: too big at the waist"
         return f"{self.verdict} at {self.region}" if self.verdict != "fits" else f"fits at {self.region}"
 
 

@@ -45,7 +45,7 @@ from tryon.twins.sidecar import SIDECAR_MEDIA_TYPE, sidecar_manifest
 GLB_MEDIA_TYPE = "model/gltf-binary"
 FIT_MEDIA_TYPE = "application/json"
 # Bump when the fit analysis (tryon.fit.strain, tryon.fit.report) changes its answers.
-FIT_VERSION = "1"
+FIT_VERSION = "2"  # 2: a waistband that slid down is loose at the waist
 
 
 def run_render(params: Mapping[str, Any], config: Settings) -> str:
