@@ -140,7 +140,7 @@ def recommendation(fits: list[RegionFit], sizes: list[str], size: str) -> tuple[
     girth_fits = [f for f in fits if f.region in GIRTH_LEVELS]
     loose = [f for f in girth_fits if f.verdict == "loose"]
     if loose and 2 * len(loose) >= len(girth_fits):
-        steps = 2 if min(f.extra_ease_cm for f in loose) > 200 * LOOSE_EASE_M else 1
+        steps = 2 if min(f.extra_ease_cm or 0.0 for f in loose) > 200 * LOOSE_EASE_M else 1
         target = max(index - steps, 0)
         if target == index:
             return "loose even in the smallest size", None
