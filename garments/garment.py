@@ -24,7 +24,9 @@ class Garment:
     validation report (``ValidationReport.as_dict()``); created_at: ISO 8601,
     UTC; colorways: each colorway's stored form
     (``garments.colorways.stored_form``), in the merchandiser's order;
-    tenant: the merchant account it belongs to (``tryon.storage.tenants``)."""
+    tenant: the merchant account it belongs to (``tryon.storage.tenants``);
+    size_chart: the body measurements per size (``garments.size_chart``,
+    its ``stored_form``), or None."""
 
     id: str
     name: str
@@ -38,6 +40,7 @@ class Garment:
     created_at: str = ""
     colorways: list[dict] = field(default_factory=list)
     tenant: str = DEFAULT_TENANT
+    size_chart: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

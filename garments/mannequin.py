@@ -18,6 +18,7 @@ import trimesh
 
 from avatars.avatar import Avatar, pose_avatar, solve_avatars, spec
 from garments.body_regions import BodyGeometry, posed_geometry
+from garments.size_chart import SizeChart, parse_size_chart
 from garments.sizes import normalize_size
 
 FITS = ("women", "men")
@@ -38,6 +39,14 @@ NUMERIC_SIZES = {
             "54": "XL", "56": "XXL", "58": "XXL"},
 }
 _SEX = {"women": "female", "men": "male"}
+
+
+def mannequin_chart(fit: str, sizes) -> SizeChart:
+    """The size chart of the mannequins of ``fit`` in ``sizes`` (letter sizes): what
+    a garment cut on them is made for, the table a shop would show with it."""
+    return parse_size_chart({"unit": "cm", "sizes": {
+        size: {"bust": bust, "waist": waist, "hips": hips}
+        for size in sizes for bust, waist, hips in [SIZE_CHARTS[fit][letter_size(fit, size)]]}})
 
 
 def letter_size(fit: str, size: str) -> str:

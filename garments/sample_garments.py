@@ -26,7 +26,7 @@ from avatars.avatar import pose_avatar
 from avatars.measurements import horizontal_sections
 from garments.body_regions import BodyGeometry, body_geometry, region_submesh
 from garments.colorways import Colorway
-from garments.mannequin import mannequin
+from garments.mannequin import mannequin, mannequin_chart
 from garments.sample_prints import breton, gingham
 
 
@@ -283,6 +283,9 @@ def install_samples(store, log=print) -> list:
         if pattern.name in have:
             if not have[pattern.name].colorways and pattern.colorways():  # made before colorways
                 store.set_colorways(have[pattern.name].id, pattern.colorways())
+            if have[pattern.name].size_chart is None:  # made before size charts
+                store.set_size_chart(have[pattern.name].id,
+                                     mannequin_chart(pattern.fit, SAMPLE_SIZES))
             continue
         log(f"  cutting sample garment: {pattern.name}")
         with tempfile.TemporaryDirectory() as tmp:
@@ -297,5 +300,6 @@ def install_samples(store, log=print) -> list:
         if garment is None:
             problems = {s: r.as_dict() for s, r in reports.items() if not r.accepted}
             raise RuntimeError(f"sample garment {pattern.name} was rejected: {problems}")
+        store.set_size_chart(garment.id, mannequin_chart(pattern.fit, SAMPLE_SIZES))
         garments.append(store.set_status(garment.id, "published"))
     return garments

@@ -9,6 +9,10 @@ A merchant sends the table every product page has, as JSON::
 - ``unit``: ``cm`` (default) or ``in``; stored in centimetres.
 - ``sizes``: from the smallest to the largest, each with its body
   measurements: a number, or a ``[low, high]`` range of bodies it is for.
+  JSON objects have no order (many writers sort their keys), so an
+  object's sizes are put in order when they are all letter sizes (XXS to
+  4XL) or all numbers; a list of rows keeps the order it gives:
+  ``[{"size": "S", "bust": 86, ...}, ...]`` (the stored form).
   Names (``MEASUREMENTS``): ``bust`` (``chest`` is the same girth),
   ``waist``, ``hips``, ``height``, ``inseam``.
 
@@ -63,11 +67,13 @@ class SizeChart:
         return [m for m in LIMITS_CM if any(m in row for row in self.rows)]
 
     def stored_form(self) -> dict:
-        """JSON-ready, centimetres, with the chart's names (``bust`` for chest girth)."""
+        """JSON-ready, centimetres, with the chart's names (``bust`` for chest girth);
+        rows in a list, so that no JSON writer that sorts keys can reorder the sizes."""
         names = {v: k for k, v in MEASUREMENTS.items() if k != "chest"}
-        return {"unit": "cm", "sizes": {
-            size: {names[m]: (low if low == high else [low, high]) for m, (low, high) in row.items()}
-            for size, row in zip(self.sizes, self.rows)}}
+        return {"unit": "cm", "sizes": [
+            {"size": size, **{names[m]: (low if low == high else [low, high])
+                              for m, (low, high) in row.items()}}
+            for size, row in zip(self.sizes, self.rows)]}
 
 
 def parse_size_chart(document: object) -> SizeChart:
@@ -83,11 +89,17 @@ def parse_size_chart(document: object) -> SizeChart:
     if unit not in UNITS:
         raise SizeChartError(f"unit is one of {', '.join(UNITS)}, not {unit!r}")
     table = document.get("sizes")
-    if not isinstance(table, Mapping) or not 1 <= len(table) <= MAX_SIZES:
+    if isinstance(table, list) and all(isinstance(r, Mapping) and "size" in r for r in table):
+        pairs = [(r["size"], {k: v for k, v in r.items() if k != "size"}) for r in table]
+    elif isinstance(table, Mapping):
+        pairs = _in_size_order(list(table.items()))
+    else:
+        pairs = []
+    if not 1 <= len(pairs) <= MAX_SIZES:
         raise SizeChartError(f"sizes is an object of 1 to {MAX_SIZES} sizes, smallest first, "
                              "each with its body measurements")
     sizes, rows = [], []
-    for label, entry in table.items():
+    for label, entry in pairs:
         size = normalize_size(label, "size_chart")
         if size in sizes:
             raise SizeChartError(f"size {size} appears twice")
@@ -95,6 +107,23 @@ def parse_size_chart(document: object) -> SizeChart:
         rows.append(_row(size, entry, UNITS[unit]))
     _check_growth(sizes, rows)
     return SizeChart(tuple(sizes), tuple(rows))
+
+
+LETTER_ORDER = ("XXS", "XS", "S", "M", "L", "XL", "XXL", "XXXL", "4XL")
+_LETTER_ALIASES = {"2XS": "XXS", "2XL": "XXL", "3XL": "XXXL", "XXXXL": "4XL"}
+
+
+def _in_size_order(pairs: list) -> list:
+    """An object's (label, entry) pairs smallest first, when the labels say the order."""
+    labels = [str(label).strip().upper() for label, _ in pairs]
+    letters = [_LETTER_ALIASES.get(label, label) for label in labels]
+    if all(label in LETTER_ORDER for label in letters):
+        return [p for _, p in sorted(zip(letters, pairs), key=lambda x: LETTER_ORDER.index(x[0]))]
+    try:
+        return [p for _, p in sorted(zip((float(label) for label in labels), pairs),
+                                     key=lambda x: x[0])]
+    except ValueError:  # names of the brand's own: the order given
+        return pairs
 
 
 def _row(size: str, entry: object, scale: float) -> dict[str, tuple[float, float]]:

@@ -34,6 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from garments.colorways import Colorway, from_stored_form, require_uvs, write_textures
+from garments.size_chart import SizeChart, SizeChartError, parse_size_chart
 from garments.garment import STATUSES, Garment
 from garments.garment_mesh import GarmentMesh
 from garments.grading import grade, grade_from_source
@@ -246,6 +247,23 @@ class GarmentStore:
             if path.name not in kept:
                 path.unlink(missing_ok=True)
         return garment
+
+    def set_size_chart(self, garment_id: str, chart: SizeChart | None) -> Garment:
+        """Give the garment its size chart (None removes it); SizeChartError when the
+        chart leaves out a size the garment has."""
+        garment = self.get(garment_id)
+        missing = [s for s in garment.sizes if chart is not None and s not in chart.sizes]
+        if missing:
+            raise SizeChartError(f"the chart has no row for size {', '.join(missing)}; it needs "
+                                 f"one for each of the garment's sizes ({', '.join(garment.sizes)})")
+        garment.size_chart = None if chart is None else chart.stored_form()
+        atomic_write(self._folder(garment_id) / "garment.json", garment.to_json())
+        return garment
+
+    def size_chart(self, garment_id: str) -> SizeChart | None:
+        """The garment's size chart, or None; NotFound for an unknown garment."""
+        stored = self.get(garment_id).size_chart
+        return None if stored is None else parse_size_chart(stored)
 
     def set_status(self, garment_id: str, status: str) -> Garment:
         """Mark a garment draft or published."""

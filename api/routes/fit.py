@@ -1,36 +1,55 @@
-"""Fit: how one size of a garment fits one avatar, region by region.
+"""Fit: how a garment fits one avatar, every size, and the one size to buy.
 
-Answers each region's verdict (loose, fits, tight) with its mean stretch
-and ease, the advice sentence and the recommended size. The report is a
-content-addressed output like a render (``tryon.outputs.tasks.fit_key``: the
-body, the garment size's file, the draping and fit-analysis versions): the
-first request for an (avatar, garment, size) queues a fit job (a drape,
-about a second on CPU) and waits up to the render budget, else answers 202
-with the job's URL; later ones are answered from the store with a strong
-ETag. The drape never runs on the request thread (DESIGN.md decision 2).
+``GET /v1/fit?avatar=&garment=`` answers every size's verdicts (loose, fits,
+tight per region, in words) and one recommendation (``tryon.fit.advice``):
+the size, a confidence, a "between sizes" alternative, the reasons. With
+``&size=`` it answers that size's report, with the same recommendation:
+the advice never depends on the size on screen.
+
+Each size's report is a content-addressed output like a render
+(``tryon.outputs.tasks.fit_key``: the body, the size's file, the draping and
+fit-analysis versions). A request queues the drape of every size not
+stored yet (jobs run in parallel across workers) and waits up to the render
+budget; while drapes run it answers 202 with ``Location`` (a running job)
+and, when the garment has a size chart, the recommendation from the chart
+alone (``basis: "chart"``). Once every size is stored the answer is 200 with
+a strong ETag. The drape never runs on the request thread (DESIGN.md
+decision 2).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
+
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Dict, Float, List, Nested, String
 from apiflask.validators import Length, OneOf
+from flask import Response, g, jsonify, request
 
 from api.auth import READ_ROLES, SECURITY, require_key
-from api.extensions import garment_store
-from api.lookups import render_params
-from api.serving import content_addressed
+from api.errors import ProblemError
+from api.extensions import blob_store, garment_store, job_queue
+from api.lookups import find_garment, render_params
+from api.serving import IMMUTABLE, POLL_AFTER_S, cached, render_budget_s
 from api.twin_access import authorize_twin, finish_twin_response
+from tryon.core.errors import CODES
+from tryon.fit.advice import drape_verdict, reasons, recommend
+from tryon.outputs.avatar_lookup import find_avatar
 from tryon.outputs.tasks import fit_key
 from tryon.storage.models import CHANNELS
 
 fit = APIBlueprint("fit", __name__, url_prefix="/v1", tag="Fit")
 
+ADVICE_VERSION = "1"  # bump when tryon.fit.advice answers differently
+
 
 class FitQuery(Schema):
     avatar = String(required=True, validate=Length(1, 100))
     garment = String(required=True, validate=Length(1, 100))
-    size = String(required=True, validate=Length(1, 10))
+    size = String(validate=Length(1, 10), metadata={
+        "description": "one size's report (the recommendation is the same without it)"})
     key = String(metadata={"description": "a publishable key, for plain URLs"})
     channel = String(validate=OneOf(list(CHANNELS)), metadata={
         "description": "digital twins: the channel of this use (default e-commerce)"})
@@ -38,42 +57,130 @@ class FitQuery(Schema):
 
 class RegionOut(Schema):
     region = String()
-    verdict = String(metadata={"description": "loose, fits or tight"})
+    verdict = String(metadata={"description": "loose, fits or tight (length: short, fits, long)"})
     mean_stretch = Float()
     extra_ease_cm = Float(allow_none=True)
     hem_shift_pct = Float(allow_none=True)
+    slid_cm = Float(allow_none=True, metadata={"description": "how far a waistband slid down"})
+
+
+class RecommendationOut(Schema):
+    recommended_size = String(allow_none=True)
+    alternative_size = String(allow_none=True, metadata={"description": "between two sizes"})
+    summary = String(metadata={"description": '"M, or L if you prefer it looser"'})
+    confidence = Float(metadata={"description": "0-1"})
+    basis = String(metadata={"description": "chart and drapes, chart, drapes or pending"})
+    chart_position = Float(allow_none=True)
+    sizes = Dict(metadata={"description": "size -> tight, fits, loose (drapes), chart only, pending"})
+    pending = List(String())
+    reasons = List(String(), metadata={"description": "the recommended size, region by region"})
 
 
 class FitOut(Schema):
     avatar = String()
     garment = String()
-    size = String()
+    size = String(metadata={"description": "with size=: the size reported"})
     regions = List(Nested(RegionOut))
+    reasons = List(String())
     advice = String()
     recommended_size = String(allow_none=True)
+    recommendation = Nested(RecommendationOut)
+    sizes = Dict(metadata={"description": "without size=: size -> {verdict, regions, reasons}"})
     stats = Dict()
-
-
-class QueuedOut(Schema):
-    job = String()
-    status = String()
-    location = String()
 
 
 @fit.get("/fit")
 @require_key(*READ_ROLES)
 @fit.input(FitQuery, location="query")
 @fit.doc(security=SECURITY, responses={
-    200: {"description": "the fit report", "content": {"application/json": {"schema": FitOut}}},
-    202: {"description": "queued: poll the job at Location, then ask again",
-          "content": {"application/json": {"schema": QueuedOut}}},
+    200: {"description": "the fit of every size (or one) and the recommended size",
+          "content": {"application/json": {"schema": FitOut}}},
+    202: "drapes still running: poll the job at Location, then ask again; with a size chart "
+         "the body has the chart's recommendation meanwhile",
     304: "not modified", 404: "unknown avatar or garment", 422: "invalid parameters"})
 def fit_report(query_data):
-    """Per-region verdicts, advice and the recommended size for one avatar in one size;
-    202 with the job's URL if the drape takes longer than the request's budget."""
+    """Every size's fit on one avatar and the size to buy (the same whatever ``size``
+    asks about); 202 with a job's URL while drapes run."""
     use = authorize_twin(query_data["avatar"], query_data.get("channel"))  # twins: 403/410
-    params = render_params({**query_data, "view": "front", "width": 1, "height": 1,
-                            "format": "png", "fit_map": 0})
-    params = {k: params[k] for k in ("avatar", "garment", "size")}
-    key = fit_key(params, garment_store())
-    return finish_twin_response(content_addressed("fit", params, key), use, None, key)
+    garment = find_garment(query_data["garment"], "garment")
+    asked = query_data.get("size")
+    params = render_params({**query_data, "size": asked or garment.sizes[0], "view": "front",
+                            "width": 1, "height": 1, "format": "png", "fit_map": 0})
+    store = garment_store()
+    per_size = {s: {"avatar": params["avatar"], "garment": garment.id, "size": s}
+                for s in garment.sizes}
+    keys = {s: fit_key(p, store) for s, p in per_size.items()}
+    chart = store.size_chart(garment.id)
+    etag = hashlib.sha256(json.dumps([ADVICE_VERSION, keys, garment.size_chart,
+                                      asked and params["size"]]).encode()).hexdigest()
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return finish_twin_response(response, use, None)
+    reports, jobs = _reports(per_size, keys)
+    body = find_avatar(params["avatar"])
+    advice = recommend(garment.category, garment.sizes, body.measurements, reports, chart)
+    if jobs:
+        first = next(iter(jobs.values()))
+        g.retry_after = POLL_AFTER_S
+        return {"avatar": params["avatar"], "garment": garment.id, "status": "running",
+                "job": first, "location": f"/v1/jobs/{first}", "recommendation": advice}, 202, {
+            "Location": f"/v1/jobs/{first}", "Retry-After": str(POLL_AFTER_S),
+            "Cache-Control": "no-store"}
+    document = {"avatar": params["avatar"], "garment": garment.id, "recommendation": advice,
+                "recommended_size": advice["recommended_size"], "advice": advice["summary"]}
+    if asked:
+        size = params["size"]
+        document.update(size=size, regions=reports[size]["regions"], stats=reports[size]["stats"],
+                        reasons=reasons(reports[size]), advice=_advice_for(size, advice))
+    else:
+        document["sizes"] = {s: {"verdict": drape_verdict(r, garment.category),
+                                 "regions": r["regions"], "reasons": reasons(r)}
+                             for s, r in reports.items()}
+    response = jsonify(document)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = IMMUTABLE
+    return finish_twin_response(response, use, None)
+
+
+def _advice_for(size: str, advice: dict) -> str:
+    """What the shopper reads under ``size``: the recommendation, and where this
+    size is off when it is not the one recommended."""
+    if advice["recommended_size"] in (None, size) or advice["alternative_size"] == size:
+        return advice["summary"]
+    return f"{advice['sizes'].get(size, '').capitalize()} in {size}; {advice['summary']}"
+
+
+def _reports(per_size: dict, keys: dict) -> tuple[dict, dict]:
+    """Every size's stored report (None while its drape runs) and the jobs still
+    running by size, after queueing the missing ones and waiting up to the
+    request budget for them all."""
+    queue, deadline = job_queue(), time.monotonic() + render_budget_s()
+    jobs = {}
+    for size, params in per_size.items():
+        if cached(keys[size]) is None:
+            jobs[size] = queue.submit("fit", params, dedupe_key=keys[size])
+    while jobs:
+        for size, job_id in list(jobs.items()):
+            job = queue.get(job_id)
+            if job is None or job.status == "done":
+                del jobs[size]
+            elif job.status == "failed":
+                _raise_failed(job)
+        if not jobs or time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
+    reports = {}
+    for size, key in keys.items():
+        hit = None if size in jobs else cached(key)
+        if hit is None and size not in jobs:  # done, yet not stored (purged meanwhile): again
+            jobs[size] = queue.submit("fit", per_size[size], dedupe_key=key)
+        reports[size] = None if hit is None else json.loads(blob_store().get(hit[0]))
+    return reports, jobs
+
+
+def _raise_failed(job) -> None:
+    if job.error_code in ("consent_ended", "consent_required"):
+        raise ProblemError(CODES[job.error_code], "Gone" if job.error_code == "consent_ended"
+                           else "Forbidden", job.error.split(": ", 1)[-1], "avatar")
+    raise ProblemError(503, "Fit failed", f"the fit job failed: {job.error}")

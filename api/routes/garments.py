@@ -41,7 +41,6 @@ drafts too, and alone may upload, publish, unpublish and delete.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -49,17 +48,26 @@ from pathlib import Path
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Dict, File, List, Nested, String
 from apiflask.validators import Length, OneOf
-from flask import jsonify
+from flask import jsonify, request
 
 from api.auth import READ_ROLES, SECURITY, caller_sees, caller_tenant, is_secret_caller, require_key
 from api.extensions import blob_store, garment_store, job_queue
 from api.lookups import find_garment
 from api.errors import ProblemError
+from api.garment_forms import (
+    COLORWAY_FIELDS,
+    SIZE_CHART_FIELD,
+    colorways_field,
+    companions,
+    grade_to_field,
+    save_size,
+    size_chart_field,
+    source_bodies,
+)
 from api.serving import POLL_AFTER_S, render_budget_s
-from garments.colorways import MAX_COLORWAYS, ColorwayError, parse_colorways
+from garments.colorways import ColorwayError
 from garments.fabrics import FABRICS
 from garments.garment import CATEGORIES
-from garments.ingest.loading import FORMATS
 from avatars.scans.reading import FORMATS as SCAN_FORMATS, UNIT_SCALES
 from garments.mannequin import FITS, NUMERIC_SIZES, SIZES
 from tryon.core.errors import CODES
@@ -70,18 +78,7 @@ garments = APIBlueprint("garments", __name__, url_prefix="/v1/garments", tag="Ga
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the whole request; Flask answers 413 beyond
 # letter sizes, then every numeric EU size of any fit (the store checks it against the fit)
 UPLOAD_SIZES = SIZES + tuple(sorted({n for chart in NUMERIC_SIZES.values() for n in chart}, key=int))
-_COMPANION_NAME = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 
-
-COLORWAY_FIELDS = {
-    "colorways": String(validate=Length(1, 64 * 1024), metadata={
-        "description": 'JSON list of colorways: [{"name": "Navy", "color": "#1f2a44", '
-                       '"fabric": "velvet"}, {"name": "Floral", "texture": "floral.png"}]; '
-                       f"at most {MAX_COLORWAYS}"}),
-    "colorway_texture": List(File(), metadata={
-        "description": "the colorways' textures (PNG, JPEG or WebP), named as the list names "
-                       "them; repeat the field for each"}),
-}
 
 GarmentUpload = Schema.from_dict({
     "name": String(required=True, validate=Length(1, 200)),
@@ -109,6 +106,7 @@ GarmentUpload = Schema.from_dict({
                        "each is placed on its size's mannequin shape, in the pose of the body the "
                        "upload was made on"}),
     **COLORWAY_FIELDS,
+    "size_chart": SIZE_CHART_FIELD,
 }, name="GarmentUpload")
 
 ColorwaysUpload = Schema.from_dict(COLORWAY_FIELDS, name="ColorwaysUpload")
@@ -134,6 +132,9 @@ class GarmentOut(Schema):
     created_at = String()
     reports = Dict(metadata={"description": "validation report per size (merchant/admin only)"})
     colorways = List(Nested(ColorwayOut))
+    size_chart = Dict(allow_none=True, metadata={
+        "description": "body measurements per size, cm: {unit, sizes: {size: {bust, waist, hips, "
+                       "height, inseam: a number or [low, high]}}}; null without one"})
 
 
 class GarmentList(Schema):
@@ -161,19 +162,21 @@ def describe(garment) -> dict:
 def upload(form_and_files_data):
     """Upload a garment, one file per size; 422 with the reports if any size is rejected."""
     data = dict(form_and_files_data)
-    files = {key.removeprefix("size_"): data.pop(key) for key in list(data) if key.startswith("size_")}
+    files = {key.removeprefix("size_"): data.pop(key) for key in list(data)
+             if key.startswith("size_") and key != "size_chart"}
     if not files:
         raise ProblemError(422, "Unprocessable Entity",
                            f"upload one file per size, in fields size_{'/size_'.join(SIZES)}", "size_M")
-    companions = _companions(data.pop("companion", None) or [])
-    colorways = _colorways(data)
-    grade_to = _grade_to(data, files)
-    bodies = _source_bodies(data, files)
+    extra = companions(data.pop("companion", None) or [])
+    colorways = colorways_field(data)
+    grade_to = grade_to_field(data, files)
+    chart = size_chart_field(data, [*files, *grade_to])
+    bodies = source_bodies(data, files)
     if bodies:
-        return _import_with_source_bodies(data, files, companions, bodies, colorways, grade_to)
+        return _import_with_source_bodies(data, files, extra, bodies, colorways, grade_to, chart)
     store = garment_store()
     with tempfile.TemporaryDirectory(prefix="upload-", dir=store.incoming()) as folder:
-        paths = {size: _save_size(Path(folder), size, upload_file, companions)
+        paths = {size: save_size(Path(folder), size, upload_file, extra)
                  for size, upload_file in files.items()}
         try:
             if grade_to:
@@ -189,6 +192,8 @@ def upload(form_and_files_data):
             raise ProblemError(422, "Unprocessable Entity", str(e), "colorways") from None
         except ValueError as e:
             raise ProblemError(422, "Unprocessable Entity", str(e)) from None
+    if garment is not None and chart is not None:
+        garment = store.set_size_chart(garment.id, chart)
     return _outcome(garment, {size: report.as_dict() for size, report in reports.items()})
 
 
@@ -202,80 +207,15 @@ def _outcome(garment, reports: dict):
     return describe(garment), 201, {"Location": f"/v1/garments/{garment.id}"}
 
 
-def _save_size(folder: Path, size: str, upload_file, companions: dict[str, bytes]) -> Path:
-    """Save one size's file, and the companions beside it, under fixed names."""
-    suffix = Path(upload_file.filename or "").suffix.lower()
-    # a fixed name; the client's name lends only its extension, if known
-    path = folder / size / f"upload{suffix if suffix in FORMATS else '.bin'}"
-    path.parent.mkdir()
-    upload_file.save(path)
-    for name, content in companions.items():
-        if name == path.name:
-            raise ProblemError(422, "Unprocessable Entity",
-                               f"companion name {name!r} is taken by the mesh", "companion")
-        (path.parent / name).write_bytes(content)
-    return path
-
-
-def _source_bodies(data: dict, files: dict) -> dict:
-    """{size: the uploaded source body file} from ``source_body`` and
-    ``source_body_<SIZE>`` (taken out of ``data``); {} when there are none."""
-    shared = data.pop("source_body", None)
-    own = {key.removeprefix("source_body_"): data.pop(key)
-           for key in list(data) if key.startswith("source_body_")}
-    for size in own:
-        if size not in files:
-            raise ProblemError(422, "Unprocessable Entity", f"a source body for size {size}, "
-                               f"which has no mesh (field size_{size})", f"source_body_{size}")
-    if not shared and not own:
-        return {}
-    missing = [size for size in files if size not in own and not shared]
-    if missing:
-        raise ProblemError(422, "Unprocessable Entity",
-                           f"size(s) {', '.join(missing)} have no source body: send one "
-                           "source_body for every size, or source_body_<SIZE> for each",
-                           f"source_body_{missing[0]}")
-    return {size: own.get(size, shared) for size in files}
-
-
-def _colorways(data: dict) -> list | None:
-    """The parsed colorways of ``colorways`` and ``colorway_texture`` (taken out of
-    ``data``); None when there are none; 422 (field ``colorways``) saying what is wrong."""
-    text = data.pop("colorways", None)
-    uploads = data.pop("colorway_texture", None) or []
-    if text is None:
-        if uploads:
-            raise ProblemError(422, "Unprocessable Entity", "colorway textures without a "
-                               "colorways list that names them", "colorways")
-        return None
-    try:
-        entries = json.loads(text)
-        return parse_colorways(entries, _companions(uploads, "colorway_texture"))
-    except json.JSONDecodeError as e:
-        raise ProblemError(422, "Unprocessable Entity", f"colorways is not JSON: {e}",
-                           "colorways") from None
-    except ColorwayError as e:
-        raise ProblemError(422, "Unprocessable Entity", str(e), "colorways") from None
-
-
-def _grade_to(data: dict, files: dict) -> list[str]:
-    """The sizes ``grade_to`` names (taken out of ``data``); 422 unless one size was uploaded."""
-    sizes = [s.strip() for s in (data.pop("grade_to", None) or "").split(",") if s.strip()]
-    if sizes and len(files) != 1:
-        raise ProblemError(422, "Unprocessable Entity", "grade_to grades the other sizes from one "
-                           f"uploaded size; {len(files)} were uploaded", "grade_to")
-    return sizes
-
-
-def _import_with_source_bodies(data: dict, files: dict, companions: dict, bodies: dict,
-                               colorways: list | None, grade_to: list[str]):
+def _import_with_source_bodies(data: dict, files: dict, extra: dict, bodies: dict,
+                               colorways: list | None, grade_to: list[str], chart):
     """Keep the files where a job can read them, queue the import, and wait for it
     up to the request budget: 201/422 as a plain upload, else 202 with the job."""
     folder = garment_store().upload_folder()
     names, body_names = {}, {}
     try:
         for size, upload_file in files.items():
-            names[size] = str(_save_size(folder, size, upload_file, companions).relative_to(folder))
+            names[size] = str(save_size(folder, size, upload_file, extra).relative_to(folder))
         for number, upload_file in enumerate(dict.fromkeys(bodies.values())):
             suffix = Path(upload_file.filename or "").suffix.lower()
             name = f"source-body-{number}{suffix if suffix[1:] in SCAN_FORMATS else '.bin'}"
@@ -284,7 +224,8 @@ def _import_with_source_bodies(data: dict, files: dict, companions: dict, bodies
         params = import_params(folder, data, names,
                                {size: body_names[f] for size, f in bodies.items()},
                                data.get("source_sex"), data.get("source_units"), colorways,
-                               grade_to, caller_tenant())
+                               grade_to, caller_tenant(),
+                               None if chart is None else chart.stored_form())
     except BaseException:  # refused or cut off: nothing of the upload stays
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -309,23 +250,6 @@ def _import_with_source_bodies(data: dict, files: dict, companions: dict, bodies
     return response
 
 
-def _companions(uploads, field: str = "companion") -> dict[str, bytes]:
-    """Uploaded files by their checked base names; 422 (``field``) for a name that
-    is not a plain file name, or a name given twice."""
-    found: dict[str, bytes] = {}
-    for upload_file in uploads:
-        name = upload_file.filename or ""
-        if not _COMPANION_NAME.fullmatch(name) or name in (".", "..") or name.startswith("."):
-            raise ProblemError(422, "Unprocessable Entity",
-                               f"{field} names are plain file names of A-Z a-z 0-9 . _ -; "
-                               f"got {name!r}", field)
-        if name in found:
-            raise ProblemError(422, "Unprocessable Entity", f"{field} {name!r} given twice",
-                               field)
-        found[name] = upload_file.read()
-    return found
-
-
 @garments.put("/<garment_id>/colorways")
 @require_key("merchant")
 @garments.input(ColorwaysUpload, location="form_and_files")
@@ -339,9 +263,27 @@ def put_colorways(garment_id: str, form_and_files_data):
         raise ProblemError(422, "Unprocessable Entity", "send the colorways list (JSON) in the "
                            "field colorways; [] removes them", "colorways")
     try:
-        return describe(garment_store().set_colorways(garment_id, _colorways(data)))
+        return describe(garment_store().set_colorways(garment_id, colorways_field(data)))
     except ColorwayError as e:
         raise ProblemError(422, "Unprocessable Entity", str(e), "colorways") from None
+
+
+@garments.put("/<garment_id>/size-chart")
+@require_key("merchant")
+@garments.output(GarmentOut)
+@garments.doc(security=SECURITY, responses=[404, 422])
+def put_size_chart(garment_id: str):
+    """Give the garment its size chart (a JSON body: ``{"unit": "cm", "sizes": {...}}``,
+    a row per size of the garment; ``null`` removes it)."""
+    garment = find_garment(garment_id)
+    text = request.get_data(as_text=True) if request.is_json else ""
+    if text.strip() in ("", "null"):
+        if not request.is_json:
+            raise ProblemError(422, "Unprocessable Entity", "send the size chart as a JSON body "
+                               "(Content-Type: application/json); null removes it", "size_chart")
+        return describe(garment_store().set_size_chart(garment_id, None))
+    chart = size_chart_field({"size_chart": text}, garment.sizes)
+    return describe(garment_store().set_size_chart(garment_id, chart))
 
 
 @garments.get("")

@@ -37,15 +37,45 @@ def test_fit_of_a_library_avatar(fit_client, auth):
     assert again.status_code == 304
 
 
-def test_fit_answers_202_with_a_job_when_the_drape_takes_longer(app, fit_client, auth):
+def _until_done(client, url: str, headers: dict):
+    """GET ``url``, following the 202s' jobs (one size's drape each) until a 200."""
+    for _ in range(12):
+        response = client.get(url, headers=headers)
+        if response.status_code != 202:
+            return response
+        assert poll_job(client, response.headers["Location"], headers)["status"] == "done"
+    raise AssertionError("still 202 after every size's drape")
+
+
+def test_fit_answers_202_with_the_chart_s_advice_while_the_drapes_run(app, fit_client, auth):
     configure(app, RENDER_BUDGET_S=0)
-    url = f"/v1/fit?avatar=m178-eu52&garment={_skirt_id()}&size=L"
+    url = f"/v1/fit?avatar=f165-eu40&garment={_skirt_id()}&size=L"
     queued = fit_client.get(url, headers=auth("publishable"))
     assert queued.status_code == 202 and queued.headers["Retry-After"] == "1"
-    job = poll_job(fit_client, queued.headers["Location"], auth("publishable"))
-    assert job["status"] == "done" and job["media_type"] == "application/json", job
-    report = fit_client.get(url, headers=auth("publishable"))
+    early = queued.get_json()["recommendation"]
+    # EU 40 body: bust 92, waist 76, hips 100 on the skirt's chart (waist M 74, L 80)
+    assert (early["basis"], early["recommended_size"], early["alternative_size"]) == ("chart", "M", "L")
+    assert early["summary"] == "M, or L if you prefer it looser" and early["pending"]
+    report = _until_done(fit_client, url, auth("publishable"))
     assert report.status_code == 200 and report.get_json()["size"] == "L"
+    final = report.get_json()["recommendation"]
+    assert final["basis"] == "chart and drapes" and final["recommended_size"] == "M"
+
+
+def test_one_recommendation_whatever_size_is_on_screen(fit_client, auth):
+    skirt, headers = _skirt_id(), auth("publishable")
+    every = _until_done(fit_client, f"/v1/fit?avatar=f165-eu40&garment={skirt}", headers).get_json()
+    assert every["recommended_size"] == "M" and set(every["sizes"]) == {"XS", "S", "M", "L", "XL"}
+    for size in every["sizes"]:
+        one = fit_client.get(f"/v1/fit?avatar=f165-eu40&garment={skirt}&size={size}",
+                             headers=headers).get_json()
+        assert one["size"] == size and one["recommended_size"] == "M", one
+        assert one["recommendation"] == every["recommendation"]
+    # an XL skirt on an EU 40 body slides down until the hips hold it: too big at the waist
+    xl = every["sizes"]["XL"]
+    assert xl["verdict"] == "loose" and any(r.startswith("slides down") for r in xl["reasons"]), xl
+    assert every["sizes"]["XS"]["verdict"] == "tight"
+    assert every["recommendation"]["reasons"] and every["advice"] == every["recommendation"]["summary"]
 
 
 def test_fit_of_a_body_from_measurements(fit_client, auth):
@@ -67,3 +97,21 @@ def test_fit_errors(fit_client, auth):
     ]:
         assert_problem(fit_client.get(f"/v1/fit?{query}", headers=auth("publishable")), status, field)
     assert_problem(fit_client.get(f"/v1/fit?avatar=f165-eu40&garment={skirt}&size=M"), 401)
+
+
+def test_without_a_size_chart_the_drapes_decide(app, auth, garment_store, tmp_path, monkeypatch):
+    from tests.api.test_garments import _form, _sample_obj
+
+    monkeypatch.setenv("TRYON_BLOB_URL", f"file://{tmp_path / 'blobs'}")
+    configure(app, RENDER_BUDGET_S=120)
+    client = app.test_client()
+    made = client.post("/v1/garments", headers=auth("merchant"), content_type="multipart/form-data",
+                       data=_form(**{s: (_sample_obj(s), f"{s}.obj") for s in ("S", "M", "L")}))
+    assert made.status_code == 201, made.get_json()
+    garment = made.get_json()["id"]
+    every = _until_done(client, f"/v1/fit?avatar=f165-eu40&garment={garment}",
+                        auth("merchant")).get_json()
+    advice = every["recommendation"]
+    assert advice["basis"] == "drapes" and advice["chart_position"] is None
+    assert {s: v["verdict"] for s, v in every["sizes"].items()}["S"] == "tight"
+    assert advice["recommended_size"] == "M", advice

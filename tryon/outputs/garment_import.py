@@ -21,6 +21,7 @@ from typing import Any
 
 from garments.colorways import Colorway, from_stored_form, write_textures
 from garments.source_body import fit_source_body
+from garments.size_chart import parse_size_chart
 from garments.store import GarmentStore
 from tryon.core.settings import DEFAULT_TENANT, Settings
 from tryon.storage.blobs import open_blob_store
@@ -33,18 +34,19 @@ DOCUMENT_MEDIA_TYPE = "application/json"
 def import_params(folder, details: Mapping[str, str], files: Mapping[str, str],
                   bodies: Mapping[str, str], sex: str | None = None,
                   units: str | None = None, colorways: list[Colorway] | None = None,
-                  grade_to: list[str] | None = None, tenant: str = DEFAULT_TENANT
-                  ) -> dict[str, Any]:
+                  grade_to: list[str] | None = None, tenant: str = DEFAULT_TENANT,
+                  size_chart: dict | None = None) -> dict[str, Any]:
     """A job's params. folder: the upload folder (a Path in the store's upload
     area); details: name, category, fabric, fit; files: {size: mesh file};
     bodies: {size: its source body file} (file names inside the folder); sex
     and units: the source bodies', if known; colorways: the garment's
     (their textures are written into the folder); grade_to: sizes to grade
-    from the one size in ``files``; tenant: whose garment it becomes."""
+    from the one size in ``files``; tenant: whose garment it becomes;
+    size_chart: its chart (``SizeChart.stored_form``), checked already."""
     return {"folder": folder.name, **{k: details[k] for k in ("name", "category", "fabric", "fit")},
             "files": dict(files), "bodies": dict(bodies), "sex": sex, "units": units,
             "colorways": write_textures(folder, colorways or []), "grade_to": list(grade_to or []),
-            "tenant": tenant}
+            "tenant": tenant, "size_chart": size_chart}
 
 
 def run_garment_import(params: Mapping[str, Any], config: Settings) -> str:
@@ -75,6 +77,8 @@ def _import(store: GarmentStore, folder, params: Mapping[str, Any], config: Sett
                                             tenant=tenant)
     else:
         garment, reports = store.add(*details, files, sources, colorways, tenant)
+    if garment is not None and params.get("size_chart"):
+        garment = store.set_size_chart(garment.id, parse_size_chart(params["size_chart"]))
     document = {"garment": None if garment is None else garment.to_dict(),
                 "accepted": garment is not None,
                 "source_bodies": {size: source.report for size, source in sources.items()},
