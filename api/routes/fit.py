@@ -19,6 +19,7 @@ decision 2).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import time
@@ -28,16 +29,20 @@ from apiflask.fields import Dict, Float, List, Nested, String
 from apiflask.validators import Length, OneOf
 from flask import Response, g, jsonify, request
 
-from api.auth import READ_ROLES, SECURITY, require_key
+from api.auth import READ_ROLES, SECURITY, caller_tenant, require_key
 from api.errors import ProblemError
 from api.extensions import blob_store, garment_store, job_queue
 from api.lookups import find_garment, render_params
 from api.serving import IMMUTABLE, POLL_AFTER_S, cached, render_budget_s
 from api.twin_access import authorize_twin, finish_twin_response
+from garments.sizes import normalize_size
 from tryon.core.errors import CODES
 from tryon.fit.advice import drape_verdict, reasons, recommend
 from tryon.outputs.avatar_lookup import find_avatar
 from tryon.outputs.tasks import fit_key
+from tryon.storage.api_keys import has_role
+from tryon.storage.database import session_scope
+from tryon.storage.fit_outcomes import match_rates, record_outcome
 from tryon.storage.models import CHANNELS
 
 fit = APIBlueprint("fit", __name__, url_prefix="/v1", tag="Fit")
@@ -74,6 +79,8 @@ class RecommendationOut(Schema):
     sizes = Dict(metadata={"description": "size -> tight, fits, loose (drapes), chart only, pending"})
     pending = List(String())
     reasons = List(String(), metadata={"description": "the recommended size, region by region"})
+    id = String(allow_none=True, metadata={
+        "description": "quote it in POST /v1/fit/outcomes with the size bought"})
 
 
 class FitOut(Schema):
@@ -87,6 +94,16 @@ class FitOut(Schema):
     recommendation = Nested(RecommendationOut)
     sizes = Dict(metadata={"description": "without size=: size -> {verdict, regions, reasons}"})
     stats = Dict()
+
+
+class OutcomeIn(Schema):
+    recommendation = String(required=True, validate=Length(1, 400), metadata={
+        "description": "the recommendation's id, as GET /v1/fit gave it"})
+    bought_size = String(required=True, validate=Length(1, 16))
+
+
+class OutcomeQuery(Schema):
+    garment = String(validate=Length(1, 200))
 
 
 @fit.get("/fit")
@@ -120,6 +137,7 @@ def fit_report(query_data):
     reports, jobs = _reports(per_size, keys)
     body = find_avatar(params["avatar"])
     advice = recommend(garment.category, garment.sizes, body.measurements, reports, chart)
+    advice["id"] = recommendation_id(garment.id, advice)
     if jobs:
         first = next(iter(jobs.values()))
         g.retry_after = POLL_AFTER_S
@@ -141,6 +159,66 @@ def fit_report(query_data):
     response.set_etag(etag)
     response.headers["Cache-Control"] = IMMUTABLE
     return finish_twin_response(response, use, None)
+
+
+def recommendation_id(garment_id: str, advice: dict) -> str | None:
+    """What a store quotes when it reports the size bought: the garment and the sizes
+    recommended, readable back (``read_recommendation_id``); no shopper data."""
+    if advice["recommended_size"] is None:
+        return None
+    packed = json.dumps([garment_id, advice["recommended_size"], advice["alternative_size"]],
+                        separators=(",", ":")).encode()
+    return "fr1." + base64.urlsafe_b64encode(packed).decode().rstrip("=")
+
+
+def read_recommendation_id(text: str) -> tuple[str, str, str | None]:
+    """(garment id, recommended size, alternative size) of a ``recommendation_id``;
+    a 422 problem (field ``recommendation``) for anything else."""
+    try:
+        packed = text[4:] + "=" * (-len(text[4:]) % 4)
+        found = json.loads(base64.urlsafe_b64decode(packed)) if text.startswith("fr1.") else None
+    except ValueError:  # not base64, not JSON
+        found = None
+    if not (isinstance(found, list) and len(found) == 3 and isinstance(found[0], str)
+            and isinstance(found[1], str) and isinstance(found[2], (str, type(None)))):
+        raise ProblemError(422, "Unprocessable Entity", "recommendation is the id GET /v1/fit "
+                           "gave with its recommendation (fr1.…)", "recommendation")
+    return found[0], found[1], found[2]
+
+
+@fit.post("/fit/outcomes")
+@require_key("merchant")
+@fit.input(OutcomeIn)
+@fit.output({}, status_code=204)
+@fit.doc(security=SECURITY, responses={204: "kept", 404: "no such garment",
+                                       422: "not a recommendation id, or a size it does not have"})
+def report_outcome(json_data):
+    """Report the size a shopper bought after a recommendation (nothing about the
+    shopper is sent or kept): what the size match rate is made of."""
+    garment_id, recommended, alternative = read_recommendation_id(json_data["recommendation"])
+    garment = find_garment(garment_id, "recommendation")
+    bought = normalize_size(json_data["bought_size"], "bought_size")
+    if bought not in garment.sizes:
+        raise ProblemError(422, "Unprocessable Entity", f"bought_size is one of the garment's "
+                           f"sizes: {', '.join(garment.sizes)}", "bought_size")
+    with session_scope() as session:
+        record_outcome(session, caller_tenant(), garment.id, recommended, alternative, bought)
+    return ""
+
+
+@fit.get("/fit/outcomes")
+@require_key("merchant")
+@fit.input(OutcomeQuery, location="query")
+@fit.doc(security=SECURITY)
+def outcome_report(query_data):
+    """The size match rate: per garment (and per recommended size), purchases after a
+    recommendation and how often the recommended size was the one bought."""
+    garment = query_data.get("garment")
+    if garment is not None:
+        garment = find_garment(garment, "garment").id
+    tenant = None if has_role(g.api_key, "admin") else caller_tenant()
+    with session_scope() as session:
+        return {"garments": match_rates(session, tenant, garment)}
 
 
 def _advice_for(size: str, advice: dict) -> str:

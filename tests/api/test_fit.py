@@ -1,6 +1,8 @@
 """/v1/fit: per-region verdicts and the recommended size, made by a fit job
 (a drape) and then served content-addressed."""
 
+import json
+
 import pytest
 
 from tests.api.helpers import assert_problem, poll_job
@@ -115,3 +117,36 @@ def test_without_a_size_chart_the_drapes_decide(app, auth, garment_store, tmp_pa
     assert advice["basis"] == "drapes" and advice["chart_position"] is None
     assert {s: v["verdict"] for s, v in every["sizes"].items()}["S"] == "tight"
     assert advice["recommended_size"] == "M", advice
+
+
+def test_stores_report_the_size_bought_and_read_the_match_rate(fit_client, auth, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    skirt, headers = _skirt_id(), auth("publishable")
+    advice = _until_done(fit_client, f"/v1/fit?avatar=f165-eu40&garment={skirt}",
+                         headers).get_json()["recommendation"]
+    assert advice["recommended_size"] == "M" and advice["id"].startswith("fr1.")
+    for bought in ("M", "M", "L", "S"):
+        sent = fit_client.post("/v1/fit/outcomes", json={"recommendation": advice["id"],
+                                                         "bought_size": bought.lower()},
+                               headers=auth("merchant"))
+        assert sent.status_code == 204, sent.get_json()
+    assert_problem(fit_client.post("/v1/fit/outcomes", json={"recommendation": "M",
+                                                             "bought_size": "M"},
+                                   headers=auth("merchant")), 422, "recommendation")
+    assert_problem(fit_client.post("/v1/fit/outcomes", json={"recommendation": advice["id"],
+                                                             "bought_size": "XXL"},
+                                   headers=auth("merchant")), 422, "bought_size")
+    assert_problem(fit_client.post("/v1/fit/outcomes", json={"recommendation": advice["id"],
+                                                             "bought_size": "M"},
+                                   headers=headers), 403)
+    report = fit_client.get(f"/v1/fit/outcomes?garment={skirt}", headers=auth("merchant"))
+    rates = report.get_json()["garments"][skirt]
+    assert (rates["purchases"], rates["bought_recommended"], rates["match_rate"]) == (4, 2, 0.5)
+    assert rates["bought_alternative"] == 1 and set(rates["by_recommended_size"]) == {"M"}
+    cli = subprocess.run([sys.executable, "-m", "tryon.cli", "fit", "report", "--json"],
+                         capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert cli.returncode == 0, cli.stderr
+    assert json.loads(cli.stdout)[skirt]["match_rate"] == 0.5
