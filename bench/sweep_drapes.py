@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+from dataclasses import asdict
 import sys
 import time
 
@@ -22,6 +23,7 @@ from avatars.library import library
 from garments.store import GarmentStore
 from tryon.core.settings import settings
 from tryon.drape.draping import drape
+from tryon.fit.advice import drape_verdict
 
 
 def _edge_lengths(points, faces):
@@ -65,7 +67,8 @@ def main() -> int:
                 seconds.append(d.stats["seconds"])
                 penetration.append(d.stats["max_penetration_mm"])
                 pinched.append(d.stats["pinched_penetration_mm"])
-                advice[d.advice] = advice.get(d.advice, 0) + 1
+                verdict = drape_verdict({"regions": [asdict(f) for f in d.fits]}, garment.category)
+                advice[verdict] = advice.get(verdict, 0) + 1
                 for problem in problems(d):
                     failures.append(f"{body.id} / {garment.name} / {size}: {problem}")
     print(f"{len(seconds)} drapes ({len(bodies)} bodies x {len(garments)} garments x sizes) "
@@ -74,7 +77,7 @@ def main() -> int:
     print(f"max penetration: {max(penetration):.2f} mm (target <= 1 mm); drapes over 1 mm: "
           f"{sum(p > 1.0 for p in penetration)}")
     print(f"max penetration where the body touches itself: {max(pinched):.2f} mm")
-    print("advice given:", ", ".join(f"{k}: {v}" for k, v in sorted(advice.items())))
+    print("verdicts (tight, fits or loose where meant to fit):", ", ".join(f"{k}: {v}" for k, v in sorted(advice.items())))
     print(f"failures: {len(failures)}")
     for failure in failures[:40]:
         print("  " + failure)

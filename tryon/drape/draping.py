@@ -51,8 +51,7 @@ class Drape:
     """A draped garment.
 
     positions: (M, 3) float32 draped physics vertices, metres; faces: (P, 3);
-    face_stretch, gap, loose, fits, advice, recommended_size: the fit
-    (``tryon.fit.report.FitReport``);
+    face_stretch, gap, loose, fits: the fit (``tryon.fit.report.FitReport``);
     render_positions: (N, 3) the render mesh (UV seams split) on the drape;
     stats: JSON-ready numbers (solve time, iterations and the fit's).
     """
@@ -67,8 +66,6 @@ class Drape:
     render_positions: np.ndarray
     mesh: GarmentMesh
     fits: list[RegionFit]
-    advice: str
-    recommended_size: str | None
     stats: dict
 
 
@@ -154,5 +151,5 @@ def _analyse(garment, size, mesh, authored, target, positions, seconds, iteratio
         garment_id=garment.id, size=size, positions=positions, faces=mesh.physics_faces,
         face_stretch=report.face_stretch, gap=report.gap, loose=report.loose,
         render_positions=positions[mesh.render_to_physics], mesh=mesh, fits=report.fits,
-        advice=report.advice, recommended_size=report.recommended_size, stats=stats,
+        stats=stats,
     )

@@ -22,7 +22,6 @@ from tryon.fit.strain import (
     face_stretch,
     girth_heights,
     girths,
-    recommendation,
     region_fits,
     vertex_values,
 )
@@ -36,15 +35,13 @@ class FitReport:
     """face_stretch: (P,) largest edge stretch of each face against the
     authored garment; gap: (M,) metres from the body surface (negative
     inside); loose: (M,) bool, vertices in a region with too much ease;
-    fits: verdict per region; advice: a sentence; recommended_size;
-    stats: JSON-ready numbers."""
+    fits: verdict per region; stats: JSON-ready numbers. Which size to buy is
+    decided over every size (``tryon.fit.advice``), not here."""
 
     face_stretch: np.ndarray
     gap: np.ndarray
     loose: np.ndarray
     fits: list[RegionFit]
-    advice: str
-    recommended_size: str | None
     stats: dict
 
 
@@ -152,7 +149,6 @@ def fit_report(garment: Garment, size: str, mesh: GarmentMesh, target: BodyGeome
     loose_regions = [REGIONS.index(f.region) for f in fits if f.verdict == "loose"]
     loose = vertex_values(faces, np.isin(regions, loose_regions).astype(float), len(positions)) > 0.5
     torso = regions >= 0
-    advice, recommended = recommendation(fits, garment.sizes, size)
     mannequin_height = float(mannequin_body.vertices[:, 2].max())
     fits.append(_length_fit(rest, positions, mannequin_height, target))
     stats = {
@@ -169,8 +165,5 @@ def fit_report(garment: Garment, size: str, mesh: GarmentMesh, target: BodyGeome
                                **({"slid_cm": f.slid_cm} if f.slid_cm is not None else {})}
                     for f in fits},
         "verdict": [f.sentence() for f in fits if f.verdict != "fits"] or ["fits everywhere"],
-        "advice": advice,
-        "recommended_size": recommended,
     }
-    return FitReport(face_stretch=stretch, gap=gap, loose=loose, fits=fits, advice=advice,
-                     recommended_size=recommended, stats=stats)
+    return FitReport(face_stretch=stretch, gap=gap, loose=loose, fits=fits, stats=stats)

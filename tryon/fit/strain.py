@@ -33,7 +33,6 @@ RELAXED_STRETCH = 0.01
 LOOSE_EASE_M = 0.06
 # Heights of the girths, as a fraction of the way from crotch to shoulders.
 GIRTH_LEVELS = {"hips": 0.15, "waist": 0.55, "chest": 0.8}
-VERY_TIGHT_STRETCH = 0.08  # two sizes up
 REGIONS = ("shoulders", "chest", "waist", "hips")
 # Fit-map colours, sRGB 0-255.
 FIT_COLOURS = {"loose": (66, 133, 244), "fits": (52, 168, 83), "tight": (234, 67, 53)}
@@ -120,29 +119,3 @@ def region_fits(
         fits.append(RegionFit(region, verdict, round(stretch, 4),
                               None if ease is None else round(ease * 100, 1)))
     return fits
-
-
-def recommendation(fits: list[RegionFit], sizes: list[str], size: str) -> tuple[str, str | None]:
-    """(sentence, recommended size) from region verdicts on ``size``, given the
-    garment's sizes from smallest to largest.
-
-    Any tight region: size up (two when one is very tight). No tight region
-    and at least half the girths loose: size down (two when every loose
-    girth has more than twice ``LOOSE_EASE_M`` to spare)."""
-    index = sizes.index(size)
-    tight = [f for f in fits if f.verdict == "tight"]
-    if tight:
-        steps = 2 if any(f.mean_stretch > VERY_TIGHT_STRETCH for f in tight) else 1
-        target = min(index + steps, len(sizes) - 1)
-        if target == index:
-            return "tight even in the largest size", None
-        return f"{target - index} size{'s' if target - index > 1 else ''} up recommended", sizes[target]
-    girth_fits = [f for f in fits if f.region in GIRTH_LEVELS]
-    loose = [f for f in girth_fits if f.verdict == "loose"]
-    if loose and 2 * len(loose) >= len(girth_fits):
-        steps = 2 if min(f.extra_ease_cm or 0.0 for f in loose) > 200 * LOOSE_EASE_M else 1
-        target = max(index - steps, 0)
-        if target == index:
-            return "loose even in the smallest size", None
-        return f"{index - target} size{'s' if index - target > 1 else ''} down recommended", sizes[target]
-    return "this size fits", size

@@ -45,7 +45,7 @@ from tryon.twins.sidecar import SIDECAR_MEDIA_TYPE, sidecar_manifest
 GLB_MEDIA_TYPE = "model/gltf-binary"
 FIT_MEDIA_TYPE = "application/json"
 # Bump when the fit analysis (tryon.fit.strain, tryon.fit.report) changes its answers.
-FIT_VERSION = "2"  # 2: a waistband that slid down is loose at the waist
+FIT_VERSION = "3"  # 2: a slid waistband is loose at the waist; 3: no per-size advice
 
 
 def run_render(params: Mapping[str, Any], config: Settings) -> str:
@@ -164,14 +164,13 @@ def fit_key(params: Mapping[str, Any], store: GarmentStore) -> str:
 
 
 def fit_document(avatar, garment_id: str, size: str, store: GarmentStore) -> dict[str, Any]:
-    """The fit report of one size on one avatar, as ``GET /v1/fit`` answers it:
-    per-region verdicts, advice, recommended size and strain statistics."""
+    """The fit report of one size on one avatar: per-region verdicts and strain
+    statistics (``GET /v1/fit`` reads every size's into one recommendation)."""
     from tryon.drape.draping import cached_drape  # torch, warp: job processes only
 
     drape = cached_drape(avatar, garment_id, size, store=store)
     return {"avatar": avatar.id, "garment": garment_id, "size": size,
-            "regions": [asdict(region) for region in drape.fits], "advice": drape.advice,
-            "recommended_size": drape.recommended_size, "stats": drape.stats}
+            "regions": [asdict(region) for region in drape.fits], "stats": drape.stats}
 
 
 def run_fit(params: Mapping[str, Any], config: Settings) -> str:

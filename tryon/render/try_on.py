@@ -8,6 +8,8 @@ computer-generated in their metadata (``tryon.render.encoding``).
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -15,6 +17,7 @@ from avatars.avatar import Avatar, pose_avatar
 from garments.ingest.materials import Material
 from garments.store import GarmentStore
 from tryon.drape.draping import Drape, cached_drape
+from tryon.fit.advice import drape_verdict, reasons, recommend
 from tryon.fit.strain import (
     FIT_COLOURS,
     LOOSE_EASE_M,
@@ -69,10 +72,19 @@ def draw_legend(rgba: np.ndarray) -> np.ndarray:
 
 
 def _caption(rgba: np.ndarray, text: str) -> np.ndarray:
+    """``rgba`` with ``text`` centred across its top, in as many lines as it needs."""
     image = Image.fromarray(rgba)
     font = _font(image.height)
-    ImageDraw.Draw(image).text((image.width // 2, image.height // 60), text, anchor="mt",
-                               fill=(40, 40, 40, 255), font=font)
+    lines, room = [""], image.width * 0.94
+    for word in text.split():
+        joined = f"{lines[-1]} {word}".strip()
+        if lines[-1] and font.getlength(joined) > room:
+            lines.append(word)
+        else:
+            lines[-1] = joined
+    ImageDraw.Draw(image).multiline_text((image.width // 2, image.height // 60), "\n".join(lines),
+                                         anchor="ma", align="center", fill=(40, 40, 40, 255),
+                                         font=font)
     return np.asarray(image)
 
 
@@ -115,12 +127,35 @@ def render_try_on(avatar: Avatar, garment_id: str | None = None, size: str | Non
 
 
 def render_size_comparison(avatar: Avatar, garment_id: str, sizes: tuple[str, str], *,
-                           fmt: str = "png", background=None, **options) -> bytes:
-    """Two sizes side by side, each captioned with its size and fit advice;
-    each half is ``width`` wide, so the image is twice as wide."""
+                           fmt: str = "png", background=None, store: GarmentStore,
+                           **options) -> bytes:
+    """Two sizes side by side, each captioned from the one recommendation for this
+    body and garment (``tryon.fit.advice``, over every size's drape and the size
+    chart, as ``GET /v1/fit`` gives it); each half is ``width`` wide."""
     fmt = check_format(fmt)
+    garment = store.get(garment_id)
+    reports = {s: {"regions": [asdict(f) for f in cached_drape(avatar, garment_id, s,
+                                                              store=store).fits]}
+               for s in garment.sizes}
+    advice = recommend(garment.category, garment.sizes, avatar.measurements, reports,
+                       store.size_chart(garment_id))
     halves = []
     for size in sizes:
-        rgba, drape = try_on_rgba(avatar, garment_id, size, background=background, **options)
-        halves.append(_caption(rgba, f"size {drape.size}: {drape.advice}"))
+        rgba, drape = try_on_rgba(avatar, garment_id, size, background=background, store=store,
+                                  **options)
+        halves.append(_caption(rgba, size_caption(drape.size, advice, reports[drape.size],
+                                                  garment.category)))
     return encode_image(np.concatenate(halves, axis=1), fmt, background=background)
+
+
+def size_caption(size: str, advice: dict, report: dict, category: str) -> str:
+    """"size M: recommended", or what is off in this size ("size XL: slides down 4 cm:
+    too big at the waist")."""
+    if size == advice["recommended_size"]:
+        return f"size {size}: recommended"
+    if size == advice["alternative_size"]:
+        return f"size {size}: {advice['summary']}"
+    off = [r for r in reasons(report) if not r.startswith("fits")]
+    verdict = drape_verdict(report, category)
+    return f"size {size}: {off[0] if off and verdict != 'fits' else verdict}" + (
+        f"; {advice['recommended_size']} recommended" if advice["recommended_size"] else "")
