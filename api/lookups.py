@@ -18,7 +18,7 @@ from api.twin_access import require_authorized_twin
 from garments.sizes import normalize_size
 from tryon.core.errors import NotFound
 from tryon.outputs.avatar_lookup import avatar_kind, find_avatar, measured_owners
-from tryon.outputs.keys import render_key_for
+from tryon.outputs.keys import fit_map_mode, render_key_for
 
 _HEX = re.compile(r"#?([0-9a-fA-F]{6})")
 
@@ -78,7 +78,8 @@ def render_params(query: dict) -> dict:
         raise ProblemError(404, "Not Found", f"no avatar {query['avatar']!r}", "avatar")
     params = {"avatar": query["avatar"], "view": query["view"], "width": query["width"],
               "height": query["height"], "format": query["format"],
-              "fit_map": bool(query["fit_map"]), "background": parse_background(query.get("background")),
+              "fit_map": fit_map_mode(query["fit_map"]),
+              "background": parse_background(query.get("background")),
               "label": None if query.get("label") is None else bool(query["label"])}
     garment_id, size = query.get("garment"), query.get("size")
     if garment_id is None and size is None:

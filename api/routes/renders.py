@@ -27,6 +27,7 @@ from api.twin_access import (
     authorize_twin,
     finish_twin_response,
 )
+from tryon.fit.strain import FIT_MAPS
 from tryon.outputs.tasks import scene_key
 from tryon.render.params import MAX_SIZE, MEDIA_TYPES
 from tryon.render.views import VIEWS
@@ -47,7 +48,9 @@ class RenderQuery(Schema):
     width = Integer(load_default=512, validate=Range(1, MAX_SIZE))
     height = Integer(load_default=768, validate=Range(1, MAX_SIZE))
     format = String(load_default="png", validate=OneOf(list(MEDIA_TYPES)))
-    fit_map = Integer(load_default=0, validate=OneOf([0, 1]))
+    fit_map = String(load_default="0", validate=OneOf(["0", "1", *FIT_MAPS]), metadata={
+        "description": "colour the garment by fit, with a legend: stretch (or 1: loose, fits, "
+                       "tight) or ease (cm of room between body and cloth); 0: not"})
     background = String(validate=Regexp(_BACKGROUND, error="a background is RRGGBB, #RRGGBB, "
                                                            "R,G,B (0-255) or transparent"),
                         metadata={"description": "RRGGBB, R,G,B or transparent (default; "

@@ -197,3 +197,12 @@ def test_scene_glb_of_the_draped_garment(rclient, render_app, auth):
     assert glb.headers["ETag"] != rclient.get(_url(), headers=headers).headers.get("ETag")
     assert_problem(rclient.get("/v1/scene.glb?avatar=nobody", headers=headers), 404, "avatar")
     assert_problem(rclient.get(url.replace("size=M", "size=XXXL"), headers=headers), 422, "size")
+
+
+def test_two_fit_maps_stretch_and_ease(rclient, render_app, auth):
+    configure(render_app, RENDER_BUDGET_S=120)
+    images = {mode: rclient.get(_url(fit_map=mode), headers=auth("publishable"))
+              for mode in ("0", "1", "stretch", "ease")}
+    assert all(r.status_code == 200 and r.mimetype == "image/png" for r in images.values())
+    assert images["1"].headers["ETag"] == images["stretch"].headers["ETag"]  # 1 is stretch
+    assert len({images[m].headers["ETag"] for m in ("0", "stretch", "ease")}) == 3

@@ -23,6 +23,7 @@ def test_equal_requests_spelled_differently_share_a_key():
 @pytest.mark.parametrize("change", [
     {"avatar": "b"}, {"garment": "h"}, {"size": "L"}, {"view": "back"}, {"view": 0.5},
     {"pose": "t-pose"}, {"width": 97}, {"height": 145}, {"format": "webp"}, {"fit_map": True},
+    {"fit_map": "ease"},
     {"background": [255, 255, 255]},
 ])
 def test_every_parameter_changes_the_key(change):

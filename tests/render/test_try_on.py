@@ -28,9 +28,9 @@ def _share_near(image, rgb, tolerance=60):
 def test_fit_map_shows_tight_on_a_small_size_and_fits_on_a_large_one(tshirt_id):
     body = get_avatar("m182-eu54")  # chest 108 cm: S is two sizes small, XL fits
     small, small_drape = try_on_rgba(body, tshirt_id, "S", width=128, height=192,
-                                     fit_map=True, background=BACKGROUND, store=current_garments())
+                                     fit_map="stretch", background=BACKGROUND, store=current_garments())
     large, large_drape = try_on_rgba(body, tshirt_id, "XL", width=128, height=192,
-                                     fit_map=True, background=BACKGROUND, store=current_garments())
+                                     fit_map="stretch", background=BACKGROUND, store=current_garments())
     assert any(f.verdict == "tight" for f in small_drape.fits)
     assert all(f.verdict != "tight" for f in large_drape.fits)
     assert _share_near(small, FIT_COLOURS["tight"]) > 3 * _share_near(large, FIT_COLOURS["tight"])
@@ -79,3 +79,20 @@ def test_the_comparison_s_captions_come_from_the_one_recommendation():
     xl = size_caption("XL", advice, reports["XL"], "skirt")
     assert xl.startswith("size XL: slides down") and xl.endswith("; M recommended"), xl
     assert size_caption("XS", advice, reports["XS"], "skirt").startswith("size XS: tight")
+
+
+def test_the_ease_map_shows_room_a_larger_size_leaves():
+    store = current_garments()
+    dress = next(g.id for g in store.list() if g.name == "Midi dress")
+    body = get_avatar("f152-eu34")  # the XS chart's body: an XL dress stands off it
+    close, _ = try_on_rgba(body, dress, "XS", width=160, height=240, fit_map="ease",
+                           background=BACKGROUND, store=store)
+    roomy, _ = try_on_rgba(body, dress, "XL", width=160, height=240, fit_map="ease",
+                           background=BACKGROUND, store=store)
+
+    def share(image, warm: bool) -> float:  # red for cloth on the body, blue for room
+        rgb = image[..., :3].astype(int)
+        return float(((rgb[..., 0] - rgb[..., 2] > 60) if warm else (rgb[..., 2] - rgb[..., 0] > 60)).mean())
+
+    assert share(close, warm=True) > 1.5 * share(roomy, warm=True)
+    assert share(roomy, warm=False) > 1.5 * share(close, warm=False)

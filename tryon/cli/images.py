@@ -57,7 +57,9 @@ def add_commands(commands) -> None:
     p.add_argument("--garment", help="garment id (see `tryon garments`)")
     p.add_argument("--size", help="the garment's size")
     p.add_argument("--colorway", help="one of the garment's colorways, by id (default: as uploaded)")
-    p.add_argument("--fit-map", action="store_true", help="colour the garment by fit, with a legend")
+    p.add_argument("--fit-map", nargs="?", const="stretch", choices=["stretch", "ease"],
+                   help="colour the garment by fit, with a legend: stretch (loose, fits, tight; "
+                        "the default) or ease (cm of room between body and cloth)")
     p.add_argument("--compare-size", help="a second size, rendered side by side")
     p.add_argument("--view", default="front", choices=list(VIEWS))
     p.add_argument("--pose", default="a-pose", help="a-pose (default), t-pose or relaxed")

@@ -36,6 +36,10 @@ GIRTH_LEVELS = {"hips": 0.15, "waist": 0.55, "chest": 0.8}
 REGIONS = ("shoulders", "chest", "waist", "hips")
 # Fit-map colours, sRGB 0-255.
 FIT_COLOURS = {"loose": (66, 133, 244), "fits": (52, 168, 83), "tight": (234, 67, 53)}
+# Ease map: room between body and cloth (cm) -> sRGB, interpolated between the stops.
+EASE_STOPS_CM = (0.0, 1.0, 3.0, 6.0, 10.0)
+EASE_COLOURS = ((202, 0, 32), (244, 165, 130), (247, 247, 247), (146, 197, 222), (5, 113, 176))
+FIT_MAPS = ("stretch", "ease")
 
 
 def face_stretch(rest: np.ndarray, deformed: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -62,6 +66,15 @@ def fit_map_colours(vertex_stretch: np.ndarray, vertex_loose: np.ndarray) -> np.
     """(N, 3) uint8 sRGB fit-map colour per vertex."""
     palette = np.array([FIT_COLOURS[k] for k in ("loose", "fits", "tight")], dtype=np.uint8)
     return palette[fit_class(vertex_stretch, vertex_loose)]
+
+
+def ease_map_colours(gap_m: np.ndarray) -> np.ndarray:
+    """(N, 3) uint8 sRGB per vertex from its distance to the body (N,) in metres:
+    red where the cloth touches, white at 3 cm, blue from 10 cm of room."""
+    cm = np.clip(np.asarray(gap_m, dtype=np.float64) * 100, EASE_STOPS_CM[0], EASE_STOPS_CM[-1])
+    palette = np.asarray(EASE_COLOURS, dtype=np.float64)
+    return np.stack([np.interp(cm, EASE_STOPS_CM, palette[:, c]) for c in range(3)],
+                    axis=1).round().astype(np.uint8)
 
 
 def girth_heights(crotch_z: float, shoulder_z: float) -> dict[str, float]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from garments.sizes import normalize_size
 from garments.store import GarmentStore
+from tryon.fit.strain import FIT_MAPS
 from tryon.outputs.avatar_lookup import resolve_avatar
 from tryon.render.params import check_format, check_size
 from tryon.render.views import resolve_view
@@ -27,8 +28,20 @@ from tryon.render.views import resolve_view
 RENDERER_VERSION = "1"
 
 DEFAULTS = {"garment": None, "size": None, "colorway": None, "view": "front", "pose": "a-pose",
-            "width": 512, "height": 768, "format": "png", "fit_map": False, "background": None,
+            "width": 512, "height": 768, "format": "png", "fit_map": None, "background": None,
             "label": None}
+
+
+def fit_map_mode(value: Any) -> str | None:
+    """None (no fit map), ``stretch`` or ``ease`` from what a caller sent: also 0/1,
+    false/true ("1" and true: the stretch map, the only one there was before ease)."""
+    if value in (None, False, 0, "0", ""):
+        return None
+    if value in (True, 1, "1"):
+        return "stretch"
+    if value in FIT_MAPS:
+        return value
+    raise ValueError(f"fit_map is 0, 1, stretch or ease, not {value!r}")
 
 
 def normalize_render_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -50,7 +63,7 @@ def normalize_render_params(params: Mapping[str, Any]) -> dict[str, Any]:
     resolve_view(p["view"])  # validates; the name itself is kept, it is what callers send
     p["width"], p["height"] = check_size(p["width"], p["height"])
     p["format"] = check_format(p["format"])
-    p["fit_map"] = bool(p["fit_map"])
+    p["fit_map"] = fit_map_mode(p["fit_map"])
     p["label"] = None if p["label"] is None else bool(p["label"])  # None: on for twins
     if p["background"] is not None:
         rgb = list(p["background"])

@@ -22,6 +22,9 @@ from tryon.fit.strain import (
     FIT_COLOURS,
     LOOSE_EASE_M,
     TIGHT_STRETCH,
+    EASE_COLOURS,
+    EASE_STOPS_CM,
+    ease_map_colours,
     fit_map_colours,
     vertex_values,
 )
@@ -33,17 +36,21 @@ from tryon.render.scene import GarmentLayer
 
 LEGEND = [("loose", f"loose (> {LOOSE_EASE_M * 100:.0f} cm extra ease)"), ("fits", "fits"),
           ("tight", f"tight (> {TIGHT_STRETCH * 100:.0f} % stretch)")]
+EASE_LEGEND = [f"{cm:g}{'+' if cm == EASE_STOPS_CM[-1] else ''} cm of room" for cm in EASE_STOPS_CM]
 
 
-def garment_layer(drape: Drape, fit_map: bool = False, material: Material | None = None
+def garment_layer(drape: Drape, fit_map: str | None = None, material: Material | None = None
                   ) -> GarmentLayer:
     """The draped garment as a render layer: in ``material`` (default: the
-    garment's own, as uploaded) or as a fit map."""
+    garment's own, as uploaded) or as a fit map: ``stretch`` (loose, fits,
+    tight) or ``ease`` (the room between body and cloth)."""
     material = drape.mesh.material if material is None else material
     vertex_rgb = None
-    if fit_map:
+    if fit_map == "stretch":
         stretch = vertex_values(drape.faces, drape.face_stretch, len(drape.positions))
         vertex_rgb = fit_map_colours(stretch, drape.loose)[drape.mesh.render_to_physics]
+    elif fit_map == "ease":
+        vertex_rgb = ease_map_colours(drape.gap)[drape.mesh.render_to_physics]
     rgb = tuple(int(round(c * 255)) for c in material.base_color[:3])
     return GarmentLayer(
         vertices=drape.render_positions, faces=drape.mesh.faces, rgb=rgb,
@@ -56,16 +63,19 @@ def _font(height: int):
     return ImageFont.load_default(size=max(10, height // 40))
 
 
-def draw_legend(rgba: np.ndarray) -> np.ndarray:
-    """The fit-map legend drawn into the lower left corner of (H, W, 4) uint8."""
+def draw_legend(rgba: np.ndarray, fit_map: str = "stretch") -> np.ndarray:
+    """The legend of a ``fit_map`` (stretch, ease) drawn into the lower left corner of
+    (H, W, 4) uint8."""
+    entries = ([(FIT_COLOURS[key], label) for key, label in LEGEND] if fit_map == "stretch"
+               else [(colour, label) for colour, label in zip(EASE_COLOURS, EASE_LEGEND)])
     image = Image.fromarray(rgba)
     draw = ImageDraw.Draw(image)
     height = image.height
     font = _font(height)
     box = max(8, height // 45)
-    x, y = box, height - box * (2 * len(LEGEND) + 1)
-    for key, label in LEGEND:
-        draw.rectangle([x, y, x + box, y + box], fill=(*FIT_COLOURS[key], 255))
+    x, y = box, height - box * (2 * len(entries) + 1)
+    for colour, label in entries:
+        draw.rectangle([x, y, x + box, y + box], fill=(*colour, 255), outline=(120, 120, 120, 255))
         draw.text((x + 1.6 * box, y - box * 0.1), label, fill=(40, 40, 40, 255), font=font)
         y += 2 * box
     return np.asarray(image)
@@ -90,7 +100,7 @@ def _caption(rgba: np.ndarray, text: str) -> np.ndarray:
 
 def try_on_rgba(avatar: Avatar, garment_id: str | None = None, size: str | None = None, *,
                 colorway: str | None = None, view="front", width: int = 512, height: int = 768,
-                pose: str = "a-pose", fit_map: bool = False, background=None,
+                pose: str = "a-pose", fit_map: str | None = None, background=None,
                 store: GarmentStore | None = None) -> tuple[np.ndarray, Drape | None]:
     """(H, W, 4) image of ``avatar`` wearing ``garment_id`` in ``size`` (or
     just the base outfit when no garment is given), and the drape. ``store``:
@@ -111,7 +121,7 @@ def try_on_rgba(avatar: Avatar, garment_id: str | None = None, size: str | None 
         body.vertices[0], model.faces, body.joints[0], model.landmarks, model.arm_vertex_mask(),
         avatar.skin_tone, view, width, height, background, garments=layers,
     )
-    return (draw_legend(rgba) if fit_map and drape is not None else rgba), drape
+    return (draw_legend(rgba, fit_map) if fit_map and drape is not None else rgba), drape
 
 
 def render_try_on(avatar: Avatar, garment_id: str | None = None, size: str | None = None, *,
