@@ -42,7 +42,8 @@ TIMEOUT_S = 600
 
 
 def chart_size(chart, body: dict, category: str) -> str | None:
-    """The size a shop's size guide gives ``body``: nearest in its worst measurement."""
+    """The size a shop's size guide gives ``body``, read the common way: nearest in
+    its worst measurement."""
     deciding = [m for m in CHART_DECIDES[category] if body.get(m) is not None]
     best, best_gap = None, None
     for size, row in zip(chart.sizes, chart.rows):
@@ -50,6 +51,25 @@ def chart_size(chart, body: dict, category: str) -> str | None:
         if gaps and (best_gap is None or max(gaps) < best_gap):
             best, best_gap = size, max(gaps)
     return best
+
+
+def larger_rule_size(chart, body: dict, category: str, slack_cm: float = 2.0) -> str | None:
+    """The size guide read by the other common rule, "between sizes, take the larger":
+    the smallest size at least as large as every deciding measurement (within
+    ``slack_cm`` of wearing ease); None when the body is over the largest size by
+    more than half a size step (the shop has no size for it)."""
+    deciding = [m for m in CHART_DECIDES[category] if body.get(m) is not None]
+    needed = 0
+    for m in deciding:
+        tops = [row[m][1] for row in chart.rows if m in row]
+        fits = [i for i, top in enumerate(tops) if body[m] <= top + slack_cm]
+        if not fits:
+            step = (tops[-1] - tops[0]) / max(len(tops) - 1, 1)
+            if body[m] > tops[-1] + step / 2:
+                return None
+            fits = [len(tops) - 1]
+        needed = max(needed, fits[0])
+    return chart.sizes[needed]
 
 
 def until_done(client, url: str, headers: dict) -> tuple[dict, float | None, float]:
@@ -80,7 +100,9 @@ def check_pair(client, headers, garment, avatar_id: str, body: dict, chart) -> d
     distance = (abs(order.index(got) - order.index(expected))
                 if got in order and expected in order else None)
     alternative = every["recommendation"]["alternative_size"]
-    return {"same": len(answers) == 1, "chart": got == expected,
+    larger = larger_rule_size(chart, body, garment.category)
+    return {"same": len(answers) == 1, "chart": got == expected, "larger_rule": got == larger,
+            "either_rule": got in (expected, larger),
             "chart_or_alternative": expected in (got, alternative),
             "within_one": distance is not None and distance <= 1, "got": got,
             "expected": expected, "first_s": first, "full_s": full,
@@ -119,6 +141,9 @@ def report(title: str, results: list[dict]) -> None:
     print(f"  same recommendation from every size   {share('same'):5.1f} %   (target 100 %)")
     print(f"  the chart's size                      {share('chart'):5.1f} %   (target >= 90 %)")
     print(f"  the chart's, or the between-sizes other {share('chart_or_alternative'):5.1f} %")
+    print(f"  the chart read 'between sizes, take the larger' (no size past the largest) "
+          f"{share('larger_rule'):5.1f} %")
+    print(f"  the chart by either reading          {share('either_rule'):5.1f} %")
     print(f"  within one size of the chart's        {share('within_one'):5.1f} %   (target 100 %)")
     for r in results:
         if not r["chart"]:

@@ -77,13 +77,19 @@ def test_shopper_tries_on_the_dress(server, browser):
     wait_for_renders(page, size="S")
     shot(page, "02-size-S")
 
-    # fit map with its legend
-    viewer.get_by_label("Show fit map").check()
-    wait_for_renders(page, size="S", fit_map=1)
-    assert viewer.locator(".legend").is_visible()
-    assert viewer.locator(".legend li").count() == 3
+    # two fit maps, each with its legend
+    viewer.get_by_label("Fit map", exact=True).select_option("stretch")
+    wait_for_renders(page, size="S", fit_map="stretch")
+    assert viewer.get_by_label("Fit map colours").is_visible()
+    assert viewer.get_by_label("Fit map colours").locator("li").count() == 3
+    assert not viewer.get_by_label("Room map colours").is_visible()
     shot(page, "03-fit-map")
-    viewer.get_by_label("Show fit map").uncheck()
+    viewer.get_by_label("Fit map", exact=True).select_option("ease")
+    wait_for_renders(page, size="S", fit_map="ease")
+    assert viewer.get_by_label("Room map colours").locator("li").count() == 5
+    assert not viewer.get_by_label("Fit map colours").is_visible()
+    shot(page, "03-ease-map")
+    viewer.get_by_label("Fit map", exact=True).select_option("")
 
     # rotate: arrow keys, then a drag; the view's name is announced
     stage = viewer.locator(".stage")

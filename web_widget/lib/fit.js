@@ -19,6 +19,21 @@ export const LEGEND = Object.freeze([
   { verdict: 'tight', colour: '#ea4335', label: 'Tight: stretched more than 3 %' },
 ]);
 
+/** The ease map's colours (tryon/fit/strain.py EASE_COLOURS): room between body and cloth. */
+export const EASE_LEGEND = Object.freeze([
+  { colour: '#ca0020', label: 'On the body' },
+  { colour: '#f4a582', label: '1 cm' },
+  { colour: '#f7f7f7', label: '3 cm' },
+  { colour: '#92c5de', label: '6 cm' },
+  { colour: '#0571b0', label: '10 cm or more' },
+]);
+
+/** The fit maps a shopper can pick, and what the picture's text says of each. */
+export const FIT_MAPS = Object.freeze({
+  stretch: { label: 'Tight or loose', alt: 'coloured by fit (blue loose, green fits, red tight)' },
+  ease: { label: 'Room to spare', alt: 'coloured by the room between body and cloth (red on the body, blue 10 cm or more)' },
+});
+
 /**
  * One line per region, the advice and the recommended size.
  * @param {{size: string, regions: object[], advice: string, recommended_size: string|null}} report

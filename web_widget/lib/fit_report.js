@@ -53,8 +53,8 @@ export const fitReportMethods = {
         h('span', { text: row.label }),
         h('span', { class: `chip ${row.verdict}`, text: row.verdictLabel }),
         h('span', { class: 'muted', text: row.note })))),
-      h('p', { class: 'advice', text: fit.recommended && !fit.fitsAsIs
-        ? `${fit.advice} We suggest size ${fit.recommended}.` : fit.advice }),
+      // the advice names the recommended size: one recommendation, whatever size is shown
+      h('p', { class: 'advice', text: fit.advice }),
       action);
   },
 };

@@ -8,6 +8,7 @@
 import { describeAvatar, isTwin } from './avatars.js';
 import { h, replace, show } from './dom.js';
 import { describeError } from './errors.js';
+import { FIT_MAPS } from './fit.js';
 import { heightFor, pickWidth, srcset, WIDTHS } from './images.js';
 import { dragSteps, DRAG_STEP_PX, turn, VIEW_LABELS, viewForKey } from './views.js';
 
@@ -22,7 +23,7 @@ export const stageMethods = {
     const s = this.state;
     return this.client.url('/v1/render', {
       avatar: s.avatar.id, garment: s.garment.id, size, colorway: s.colorway, view: s.view,
-      width, height: heightFor(width), format: FORMAT, fit_map: s.fitMap ? 1 : null,
+      width, height: heightFor(width), format: FORMAT, fit_map: s.fitMap || null,
       // a twin's picture carries the widget's own badge; the drawn label is for images shown elsewhere
       label: isTwin(s.avatar) ? 0 : null,
     });
@@ -85,7 +86,7 @@ export const stageMethods = {
     const img = h('img', {
       crossorigin: 'anonymous', // same request mode as the warming fetch: the browser cache answers
       alt: `${s.garment.name}${s.colorway ? ` in ${this.colorwayLabel()}` : ''}, size ${size}, on a body: ${describeAvatar(s.avatar)}; ${VIEW_LABELS[s.view].toLowerCase()} view`
-        + `${s.fitMap ? ', coloured by fit (blue loose, green fits, red tight)' : ''}. Computer-generated image`
+        + `${s.fitMap ? `, ${FIT_MAPS[s.fitMap].alt}` : ''}. Computer-generated image`
         + `${isTwin(s.avatar) ? ' of a real model\u2019s digital twin' : ''}.`,
       width: String(width), height: String(heightFor(width)),
     });

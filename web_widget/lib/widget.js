@@ -9,7 +9,7 @@ import { describeAvatar, isTwin, MONK_TONES, startingAvatar } from './avatars.js
 import { openChooser } from './chooser.js';
 import { drawSwatches, startingColorway } from './colorways.js';
 import { h, replace, show } from './dom.js';
-import { LEGEND } from './fit.js';
+import { EASE_LEGEND, FIT_MAPS, LEGEND } from './fit.js';
 import { loadBody } from './measurements.js';
 import { normalizeView, turn } from './views.js';
 import { fitReportMethods } from './fit_report.js';
@@ -80,11 +80,11 @@ class Widget {
     this.colorwayName = h('span', { class: 'muted' });
     this.colours = h('fieldset', { hidden: true },
       h('legend', null, 'Colour ', this.colorwayName), this.swatches);
-    this.fitToggle = h('input', { type: 'checkbox', onchange: (e) => this.setFitMap(e.target.checked) });
+    this.fitSelect = h('select', { 'aria-label': 'Fit map', onchange: (e) => this.setFitMap(e.target.value || false) },
+      h('option', { value: '', text: 'None' }),
+      Object.entries(FIT_MAPS).map(([value, map]) => h('option', { value, text: map.label })));
     this.compareSelect = h('select', { onchange: (e) => this.setCompare(e.target.value) });
-    this.legend = h('ul', { class: 'legend', hidden: true, 'aria-label': 'Fit map colours' },
-      LEGEND.map((item) => h('li', null, h('span', { class: 'swatch', dataset: { colour: item.colour } }), item.label)));
-    for (const swatch of this.legend.querySelectorAll('.swatch')) swatch.style.background = swatch.dataset.colour;
+    this.legends = { stretch: legendList(LEGEND, 'Fit map colours'), ease: legendList(EASE_LEGEND, 'Room map colours') };
     this.fit = h('section', { class: 'fit', 'aria-live': 'polite', 'aria-busy': 'true' },
       h('p', { class: 'muted', text: 'Checking the fit\u2026' }));
     // the controls show once the garment and bodies are known (a failed start shows only its error)
@@ -96,9 +96,9 @@ class Widget {
       this.colours,
       h('fieldset', null, h('legend', { text: 'Size' }), this.sizes),
       h('div', { class: 'options' },
-        h('label', null, this.fitToggle, 'Show fit map'),
+        h('label', null, 'Fit map', this.fitSelect),
         h('label', null, 'Compare with', this.compareSelect)),
-      this.legend,
+      this.legends.stretch, this.legends.ease,
       this.fit);
     this.panel = panel;
     this.tools = stageWrap.querySelector('.tools');
@@ -248,9 +248,10 @@ class Widget {
     this.drawRenders();
   }
 
-  setFitMap(on) {
-    this.state.fitMap = on;
-    show(this.legend, on);
+  /** @param {'stretch'|'ease'|false} mode */
+  setFitMap(mode) {
+    this.state.fitMap = mode;
+    for (const [name, list] of Object.entries(this.legends)) show(list, name === mode);
     this.drawRenders();
   }
 
@@ -358,6 +359,14 @@ class Widget {
       this.fail(error, () => { s.mode = 'photos'; this.toggle3d(); }, 'the 3D view');
     }
   }
+}
+
+/** A legend of a fit map's colours, hidden until its map is shown. */
+function legendList(items, label) {
+  const list = h('ul', { class: 'legend', hidden: true, 'aria-label': label },
+    items.map((item) => h('li', null, h('span', { class: 'swatch', dataset: { colour: item.colour } }), item.label)));
+  for (const swatch of list.querySelectorAll('.swatch')) swatch.style.background = swatch.dataset.colour;
+  return list;
 }
 
 Object.assign(Widget.prototype, stageMethods, fitReportMethods);

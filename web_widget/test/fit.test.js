@@ -5,7 +5,7 @@ import { LEGEND, sentence, summarizeFit } from '../lib/fit.js';
 
 test('a report becomes one row per region and a recommendation', () => {
   const fit = summarizeFit({
-    size: 'M', advice: '1 size up recommended', recommended_size: 'L',
+    size: 'M', advice: 'tight in M; L fits you best', recommended_size: 'L',
     regions: [
       { region: 'chest', verdict: 'tight', mean_stretch: 0.052, extra_ease_cm: 0.5 },
       { region: 'waist', verdict: 'fits', mean_stretch: 0.01, extra_ease_cm: 2 },
@@ -19,13 +19,13 @@ test('a report becomes one row per region and a recommendation', () => {
     ['Hips', 'Loose', '8\u00a0cm extra room'],
     ['Length', 'Short', 'hem 4.2\u00a0% of height higher than designed'],
   ]);
-  assert.equal(fit.advice, '1 size up recommended.');
+  assert.equal(fit.advice, 'Tight in M; L fits you best.');
   assert.equal(fit.recommended, 'L');
   assert.equal(fit.fitsAsIs, false);
 });
 
 test('a fitting size recommends itself; no recommendation is null', () => {
-  assert.equal(summarizeFit({ size: 'S', regions: [], advice: 'this size fits', recommended_size: 'S' }).fitsAsIs, true);
+  assert.equal(summarizeFit({ size: 'S', regions: [], advice: 'S fits you best', recommended_size: 'S' }).fitsAsIs, true);
   const none = summarizeFit({ size: 'XL', regions: [], advice: 'tight even in the largest size', recommended_size: null });
   assert.equal(none.recommended, null);
   assert.equal(none.advice, 'Tight even in the largest size.');
