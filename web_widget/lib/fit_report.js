@@ -25,6 +25,9 @@ export const fitReportMethods = {
       this.emit('tryon:recommendation', {
         garment: s.garment.id, avatar: s.avatar.id, size: report.size,
         recommendedSize: report.recommended_size, advice: report.advice, regions: report.regions,
+        // the store quotes it with the size bought: POST /v1/fit/outcomes (its match rate)
+        recommendationId: report.recommendation?.id ?? null,
+        alternativeSize: report.recommendation?.alternative_size ?? null,
       });
     } catch (error) {
       if (run.signal.aborted) return;
