@@ -18,14 +18,13 @@ whole, so slow or stalled clients hold no thread.
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 
 from gunicorn.app.base import BaseApplication
 
 from api.extensions import settings_of, start_job_queue
 from garments.store import GarmentStore
+from tryon.core.periodic import run_every
 from tryon.core.settings import log_progress, settings
 from tryon.outputs.warm_up import warm_up_and_report
 from tryon.storage.database import dispose_engines, upgrade_database
@@ -33,8 +32,6 @@ from tryon.storage.database import dispose_engines, upgrade_database
 #: A render request waits up to its budget (8 s by default): well inside this.
 WORKER_TIMEOUT_S = 120
 SWEEP_EVERY_S = 600.0  # how often each worker removes what killed imports left
-
-log = logging.getLogger(__name__)
 
 
 class TryonServer(BaseApplication):
@@ -84,17 +81,7 @@ def keep_sweeping(store: GarmentStore, every_s: float = SWEEP_EVERY_S) -> thread
     """Remove what killed imports left (``GarmentStore.sweep_stale_imports``) every
     ``every_s`` on a daemon thread: a worker killed mid-upload leaves its
     staging folder, and the server may run for months without a restart."""
-    def loop() -> None:
-        while True:
-            time.sleep(every_s)
-            try:
-                store.sweep_stale_imports()
-            except OSError:  # a busy or unmounted disk: try again next time
-                log.warning("sweeping unfinished imports failed", exc_info=True)
-
-    thread = threading.Thread(target=loop, name="tryon-import-sweep", daemon=True)
-    thread.start()
-    return thread
+    return run_every(every_s, store.sweep_stale_imports, "tryon-import-sweep")
 
 
 def serve(host: str, port: int, workers: int = 2, threads: int = 4) -> None:

@@ -7,17 +7,11 @@ move to a temporary folder, which a worker subprocess can share by env.
 
 from __future__ import annotations
 
-import os
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, text
 
+from tests.postgres import postgres_schema
 from tryon.core.settings import settings
 from tryon.storage.database import dispose_engines
-
-POSTGRES_URL = os.environ.get("TRYON_TEST_POSTGRES_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture()
@@ -35,21 +29,9 @@ def job_env(tmp_path, monkeypatch) -> dict[str, str]:
 @pytest.fixture()
 def postgres_env(job_env, monkeypatch):
     """``job_env`` with the database in a fresh schema on the local PostgreSQL."""
-    admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
-        admin.connect().close()
-    except Exception as e:  # any failure to connect means: no server for this test
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is unreachable ({type(e).__name__})")
-    schema = f"tryon_jobs_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    monkeypatch.setenv("TRYON_DATABASE_URL", f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
-    yield
-    dispose_engines()
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with postgres_schema("tryon_jobs") as (_, _, url):
+        monkeypatch.setenv("TRYON_DATABASE_URL", url)
+        yield
 
 
 @pytest.fixture()

@@ -155,25 +155,11 @@ def test_concurrent_appends_from_processes_stay_one_chain_sqlite(twin_env):
 
 
 def test_concurrent_appends_from_processes_stay_one_chain_postgres(twin_env, monkeypatch):
-    import uuid
+    from tests.postgres import postgres_schema
+    from tryon.storage.database import upgrade_database
 
-    from sqlalchemy import create_engine
-
-    from tests.jobs.conftest import POSTGRES_URL
-    from tryon.storage.database import dispose_engines, upgrade_database
-
-    admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
-        admin.connect().close()
-    except Exception as e:  # no server: say so
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is unreachable ({type(e).__name__})")
-    schema = f"tryon_ledger_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    monkeypatch.setenv("TRYON_DATABASE_URL", url)
-    try:
+    with postgres_schema("tryon_ledger") as (_, _, url):
+        monkeypatch.setenv("TRYON_DATABASE_URL", url)
         upgrade_database()
         _concurrent_appends(cli_env({**twin_env, "TRYON_DATABASE_URL": url}))
         result = _verify()
@@ -183,11 +169,6 @@ def test_concurrent_appends_from_processes_stay_one_chain_postgres(twin_env, mon
         _drop_guards()
         _sql("UPDATE usage_ledger SET kind = 'glb' WHERE seq = 50")
         assert not _verify().ok
-    finally:
-        dispose_engines()
-        with admin.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def test_report_counts_and_pay_per_grant(twin_env, talent, keys):

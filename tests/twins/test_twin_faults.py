@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from tests.jobs.conftest import POSTGRES_URL
+from tests.postgres import postgres_schema
 from tests.settings import current_blobs
 from tests.twins.conftest import make_grant
 
@@ -28,23 +27,11 @@ def postgres_twin_env(twin_env, monkeypatch):
     """``twin_env`` with its database in a fresh PostgreSQL schema; the admin engine."""
     from tryon.storage.database import dispose_engines, upgrade_database
 
-    admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
-        admin.connect().close()
-    except Exception as e:  # no server: say so
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is unreachable ({type(e).__name__})")
-    schema = f"tryon_faults_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    dispose_engines()
-    monkeypatch.setenv("TRYON_DATABASE_URL", f"{POSTGRES_URL}?options=-csearch_path%3D{schema}")
-    upgrade_database()
-    yield admin, schema
-    dispose_engines()
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with postgres_schema("tryon_faults") as (admin, schema, url):
+        dispose_engines()
+        monkeypatch.setenv("TRYON_DATABASE_URL", url)
+        upgrade_database()
+        yield admin, schema
 
 
 def _waiting_backend(admin, own_pid: int, deadline: float) -> int:

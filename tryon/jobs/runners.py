@@ -17,6 +17,7 @@ import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
+from tryon.core.periodic import run_every
 from tryon.core.settings import Settings
 from tryon.jobs.celery import RUN_JOB, make_celery
 from tryon.jobs.queue import JobQueue, Task, execute, queued_jobs
@@ -112,18 +113,7 @@ def keep_recovering(queue: JobQueue, stopped: threading.Event | None = None) -> 
     """Run ``queue.recover()`` every half lease on a daemon thread until ``stopped``
     is set: a live server or worker takes back the jobs of a process that died
     (or whose "done" was never written) without waiting for a restart."""
-    stopped = stopped or threading.Event()
-
-    def loop() -> None:
-        while not stopped.wait(queue.config.job_lease_s / 2):
-            try:
-                queue.recover()
-            except Exception:  # a busy or restarting database: try again next time
-                log.warning("recovering stale jobs failed", exc_info=True)
-
-    thread = threading.Thread(target=loop, name="tryon-job-recovery", daemon=True)
-    thread.start()
-    return thread
+    return run_every(queue.config.job_lease_s / 2, queue.recover, "tryon-job-recovery", stopped)
 
 
 def open_job_queue(tasks: Mapping[str, Task], config: Settings) -> JobQueue:
