@@ -45,6 +45,7 @@ LIMITS_CM = {"chest_girth": (40, 220), "waist_girth": (30, 220), "hip_girth": (4
              "stature": (50, 230), "inseam": (30, 120)}
 UNITS = {"cm": 1.0, "in": 2.54}
 MAX_SIZES = 30
+CHART_FINDING = "chart_mismatch"  # the code of a size's report finding against the chart
 
 
 class SizeChartError(Invalid):

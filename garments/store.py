@@ -34,27 +34,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from garments.colorways import Colorway, from_stored_form, require_uvs, write_textures
-from garments.size_chart import SizeChart, SizeChartError, parse_size_chart
+from garments.size_chart import CHART_FINDING, SizeChart, SizeChartError, parse_size_chart
 from garments.garment import STATUSES, Garment
 from garments.garment_mesh import GarmentMesh
 from garments.grading import grade, grade_from_source
-from garments.ingest.loading import (
-    FORMATS,
-    FolderFiles,
-    LoadResult,
-    MeshData,
-    load_mesh,
-)
+from garments.ingest.loading import FORMATS, FolderFiles, LoadResult, MeshData, load_mesh
 from garments.ingest.validation import ValidationReport, validate_loaded, validate_mesh
-from garments.details import (
-    chart_order,
-    check_details,
-    details_digest,
-    size_label,
-    size_labels,
-    slug,
-    tenant_detail,
-)
+from garments.details import (chart_order, check_details, details_digest, size_label,
+                              size_labels, slug, tenant_detail)
 from garments.sizes import normalize_size
 from garments.source_body import SourceBody
 from tryon.core.errors import NotFound
@@ -248,15 +235,20 @@ class GarmentStore:
                 path.unlink(missing_ok=True)
         return garment
 
-    def set_size_chart(self, garment_id: str, chart: SizeChart | None) -> Garment:
-        """Give the garment its size chart (None removes it); SizeChartError when the
-        chart leaves out a size the garment has."""
+    def set_size_chart(self, garment_id: str, chart: SizeChart | None,
+                       warnings: Mapping[str, list[dict]] | None = None) -> Garment:
+        """Give the garment its size chart (None removes it), and its reports the
+        ``warnings`` of each size against it (``CHART_FINDING``s, replacing the last
+        ones); SizeChartError when the chart leaves out a size the garment has."""
         garment = self.get(garment_id)
         missing = [s for s in garment.sizes if chart is not None and s not in chart.sizes]
         if missing:
             raise SizeChartError(f"the chart has no row for size {', '.join(missing)}; it needs "
                                  f"one for each of the garment's sizes ({', '.join(garment.sizes)})")
         garment.size_chart = None if chart is None else chart.stored_form()
+        for size, report in garment.reports.items():
+            report["findings"] = [f for f in report.get("findings", [])
+                                  if f.get("code") != CHART_FINDING] + (warnings or {}).get(size, [])
         atomic_write(self._folder(garment_id) / "garment.json", garment.to_json())
         return garment
 

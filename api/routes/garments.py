@@ -71,7 +71,7 @@ from garments.garment import CATEGORIES
 from avatars.scans.reading import FORMATS as SCAN_FORMATS, UNIT_SCALES
 from garments.mannequin import FITS, NUMERIC_SIZES, SIZES
 from tryon.core.errors import CODES
-from tryon.outputs.garment_import import GARMENT_IMPORT, import_params
+from tryon.outputs.garment_import import GARMENT_IMPORT, import_params, set_size_chart
 
 garments = APIBlueprint("garments", __name__, url_prefix="/v1/garments", tag="Garments")
 
@@ -193,7 +193,7 @@ def upload(form_and_files_data):
         except ValueError as e:
             raise ProblemError(422, "Unprocessable Entity", str(e)) from None
     if garment is not None and chart is not None:
-        garment = store.set_size_chart(garment.id, chart)
+        garment = set_size_chart(store, garment, chart)  # its reports warn against the chart
     return _outcome(garment, {size: report.as_dict() for size, report in reports.items()})
 
 
@@ -281,9 +281,9 @@ def put_size_chart(garment_id: str):
         if not request.is_json:
             raise ProblemError(422, "Unprocessable Entity", "send the size chart as a JSON body "
                                "(Content-Type: application/json); null removes it", "size_chart")
-        return describe(garment_store().set_size_chart(garment_id, None))
+        return describe(set_size_chart(garment_store(), garment, None))
     chart = size_chart_field({"size_chart": text}, garment.sizes)
-    return describe(garment_store().set_size_chart(garment_id, chart))
+    return describe(set_size_chart(garment_store(), garment, chart))
 
 
 @garments.get("")

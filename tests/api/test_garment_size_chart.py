@@ -58,3 +58,20 @@ def test_a_chart_is_given_replaced_and_removed_later(client, auth, garment_store
     removed = client.put(url, data="null", content_type="application/json",
                          headers=auth("merchant"))
     assert removed.status_code == 200 and removed.get_json()["size_chart"] is None
+
+
+def test_a_mesh_smaller_than_its_chart_row_is_flagged_and_kept(client, auth, garment_store):
+    # the S and M skirts are cut for 68 and 74 cm waists: a chart that makes M for a 90 cm
+    # waist (the merchant typed L's row, say) contradicts the M mesh, not the S one
+    chart = {"sizes": {"S": {"waist": 68, "hips": 94}, "M": {"waist": 90, "hips": 100}}}
+    made = _upload(client, auth, size_chart=json.dumps(chart))
+    assert made.status_code == 201, made.get_json()
+    reports = made.get_json()["reports"]
+    warned = [f for f in reports["M"]["findings"] if f["code"] == "chart_mismatch"]
+    assert len(warned) == 1 and warned[0]["severity"] == "warning", reports["M"]["findings"]
+    assert "90 cm waist" in warned[0]["message"] and warned[0]["details"]["garment_cm"] < 87
+    assert not [f for f in reports["S"]["findings"] if f["code"] == "chart_mismatch"]
+    # the right chart clears the warning
+    fixed = client.put(f"/v1/garments/{made.get_json()['id']}/size-chart", json=CHART,
+                       headers=auth("merchant")).get_json()
+    assert not [f for f in fixed["reports"]["M"]["findings"] if f["code"] == "chart_mismatch"]

@@ -69,7 +69,7 @@ class Drape:
     stats: dict
 
 
-def _authored_on(store: GarmentStore, garment, size: str) -> BodyGeometry:
+def authored_on(store: GarmentStore, garment, size: str) -> BodyGeometry:
     """The body a size was made on: its fitted source body (posed as it was
     found, a T-pose say), else the size's mannequin in the A-pose."""
     source = store.source_body(garment.id, size)
@@ -97,7 +97,7 @@ def drape(avatar: Avatar, garment_id: str, size: str, pose: str = "a-pose", *,
     mesh = store.load_size(garment_id, size)
     target = _target(avatar, pose)
     start = time.perf_counter()
-    authored = _authored_on(store, garment, size)
+    authored = authored_on(store, garment, size)
     result = _solve(garment, mesh, authored, target)
     seconds = time.perf_counter() - start
     return _analyse(garment, size, mesh, authored, target, result.positions, seconds,
@@ -121,7 +121,7 @@ def cached_drape(avatar: Avatar, garment_id: str, size: str, pose: str = "a-pose
     seconds, iterations, converged = json.loads(path.with_suffix(".json").read_text())
     garment = store.get(garment_id)
     return _analyse(garment, size, store.load_size(garment_id, size),
-                    _authored_on(store, garment, size), _target(avatar, pose),
+                    authored_on(store, garment, size), _target(avatar, pose),
                     positions, seconds, iterations, converged)
 
 

@@ -51,14 +51,27 @@ def _torso_edges(faces: np.ndarray, over_arm: np.ndarray) -> np.ndarray:
     return np.unique(np.sort(torso_faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1), axis=0)
 
 
+def garment_girths(points: np.ndarray, faces: np.ndarray, body: BodyGeometry,
+                   surface_face: np.ndarray | None = None,
+                   heights: dict[str, float] | None = None) -> dict[str, float]:
+    """Tape girth (metres) of a garment (points (M, 3), faces) worn on ``body`` at
+    each girth level (hips, waist, chest; or ``heights``, name -> z), sleeves left
+    out; 0 where it does not reach. ``surface_face``: each point's nearest body
+    face, if known."""
+    if surface_face is None:
+        surface_face = nearest_surface_points(points, body.vertices, body.faces).face
+    over_arm = body.arm[body.faces[surface_face, 0]]
+    heights = heights or girth_heights(body.levels.crotch, body.levels.shoulder)
+    return girths(points, _torso_edges(faces, over_arm), heights)
+
+
 def _ease(points, faces, body: BodyGeometry, surface_face) -> dict[str, float]:
     """Garment girth minus body girth (metres) at each girth level of the body,
     for the levels the garment reaches."""
-    over_arm = body.arm[body.faces[surface_face, 0]]
-    heights = girth_heights(body.levels.crotch, body.levels.shoulder)
-    garment = girths(points, _torso_edges(faces, over_arm), heights)
-    skin = girths(body.vertices, body.torso_edges, heights)
-    return {r: garment[r] - skin[r] for r in heights if garment[r] > 0}
+    garment = garment_girths(points, faces, body, surface_face)
+    skin = girths(body.vertices, body.torso_edges, girth_heights(body.levels.crotch,
+                                                                 body.levels.shoulder))
+    return {r: garment[r] - skin[r] for r in garment if garment[r] > 0}
 
 
 def _designed_ease(garment: Garment, size: str, mesh: GarmentMesh,

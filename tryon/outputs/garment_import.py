@@ -21,8 +21,9 @@ from typing import Any
 
 from garments.colorways import Colorway, from_stored_form, write_textures
 from garments.source_body import fit_source_body
-from garments.size_chart import parse_size_chart
+from garments.size_chart import SizeChart, parse_size_chart
 from garments.store import GarmentStore
+from tryon.fit.chart_check import chart_conflicts
 from tryon.core.settings import DEFAULT_TENANT, Settings
 from tryon.storage.blobs import open_blob_store
 from tryon.storage.render_index import record_render
@@ -47,6 +48,16 @@ def import_params(folder, details: Mapping[str, str], files: Mapping[str, str],
             "files": dict(files), "bodies": dict(bodies), "sex": sex, "units": units,
             "colorways": write_textures(folder, colorways or []), "grade_to": list(grade_to or []),
             "tenant": tenant, "size_chart": size_chart}
+
+
+def set_size_chart(store: GarmentStore, garment, chart: SizeChart | None):
+    """Give ``garment`` its size chart, each size's report warning where its mesh is
+    smaller than the bodies its row is for (``tryon.fit.chart_check``)."""
+    from tryon.drape.draping import authored_on  # torch, warp: not at import
+
+    made = {s: (store.load_size(garment.id, s), authored_on(store, garment, s))
+            for s in garment.sizes} if chart is not None else {}
+    return store.set_size_chart(garment.id, chart, chart_conflicts(chart, made) if made else None)
 
 
 def run_garment_import(params: Mapping[str, Any], config: Settings) -> str:
@@ -78,7 +89,7 @@ def _import(store: GarmentStore, folder, params: Mapping[str, Any], config: Sett
     else:
         garment, reports = store.add(*details, files, sources, colorways, tenant)
     if garment is not None and params.get("size_chart"):
-        garment = store.set_size_chart(garment.id, parse_size_chart(params["size_chart"]))
+        garment = set_size_chart(store, garment, parse_size_chart(params["size_chart"]))
     document = {"garment": None if garment is None else garment.to_dict(),
                 "accepted": garment is not None,
                 "source_bodies": {size: source.report for size, source in sources.items()},
