@@ -13,7 +13,8 @@ stored yet (jobs run in parallel across workers) and waits up to the render
 budget; while drapes run it answers 202 with ``Location`` (a running job)
 and, when the garment has a size chart, the recommendation from the chart
 alone (``basis: "chart"``). Once every size is stored the answer is 200 with
-a strong ETag. The drape never runs on the request thread (DESIGN.md
+a strong ETag, revalidated on every use (``no-cache``: a new size chart
+changes the answer at the same URL). The drape never runs on the request thread (DESIGN.md
 decision 2).
 """
 
@@ -33,7 +34,7 @@ from api.auth import READ_ROLES, SECURITY, caller_tenant, require_key
 from api.errors import ProblemError
 from api.extensions import blob_store, garment_store, job_queue
 from api.lookups import find_garment, render_params
-from api.serving import IMMUTABLE, POLL_AFTER_S, cached, render_budget_s
+from api.serving import POLL_AFTER_S, cached, render_budget_s
 from api.twin_access import authorize_twin, finish_twin_response
 from garments.sizes import normalize_size
 from tryon.core.errors import CODES
@@ -48,6 +49,7 @@ from tryon.storage.models import CHANNELS
 fit = APIBlueprint("fit", __name__, url_prefix="/v1", tag="Fit")
 
 ADVICE_VERSION = "1"  # bump when tryon.fit.advice answers differently
+REVALIDATE = "public, no-cache"
 
 
 class FitQuery(Schema):
@@ -131,7 +133,7 @@ def fit_report(query_data):
     etag = hashlib.sha256(json.dumps([ADVICE_VERSION, keys, garment.size_chart,
                                       asked and params["size"]]).encode()).hexdigest()
     if request.if_none_match.contains(etag):
-        response = Response(status=304)
+        response = Response(status=304, headers={"Cache-Control": REVALIDATE})
         response.set_etag(etag)
         return finish_twin_response(response, use, None)
     reports, jobs = _reports(per_size, keys)
@@ -157,7 +159,8 @@ def fit_report(query_data):
                              for s, r in reports.items()}
     response = jsonify(document)
     response.set_etag(etag)
-    response.headers["Cache-Control"] = IMMUTABLE
+    # the same URL answers anew when the garment's size chart changes: revalidate (304)
+    response.headers["Cache-Control"] = REVALIDATE
     return finish_twin_response(response, use, None)
 
 
