@@ -68,7 +68,8 @@ class RegionOut(Schema):
     mean_stretch = Float()
     extra_ease_cm = Float(allow_none=True)
     hem_shift_pct = Float(allow_none=True)
-    slid_cm = Float(allow_none=True, metadata={"description": "how far a waistband slid down"})
+    slid_cm = Float(allow_none=True, metadata={
+        "description": "cm a waistband slid down (negative: rode up) from where it was designed"})
 
 
 class RecommendationOut(Schema):

@@ -33,7 +33,10 @@ BODIES = [("[" * 100_000, "application/json"), ('{"a":' * 50_000 + "1" + "}" * 5
           ('{"height": 170, "height": "x"}', "application/json"),
           (b"--x\r\nContent-Disposition: form-data; name=\"size_M\"; filename=\"../../a.obj\""
            b"\r\n\r\nv 0 0 0\r\n--x--\r\n", "multipart/form-data; boundary=x"),
-          (b"--unterminated", "multipart/form-data; boundary=zzz")]
+          (b"--unterminated", "multipart/form-data; boundary=zzz"),
+          (b"--x\r\nContent-Disposition: form-data; name=\"size_chart\"\r\n\r\n" + b"[" * 5000
+           + b"\r\n--x--\r\n", "multipart/form-data; boundary=x"),
+          ('{"sizes": {"M": {"waist": [1e309, "x"]}}}', "application/json")]
 
 
 def _routes(app):

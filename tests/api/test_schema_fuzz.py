@@ -33,7 +33,11 @@ def api_schema(fuzz_app):
 
 schema = (schemathesis.pytest.from_fixture("api_schema")
           .include(method=["GET", "POST"]).exclude(path_regex=SLOW)
-          .exclude(method="POST", path="/v1/avatars"))  # the measurement solver: slow
+          .exclude(method="POST", path="/v1/avatars")  # the measurement solver: slow
+          # multipart with files: schemathesis's negative cases hand its Binary file values to
+          # jsonschema-rs, which raises "Unsupported type: 'Binary'" (which case, depends on the
+          # constants of the modules loaded); tests/api/test_hostile_inputs.py fuzzes the upload
+          .exclude(method="POST", path="/v1/garments"))
 
 
 @schema.parametrize()

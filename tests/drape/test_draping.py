@@ -116,3 +116,23 @@ def test_drapes_from_several_threads_take_turns(garment_ids):
     alone = drape(get_avatar(bodies[0]), garment_ids["A-line skirt"], "S", store=current_garments())
     np.testing.assert_array_equal(drapes[0].positions, alone.positions)  # deterministic, untangled
     assert all(d.stats["max_penetration_mm"] <= 1.0 for d in drapes)
+
+
+def test_a_waistband_that_slid_or_rode_up_says_so(garment_ids):
+    from garments.body_regions import posed_geometry
+    from tryon.drape.draping import authored_on
+    from tryon.fit.report import with_slide
+
+    store, body = current_garments(), get_avatar("f165-eu40")
+    skirt = store.get(garment_ids["A-line skirt"])
+    slid = drape(body, skirt.id, "XL", store=store)  # an XL skirt on an EU 40 body slides down
+    waist = next(f for f in slid.fits if f.region == "waist")
+    assert waist.verdict == "loose" and waist.slid_cm > 3, waist
+    assert waist.sentence().startswith("slides down")
+    # the M skirt, its drape moved 5 cm up the body as a skirt pushed up by the hips would be
+    fitted = drape(body, skirt.id, "M", store=store)
+    raised = fitted.positions + [0.0, 0.0, 0.05]
+    fits = with_slide(fitted.fits, fitted.mesh.physics_vertices, raised,
+                      authored_on(store, skirt, "M"), posed_geometry(body.sex, body.shape, "a-pose"))
+    rode = next(f for f in fits if f.region == "waist")
+    assert rode.verdict == "tight" and rode.sentence().startswith("rides up"), rode

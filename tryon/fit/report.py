@@ -118,21 +118,23 @@ def _length_fit(rest: np.ndarray, draped: np.ndarray, mannequin_height: float,
     return RegionFit("length", verdict, 0.0, hem_shift_pct=round(shift * 100, 1))
 
 
-def _with_slide(fits: list[RegionFit], rest: np.ndarray, draped: np.ndarray,
-                mannequin_body: BodyGeometry, target: BodyGeometry) -> list[RegionFit]:
+def with_slide(fits: list[RegionFit], rest: np.ndarray, draped: np.ndarray,
+               mannequin_body: BodyGeometry, target: BodyGeometry) -> list[RegionFit]:
     """``fits`` with the waist judged by where the waistband sits: its top edge
     against the body's waist, compared with where it sat on its mannequin. A
     waistband that slid down leaves the waist bare, so no face says "loose"
-    there: this does."""
+    there: this does (``slid_cm`` > 0). One pushed up by the hips rides up:
+    tight (``slid_cm`` < 0). rest, draped: (M, 3) metres."""
     designed = rest[:, 2].max() - mannequin_body.levels.waist
     worn = draped[:, 2].max() - target.levels.waist
     slid = float(designed - worn)
     waist = next((f for f in fits if f.region == "waist"), None)
-    if slid <= SLIDE_M or (waist is not None and waist.verdict == "tight"):
+    if abs(slid) <= SLIDE_M or (slid > 0 and waist is not None and waist.verdict == "tight"):
         return fits
-    loose = RegionFit("waist", "loose", waist.mean_stretch if waist else 0.0,
-                      waist.extra_ease_cm if waist else None, slid_cm=round(slid * 100, 1))
-    return [loose if f is waist else f for f in fits] + ([] if waist else [loose])
+    judged = RegionFit("waist", "loose" if slid > 0 else "tight",
+                       waist.mean_stretch if waist else 0.0,
+                       waist.extra_ease_cm if waist else None, slid_cm=round(slid * 100, 1))
+    return [judged if f is waist else f for f in fits] + ([] if waist else [judged])
 
 
 def _penetration_mm(gap: np.ndarray) -> float:
@@ -158,7 +160,7 @@ def fit_report(garment: Garment, size: str, mesh: GarmentMesh, target: BodyGeome
     extra_ease = {r: ease[r] - designed[r] for r in ease if r in designed}
     fits = region_fits(stretch, area, regions, extra_ease)
     if garment.category in WAISTBAND_CATEGORIES:
-        fits = _with_slide(fits, rest, positions, mannequin_body, target)
+        fits = with_slide(fits, rest, positions, mannequin_body, target)
     loose_regions = [REGIONS.index(f.region) for f in fits if f.verdict == "loose"]
     loose = vertex_values(faces, np.isin(regions, loose_regions).astype(float), len(positions)) > 0.5
     torso = regions >= 0

@@ -15,7 +15,8 @@ would report as tension. Thresholds:
   waist and chest levels. A flared hem has ease by design: that is not loose;
 - loose too: a waistband (skirts, trousers) that sits more than ``SLIDE_M``
   (3 cm) lower on the body's waist than it was designed to sit on its
-  mannequin's: the garment slid down until the hips held it;
+  mannequin's: the garment slid down until the hips held it; tight, one
+  that sits more than that higher: the hips pushed it up;
 - fits: everything else.
 """
 
@@ -105,11 +106,13 @@ class RegionFit:
     mean_stretch: float
     extra_ease_cm: float | None = None  # girth ease beyond the design's (hips, waist, chest)
     hem_shift_pct: float | None = None  # length only: hem height change, % of stature
-    slid_cm: float | None = None  # waist only: how far the waistband sits below where designed
+    slid_cm: float | None = None  # waist only: cm the waistband sits below (-: above) its design
 
     def sentence(self) -> str:
         if self.slid_cm is not None and self.verdict == "loose":
             return f"slides down {self.slid_cm:g} cm: too big at the waist"
+        if self.slid_cm is not None and self.verdict == "tight":
+            return f"rides up {-self.slid_cm:g} cm: too small at the hips"
         return f"{self.verdict} at {self.region}" if self.verdict != "fits" else f"fits at {self.region}"
 
 

@@ -45,7 +45,7 @@ from tryon.twins.sidecar import SIDECAR_MEDIA_TYPE, sidecar_manifest
 GLB_MEDIA_TYPE = "model/gltf-binary"
 FIT_MEDIA_TYPE = "application/json"
 # Bump when the fit analysis (tryon.fit.strain, tryon.fit.report) changes its answers.
-FIT_VERSION = "3"  # 2: a slid waistband is loose at the waist; 3: no per-size advice
+FIT_VERSION = "4"  # 2: a slid waistband is loose; 3: no per-size advice; 4: rides up
 
 
 def run_render(params: Mapping[str, Any], config: Settings) -> str:
