@@ -156,16 +156,20 @@ export class Client {
   /**
    * GET `url` until it answers 200, following 202 job answers. Resolves to
    * the 200 response (its body unread); rejects with a TryonError.
+   * `onPending` gets each 202's JSON body (what is known so far: /v1/fit
+   * sends the size chart's recommendation while drapes run).
    * @param {string} url from `this.url(...)`
-   * @param {{signal?: AbortSignal, onWait?: (job: object|null) => void}} [options]
+   * @param {{signal?: AbortSignal, onWait?: (job: object|null) => void,
+   *   onPending?: (body: object) => void}} [options]
    * @returns {Promise<Response>}
    */
-  async ready(url, { signal, onWait } = {}) {
+  async ready(url, { signal, onWait, onPending } = {}) {
     const deadline = Date.now() + this.timeoutS * 1000;
     for (;;) {
       const response = await this.send(url, { signal });
       if (response.status === 200) return response;
       if (response.status !== 202) throw await errorFrom(response);
+      if (onPending) onPending(await response.json().catch(() => ({})));
       const location = response.headers.get('Location');
       let wait = retryAfterSeconds(response.headers.get('Retry-After'));
       if (!location) {
@@ -205,7 +209,8 @@ export class Client {
    * GET JSON (following 202 jobs).
    * @param {string} path
    * @param {Record<string, unknown>} [params]
-   * @param {{signal?: AbortSignal, onWait?: (job: object|null) => void}} [options]
+   * @param {{signal?: AbortSignal, onWait?: (job: object|null) => void,
+   *   onPending?: (body: object) => void}} [options]
    * @returns {Promise<any>}
    */
   async getJSON(path, params = {}, options = {}) {

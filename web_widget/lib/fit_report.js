@@ -17,7 +17,8 @@ export const fitReportMethods = {
     replace(this.fit, h('h3', { text: `How size ${s.size} fits` }), h('p', { class: 'muted', text: 'Checking the fit\u2026' }));
     try {
       const report = await this.client.getJSON('/v1/fit',
-        { avatar: s.avatar.id, garment: s.garment.id, size: s.size }, { signal: run.signal });
+        { avatar: s.avatar.id, garment: s.garment.id, size: s.size },
+        { signal: run.signal, onPending: (body) => this.drawEarlyAdvice(body, run.signal) });
       if (run.signal.aborted) return;
       s.report = report;
       this.drawFit(report);
@@ -38,6 +39,15 @@ export const fitReportMethods = {
     } finally {
       if (!run.signal.aborted) this.fit.setAttribute('aria-busy', 'false');
     }
+  },
+
+  /** While every size's drape runs: the size chart's answer, said to be the chart's. */
+  drawEarlyAdvice(body, signal) {
+    const advice = body?.recommendation;
+    if (signal.aborted || !advice?.recommended_size) return;
+    replace(this.fit, h('h3', { text: `How size ${this.state.size} fits` }),
+      h('p', { class: 'advice', text: `From the size chart: ${advice.summary}.` }),
+      h('p', { class: 'muted', text: 'Checking every size on this body\u2026' }));
   },
 
   drawFit(report) {

@@ -20,7 +20,10 @@ before(async () => {
       res.end(JSON.stringify(body));
     };
     if (url.pathname === '/v1/fit') {
-      if (polls < 2) json(202, { job: 'j1', status: 'queued' }, { Location: '/v1/jobs/j1', 'Retry-After': '1' });
+      if (polls < 2) {
+        json(202, { job: 'j1', status: 'queued', recommendation: { recommended_size: 'L', basis: 'chart' } },
+          { Location: '/v1/jobs/j1', 'Retry-After': '1' });
+      }
       else json(200, { size: 'M', recommended_size: 'L' });
     } else if (url.pathname === '/v1/jobs/j1') {
       polls += 1;
@@ -57,8 +60,11 @@ const client = () => new Client({ base, key: 'tryon_pub_k', sleep: async (s) => 
 test('a 202 is followed through its job to the 200, honouring Retry-After', async () => {
   seen.length = 0;
   waits.length = 0;
-  const report = await client().getJSON('/v1/fit', { avatar: 'f165-eu40', garment: 'g', size: 'M' });
+  const early = [];
+  const report = await client().getJSON('/v1/fit', { avatar: 'f165-eu40', garment: 'g', size: 'M' },
+    { onPending: (body) => early.push(body.recommendation) });
   assert.deepEqual(report, { size: 'M', recommended_size: 'L' });
+  assert.deepEqual(early, [{ recommended_size: 'L', basis: 'chart' }]); // the chart's, meanwhile
   assert.deepEqual(seen, [
     'GET /v1/fit?avatar=f165-eu40&garment=g&size=M&key=tryon_pub_k',
     'GET /v1/jobs/j1?key=tryon_pub_k',
