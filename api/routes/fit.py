@@ -10,9 +10,9 @@ Each size's report is a content-addressed output like a render
 (``tryon.outputs.tasks.fit_key``: the body, the size's file, the draping and
 fit-analysis versions). A request queues the drape of every size not
 stored yet (jobs run in parallel across workers) and waits up to the render
-budget; while drapes run it answers 202 with ``Location`` (a running job)
-and, when the garment has a size chart, the recommendation from the chart
-alone (``basis: "chart"``). Once every size is stored the answer is 200 with
+budget (``CHART_FIRST_S`` when the garment has a size chart); while drapes
+run it answers 202 with ``Location`` (a running job) and, with a chart, the
+recommendation from the chart alone (``basis: "chart"``). Once every size is stored the answer is 200 with
 a strong ETag, revalidated on every use (``no-cache``: a new size chart
 changes the answer at the same URL). The drape never runs on the request thread (DESIGN.md
 decision 2).
@@ -50,6 +50,7 @@ fit = APIBlueprint("fit", __name__, url_prefix="/v1", tag="Fit")
 
 ADVICE_VERSION = "1"  # bump when tryon.fit.advice answers differently
 REVALIDATE = "public, no-cache"
+CHART_FIRST_S = 1.0  # with a size chart, the longest a shopper waits for a first answer
 
 
 class FitQuery(Schema):
@@ -137,7 +138,9 @@ def fit_report(query_data):
         response = Response(status=304, headers={"Cache-Control": REVALIDATE})
         response.set_etag(etag)
         return finish_twin_response(response, use, None)
-    reports, jobs = _reports(per_size, keys)
+    # with a chart there is an answer at once: wait less for the drapes, say it, poll
+    budget = render_budget_s() if chart is None else min(render_budget_s(), CHART_FIRST_S)
+    reports, jobs = _reports(per_size, keys, budget)
     body = find_avatar(params["avatar"])
     advice = recommend(garment.category, garment.sizes, body.measurements, reports, chart)
     advice["id"] = recommendation_id(garment.id, advice)
@@ -233,11 +236,11 @@ def _advice_for(size: str, advice: dict) -> str:
     return f"{advice['sizes'].get(size, '').capitalize()} in {size}; {advice['summary']}"
 
 
-def _reports(per_size: dict, keys: dict) -> tuple[dict, dict]:
+def _reports(per_size: dict, keys: dict, budget_s: float) -> tuple[dict, dict]:
     """Every size's stored report (None while its drape runs) and the jobs still
-    running by size, after queueing the missing ones and waiting up to the
-    request budget for them all."""
-    queue, deadline = job_queue(), time.monotonic() + render_budget_s()
+    running by size, after queueing the missing ones and waiting up to
+    ``budget_s`` for them all."""
+    queue, deadline = job_queue(), time.monotonic() + budget_s
     jobs = {}
     for size, params in per_size.items():
         if cached(keys[size]) is None:

@@ -25,3 +25,14 @@ def poll_job(client, location: str, headers: dict, timeout: float = 180.0) -> di
             return job
         assert response.headers["Retry-After"] == "1"
         time.sleep(0.1)
+
+
+def fit_answer(client, url: str, headers: dict):
+    """GET a /v1/fit URL, following its 202s' jobs (one size's drape each; a garment with
+    a size chart answers 202 within a second while they run) until the final answer."""
+    for _ in range(12):
+        response = client.get(url, headers=headers)
+        if response.status_code != 202:
+            return response
+        assert poll_job(client, response.headers["Location"], headers)["status"] == "done"
+    raise AssertionError("still 202 after every size's drape")

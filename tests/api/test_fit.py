@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.api.helpers import assert_problem, poll_job
+from tests.api.helpers import assert_problem, fit_answer
 from tests.settings import configure, current_garments
 
 pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
@@ -26,7 +26,7 @@ def _skirt_id() -> str:
 
 def test_fit_of_a_library_avatar(fit_client, auth):
     url = f"/v1/fit?avatar=f165-eu40&garment={_skirt_id()}&size=m"
-    response = fit_client.get(url, headers=auth("publishable"))
+    response = fit_answer(fit_client, url, auth("publishable"))
     assert response.status_code == 200 and response.mimetype == "application/json"
     report = response.get_json()
     assert report["size"] == "M" and report["avatar"] == "f165-eu40" and report["advice"]
@@ -39,16 +39,6 @@ def test_fit_of_a_library_avatar(fit_client, auth):
     assert again.status_code == 304
 
 
-def _until_done(client, url: str, headers: dict):
-    """GET ``url``, following the 202s' jobs (one size's drape each) until a 200."""
-    for _ in range(12):
-        response = client.get(url, headers=headers)
-        if response.status_code != 202:
-            return response
-        assert poll_job(client, response.headers["Location"], headers)["status"] == "done"
-    raise AssertionError("still 202 after every size's drape")
-
-
 def test_fit_answers_202_with_the_chart_s_advice_while_the_drapes_run(app, fit_client, auth):
     configure(app, RENDER_BUDGET_S=0)
     url = f"/v1/fit?avatar=f165-eu40&garment={_skirt_id()}&size=L"
@@ -58,7 +48,7 @@ def test_fit_answers_202_with_the_chart_s_advice_while_the_drapes_run(app, fit_c
     # EU 40 body: bust 92, waist 76, hips 100 on the skirt's chart (waist M 74, L 80)
     assert (early["basis"], early["recommended_size"], early["alternative_size"]) == ("chart", "M", "L")
     assert early["summary"] == "M, or L if you prefer it looser" and early["pending"]
-    report = _until_done(fit_client, url, auth("publishable"))
+    report = fit_answer(fit_client, url, auth("publishable"))
     assert report.status_code == 200 and report.get_json()["size"] == "L"
     final = report.get_json()["recommendation"]
     assert final["basis"] == "chart and drapes" and final["recommended_size"] == "M"
@@ -66,7 +56,7 @@ def test_fit_answers_202_with_the_chart_s_advice_while_the_drapes_run(app, fit_c
 
 def test_one_recommendation_whatever_size_is_on_screen(fit_client, auth):
     skirt, headers = _skirt_id(), auth("publishable")
-    every = _until_done(fit_client, f"/v1/fit?avatar=f165-eu40&garment={skirt}", headers).get_json()
+    every = fit_answer(fit_client, f"/v1/fit?avatar=f165-eu40&garment={skirt}", headers).get_json()
     assert every["recommended_size"] == "M" and set(every["sizes"]) == {"XS", "S", "M", "L", "XL"}
     for size in every["sizes"]:
         one = fit_client.get(f"/v1/fit?avatar=f165-eu40&garment={skirt}&size={size}",
@@ -84,8 +74,8 @@ def test_fit_of_a_body_from_measurements(fit_client, auth):
     made = fit_client.post("/v1/avatars", json={"height": 166, "waist": 76, "hips": 100,
                                                 "sex": "female"},
                            headers=auth("publishable")).get_json()
-    report = fit_client.get(f"/v1/fit?avatar={made['id']}&garment={_skirt_id()}&size=L",
-                            headers=auth("publishable")).get_json()
+    report = fit_answer(fit_client, f"/v1/fit?avatar={made['id']}&garment={_skirt_id()}&size=L",
+                        auth("publishable")).get_json()
     assert report["avatar"] == made["id"] and report["regions"]
 
 
@@ -111,7 +101,7 @@ def test_without_a_size_chart_the_drapes_decide(app, auth, garment_store, tmp_pa
                        data=_form(**{s: (_sample_obj(s), f"{s}.obj") for s in ("S", "M", "L")}))
     assert made.status_code == 201, made.get_json()
     garment = made.get_json()["id"]
-    every = _until_done(client, f"/v1/fit?avatar=f165-eu40&garment={garment}",
+    every = fit_answer(client, f"/v1/fit?avatar=f165-eu40&garment={garment}",
                         auth("merchant")).get_json()
     advice = every["recommendation"]
     assert advice["basis"] == "drapes" and advice["chart_position"] is None
@@ -125,7 +115,7 @@ def test_stores_report_the_size_bought_and_read_the_match_rate(fit_client, auth,
     import sys
 
     skirt, headers = _skirt_id(), auth("publishable")
-    advice = _until_done(fit_client, f"/v1/fit?avatar=f165-eu40&garment={skirt}",
+    advice = fit_answer(fit_client, f"/v1/fit?avatar=f165-eu40&garment={skirt}",
                          headers).get_json()["recommendation"]
     assert advice["recommended_size"] == "M" and advice["id"].startswith("fr1.")
     for bought in ("M", "M", "L", "S"):

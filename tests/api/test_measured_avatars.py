@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from tests.api.helpers import assert_problem
+from tests.api.helpers import assert_problem, fit_answer
 from tests.settings import current_garments
 
 pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
@@ -56,7 +56,7 @@ def test_post_stores_once_and_a_fresh_app_gets_fits_and_renders_it(app, auth, tm
         assert got.status_code == 200 and got.get_json()["measurements"] == avatar["measurements"]
         assert got.get_json()["skin_tone"] == 3
         skirt = _skirt_id()
-        fit = client.get(f"/v1/fit?avatar={avatar['id']}&garment={skirt}&size=M", headers=headers)
+        fit = fit_answer(client, f"/v1/fit?avatar={avatar['id']}&garment={skirt}&size=M", headers)
         assert fit.status_code == 200 and fit.get_json()["avatar"] == avatar["id"]
         assert fit.get_json()["regions"]
         image = client.get(f"/v1/render?avatar={avatar['id']}&garment={skirt}&size=M"

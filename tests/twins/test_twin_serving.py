@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.api.helpers import assert_problem
+from tests.api.helpers import assert_problem, fit_answer
 from tests.twins.conftest import SHOP, cli_env
 from tests.settings import current_blobs, current_garments
 
@@ -149,7 +149,7 @@ def test_glb_blob_and_fit_of_a_twin(client, auth, twin):
     assert _ledger()[-1].kind == "render" and _ledger()[-1].content_hash == digest
     assert_problem(client.get(f"/v1/blobs/{digest}", headers=auth("other_shop")), 403, "digest")
 
-    fit = client.get(f"/v1/fit?avatar={twin['id']}&garment={skirt}&size=M", headers=auth("shop"))
+    fit = fit_answer(client, f"/v1/fit?avatar={twin['id']}&garment={skirt}&size=M", auth("shop"))
     assert fit.status_code == 200, fit.get_data(as_text=True)
     assert fit.get_json()["avatar"] == twin["id"] and fit.headers["Cache-Control"] == "private, no-cache"
     assert_problem(client.get(f"/v1/fit?avatar={twin['id']}&garment={skirt}&size=M",
@@ -164,8 +164,8 @@ def test_revocation_in_another_process_stops_everything_at_once(client, auth, tw
     image = client.get(url, headers=auth("shop"))
     assert image.status_code == 200
     assert client.get(f"/v1/scene.glb?avatar={twin['id']}", headers=auth("shop")).status_code == 200
-    assert client.get(f"/v1/fit?avatar={twin['id']}&garment={skirt}&size=M",
-                      headers=auth("shop")).status_code == 200
+    assert fit_answer(client, f"/v1/fit?avatar={twin['id']}&garment={skirt}&size=M",
+                      auth("shop")).status_code == 200
     stored = [(kind, digest, record) for kind, digest, record in _outputs(twin["id"])]
     digests = {d for _, d, _ in stored}
     # preview, render, GLB and its sidecar, and a fit report of every size (the advice reads all)
