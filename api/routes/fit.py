@@ -12,10 +12,10 @@ fit-analysis versions). A request queues the drape of every size not
 stored yet (jobs run in parallel across workers) and waits up to the render
 budget (``CHART_FIRST_S`` when the garment has a size chart); while drapes
 run it answers 202 with ``Location`` (a running job) and, with a chart, the
-recommendation from the chart alone (``basis: "chart"``). Once every size is stored the answer is 200 with
-a strong ETag, revalidated on every use (``no-cache``: a new size chart
-changes the answer at the same URL). The drape never runs on the request thread (DESIGN.md
-decision 2).
+recommendation from the chart alone (``basis: "chart"``). Once every size
+is stored the answer is 200 with a strong ETag, revalidated on every use
+(``no-cache``: a new size chart changes the answer at the same URL). The
+drape never runs on the request thread (DESIGN.md decision 2).
 """
 
 from __future__ import annotations
