@@ -36,6 +36,7 @@ from api.extensions import blob_store, garment_store, job_queue
 from api.lookups import find_garment, render_params
 from api.serving import POLL_AFTER_S, cached, render_budget_s
 from api.twin_access import authorize_twin, finish_twin_response
+from garments.size_chart import parse_size_chart
 from garments.sizes import normalize_size
 from tryon.core.errors import CODES
 from tryon.fit.advice import drape_verdict, reasons, recommend
@@ -50,6 +51,7 @@ fit = APIBlueprint("fit", __name__, url_prefix="/v1", tag="Fit")
 
 ADVICE_VERSION = "1"  # bump when tryon.fit.advice answers differently
 REVALIDATE = "public, no-cache"
+JOB_POLL_S = 0.1  # how often a waiting request looks at its drape jobs
 CHART_FIRST_S = 1.0  # with a size chart, the longest a shopper waits for a first answer
 
 
@@ -131,7 +133,7 @@ def fit_report(query_data):
     per_size = {s: {"avatar": params["avatar"], "garment": garment.id, "size": s}
                 for s in garment.sizes}
     keys = {s: fit_key(p, store) for s, p in per_size.items()}
-    chart = store.size_chart(garment.id)
+    chart = None if garment.size_chart is None else parse_size_chart(garment.size_chart)
     etag = hashlib.sha256(json.dumps([ADVICE_VERSION, keys, garment.size_chart,
                                       asked and params["size"]]).encode()).hexdigest()
     if request.if_none_match.contains(etag):
@@ -254,7 +256,7 @@ def _reports(per_size: dict, keys: dict, budget_s: float) -> tuple[dict, dict]:
                 _raise_failed(job)
         if not jobs or time.monotonic() >= deadline:
             break
-        time.sleep(0.05)
+        time.sleep(JOB_POLL_S)
     reports = {}
     for size, key in keys.items():
         hit = None if size in jobs else cached(key)
