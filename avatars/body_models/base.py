@@ -75,6 +75,10 @@ class BodyModel(ABC):
         shape_names: S names of the shape parameters.
         landmarks: dict from each name in ``LANDMARKS`` to a bone index.
         arm_bones: indices of bones of the arms and hands (clavicle excluded).
+        pose_frame: (3, 3) M taking a pose written in our frame (rotation
+            vectors about our Z-up, facing -Y axes) to the model's own:
+            ``model_pose = our_pose @ pose_frame``. Identity when the model
+            is posed in our frame, as anny is.
     """
 
     name: str
@@ -88,6 +92,7 @@ class BodyModel(ABC):
     shape_names: list[str]
     landmarks: dict[str, int]
     arm_bones: list[int]
+    pose_frame: np.ndarray = np.eye(3, dtype=np.float32)
 
     @property
     def vertex_count(self) -> int:

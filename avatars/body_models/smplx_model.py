@@ -198,6 +198,7 @@ class SmplxBodyModel(BodyModel):
             self.uv_faces = data["ft"].astype(np.int64) if has_uvs else None
         self.shape_names = [f"beta{i}" for i in range(BETA_COUNT)]
         self.landmarks = {k: self.bone_names.index(b) for k, b in _LANDMARK_BONES.items()}
+        self.pose_frame = _TO_OURS[:3, :3].numpy()
         self.arm_bones = [
             i
             for i, bone in enumerate(self.bone_names)
