@@ -29,9 +29,11 @@ class BodyCollider:
 
     def __init__(self, vertices: np.ndarray, faces: np.ndarray, device=None):
         self.device = wp.get_device(device) if device is not None else wp.get_preferred_device()
-        self._points = wp.array(np.asarray(vertices, dtype=np.float32), dtype=wp.vec3, device=self.device)
+        self.points = wp.array(np.asarray(vertices, dtype=np.float32), dtype=wp.vec3, device=self.device)
+        # m/s of each vertex, for a moving body (``tryon.cloth.dynamics``); zero otherwise
+        self.velocities = wp.zeros_like(self.points)
         self._indices = wp.array(np.asarray(faces, dtype=np.int32).ravel(), dtype=wp.int32, device=self.device)
-        self.mesh = wp.Mesh(points=self._points, indices=self._indices)
+        self.mesh = wp.Mesh(points=self.points, indices=self._indices, velocities=self.velocities)
 
     @classmethod
     def cached(cls, vertices: np.ndarray, faces: np.ndarray) -> BodyCollider:
@@ -50,6 +52,14 @@ class BodyCollider:
         """Move every free vertex of ``x`` to at least ``thickness`` outside the body."""
         wp.launch(kernels.push_out, dim=len(x), inputs=[self.mesh.id, x, inv_mass, thickness, CONTACT_REACH],
                   device=self.device)
+
+    def faces_under(self, x: wp.array, depth: float = 1.0e-3) -> np.ndarray:
+        """Indices of the triangles nearest to the vertices of ``x`` more than ``depth`` m inside the body."""
+        face = wp.full(len(x), -1, dtype=wp.int32, device=self.device)
+        wp.launch(kernels.faces_under, dim=len(x), inputs=[self.mesh.id, x, CONTACT_REACH, depth, face],
+                  device=self.device)
+        face = face.numpy()
+        return face[face >= 0]
 
     def max_penetration(self, x: wp.array) -> float:
         """How deep the deepest vertex of ``x`` lies inside the body, metres."""

@@ -351,6 +351,17 @@ def push_out(
 
 
 @wp.kernel
+def faces_under(mesh: wp.uint64, x: wp.array[wp.vec3], max_dist: float, depth: float, face: wp.array[wp.int32]):
+    """``face[i]``: the body triangle nearest to vertex i where it lies more than ``depth`` inside, else unchanged."""
+    i = wp.tid()
+    query = wp.mesh_query_point_sign_normal(mesh, x[i], max_dist)
+    if query.result and query.sign < 0.0:
+        point = wp.mesh_eval_position(mesh, query.face, query.u, query.v)
+        if wp.length(x[i] - point) > depth:
+            face[i] = query.face
+
+
+@wp.kernel
 def measure_penetration(mesh: wp.uint64, x: wp.array[wp.vec3], max_dist: float, penetration: wp.array[float]):
     """``penetration[0]``: the deepest any vertex lies inside the body (m), 0 if none does."""
     i = wp.tid()

@@ -104,10 +104,16 @@ class RelaxResult:
     converged: bool
 
 
-class _ClothState:
-    """Warp arrays of one garment being relaxed, and the step that advances them."""
+class ClothState:
+    """Warp arrays of one garment being relaxed, and the step that advances them.
 
-    def __init__(self, positions, topology: ClothTopology, fabric: FabricParams, pinned, collider: BodyCollider):
+    gravity_scale: the share of g the garment hangs under; bending is
+    softened by the same factor (see GRAVITY_SCALE). The dynamics
+    (``tryon.cloth.dynamics``) use these arrays at full g.
+    """
+
+    def __init__(self, positions, topology: ClothTopology, fabric: FabricParams, pinned, collider: BodyCollider,
+                 gravity_scale: float = GRAVITY_SCALE):
         self.device = device = collider.device
         self.collider = collider
         self.fabric = fabric
@@ -119,7 +125,7 @@ class _ClothState:
         # Y * A_e / L^2 (N/m), a hinge one of B * 3 |e|^2 / (A1 + A2) (N m)
         edge_areas = np.maximum(t.edge_areas, 1e-3 * t.rest_lengths**2)
         stretch_compliance = fabric.stretch_compliance * t.rest_lengths**2 / edge_areas
-        bend_compliance = fabric.bend_compliance / GRAVITY_SCALE / np.maximum(t.hinge_stiffness_scale, 1e-12)
+        bend_compliance = fabric.bend_compliance / gravity_scale / np.maximum(t.hinge_stiffness_scale, 1e-12)
         bend_count = np.bincount(t.hinges.ravel(), minlength=len(positions))
 
         def floats(values, dtype=float):
@@ -242,7 +248,7 @@ def relax(
 
     Safe to call from several threads: solves take turns.
     """
-    with _SOLVE_LOCK:
+    with SOLVE_LOCK:
         return _relax(positions, faces, rest_positions, body_vertices, body_faces, fabric, pinned,
                       max_iterations, tolerance, collider, proxy_vertices)
 
@@ -251,7 +257,7 @@ def relax(
 # Warp's graph capture is global to a device, so a launch from another thread
 # during a capture would be recorded into it; on the CPU, Warp runs kernels on
 # one thread anyway.
-_SOLVE_LOCK = threading.Lock()
+SOLVE_LOCK = threading.Lock()
 
 
 def _relax(positions, faces, rest_positions, body_vertices, body_faces, fabric, pinned,
@@ -289,9 +295,9 @@ def _relax(positions, faces, rest_positions, body_vertices, body_faces, fabric, 
 
 
 def _settle(positions, faces, rest_positions, fabric, pinned, collider, max_iterations, tolerance,
-            coarse: bool = True) -> _ClothState:
+            coarse: bool = True) -> ClothState:
     """Step a garment until no vertex moves more than ``tolerance`` in a step, or ``max_iterations`` steps."""
-    state = _ClothState(positions, ClothTopology.build(faces, rest_positions), fabric, pinned, collider)
+    state = ClothState(positions, ClothTopology.build(faces, rest_positions), fabric, pinned, collider)
     # the first search reaches far, for vertices that start deep inside the body
     state.refresh_contacts(CONTACT_REACH)
     # coarse steps while the garment falls and folds; fine ones to settle, as
