@@ -130,10 +130,14 @@ def _solve(garment, mesh: GarmentMesh, authored: BodyGeometry, target: BodyGeome
     (one body model, one topology: the binding is exact) and relax it there."""
     rest = mesh.physics_vertices
     placed = place(bind(rest, authored.vertices, target.faces), target.vertices, target.faces)
+    return relax(placed, mesh.physics_faces, rest, target.vertices, target.faces,
+                 garment_fabric(garment), max_iterations=RELAX_STEPS)
+
+
+def garment_fabric(garment) -> FabricParams:
+    """The solver's fabric of a garment: its preset, kept ``MIN_CLEARANCE_M`` off the skin."""
     preset = fabric_preset(garment.fabric).quantities()
-    fabric = FabricParams(**{**preset, "thickness": max(preset["thickness"], MIN_CLEARANCE_M)})
-    return relax(placed, mesh.physics_faces, rest, target.vertices, target.faces, fabric,
-                 max_iterations=RELAX_STEPS)
+    return FabricParams(**{**preset, "thickness": max(preset["thickness"], MIN_CLEARANCE_M)})
 
 
 def _save(path, positions, numbers) -> None:

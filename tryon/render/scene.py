@@ -31,6 +31,7 @@ SKIN_ROUGHNESS = 0.55
 KEY_LIGHT = (math.radians(-40), math.radians(35), 2.6, (1.0, 0.97, 0.92))
 FILL_LIGHT = (math.radians(50), math.radians(10), 1.1, (0.92, 0.96, 1.0))
 RIM_LIGHT = (math.radians(150), math.radians(35), 2.2, (1.0, 1.0, 1.0))
+LIGHTS = {"key": KEY_LIGHT, "fill": FILL_LIGHT, "rim": RIM_LIGHT}
 AMBIENT = 0.25
 SHADOW_CELL = 0.01  # metres per shadow-texture texel
 SHADOW_PAD = 0.12  # metres of floor around the footprint the shadow fades into
@@ -213,6 +214,7 @@ def body_scene(
     aspect: float,
     background: tuple[int, int, int] | None = None,
     garments: tuple[GarmentLayer, ...] = (),
+    camera: tuple[np.ndarray, float, float] | None = None,
 ) -> pyrender.Scene:
     """A lit scene of one body, dressed in the base outfit and ``garments``,
     with its camera, ready to render.
@@ -220,7 +222,9 @@ def body_scene(
     vertices: (V, 3) metres; faces: (F, 3); joints: (J, 3) metres;
     landmarks: name -> joint index; arm_mask: (V,) bool; skin_tone: Monk 1-10;
     azimuth: camera azimuth, radians (``tryon.render.views``); aspect: width / height;
-    background: sRGB 0-255, or None for a transparent background.
+    background: sRGB 0-255, or None for a transparent background;
+    camera: (pose (4, 4), znear, zfar) to use (a clip's one framing,
+    ``tryon.render.views.clip_framing``); None frames this body alone.
     """
     vertices = np.asarray(vertices, dtype=np.float32)
     faces = np.asarray(faces, dtype=np.int64)
@@ -237,13 +241,22 @@ def body_scene(
         scene.add(garment_mesh(layer))
     shadow, shadow_corners = contact_shadow(vertices, opaque_background=background is not None)
     scene.add(shadow)
-    framed = [vertices, shadow_corners] + [np.asarray(g.vertices, np.float32) for g in garments]
-    pose, znear, zfar = frame_points(np.concatenate(framed), azimuth, aspect)
-    camera = pyrender.PerspectiveCamera(yfov=DEFAULT_YFOV, znear=znear, zfar=zfar, aspectRatio=aspect)
-    scene.add(camera, pose=pose)
-    for offset, elevation, intensity, colour in (KEY_LIGHT, FILL_LIGHT, RIM_LIGHT):
-        scene.add(
-            pyrender.DirectionalLight(color=colour, intensity=intensity),
-            pose=_light_pose(azimuth, offset, elevation),
-        )
+    if camera is None:
+        framed = [vertices, shadow_corners] + [np.asarray(g.vertices, np.float32) for g in garments]
+        camera = frame_points(np.concatenate(framed), azimuth, aspect)
+    pose, znear, zfar = camera
+    lens = pyrender.PerspectiveCamera(yfov=DEFAULT_YFOV, znear=znear, zfar=zfar, aspectRatio=aspect)
+    scene.add(lens, pose=pose)
+    for name, (offset, elevation, intensity, colour) in LIGHTS.items():
+        scene.add(pyrender.DirectionalLight(color=colour, intensity=intensity),
+                  pose=_light_pose(azimuth, offset, elevation), name=name)
     return scene
+
+
+def aim(scene: pyrender.Scene, azimuth: float, pose: np.ndarray) -> None:
+    """Move a ``body_scene``'s camera to ``pose`` (4, 4) at ``azimuth`` radians,
+    its lights with it: a turntable renders one scene from every side."""
+    scene.set_pose(scene.main_camera_node, pose)
+    for node in scene.directional_light_nodes:
+        offset, elevation, _, _ = LIGHTS[node.name]
+        scene.set_pose(node, _light_pose(azimuth, offset, elevation))

@@ -97,3 +97,42 @@ def frame_points(
     pose[:3, 3] = s * right + h * up - d * forward
     depths = e + d
     return pose, 0.5 * float(depths.min()), 2.0 * float(depths.max())
+
+
+def clip_framing(
+    points: np.ndarray,
+    azimuths: np.ndarray,
+    aspect: float,
+    yfov: float = DEFAULT_YFOV,
+    margin: float = DEFAULT_MARGIN,
+) -> tuple[list[np.ndarray], float, float]:
+    """One framing for a whole clip: every camera at the same distance and
+    height, aimed at the same vertical axis, so nothing zooms or bobs.
+
+    points: (N, 3) world points to keep in view in every frame, metres (all
+        the clip's frames together). azimuths: (T,) camera azimuth of each
+        frame, radians (the same for a fixed camera, once round for a
+        turntable). aspect: width / height.
+    Returns ((4, 4) camera-to-world poses, one per azimuth; znear; zfar).
+    """
+    points = np.asarray(points, dtype=np.float64)
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    centre = np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, (lo[2] + hi[2]) / 2])
+    ty = math.tan(yfov / 2) * (1 - 2 * margin)
+    tx = math.tan(yfov / 2) * (aspect - 2 * margin)
+    relative = points - centre
+    distance, axes = 0.0, []
+    for azimuth in np.asarray(azimuths, dtype=np.float64):
+        right, up, forward = camera_axes(float(azimuth))
+        a, b, e = relative @ right, relative @ up, relative @ forward
+        # in view when |a| <= tx (e + d) and |b| <= ty (e + d), d the distance to the axis
+        distance = max(distance, float(np.max(np.maximum(np.abs(a) / tx, np.abs(b) / ty) - e)))
+        axes.append((right, up, forward))
+    poses = []
+    for right, up, forward in axes:
+        pose = np.eye(4)
+        pose[:3, 0], pose[:3, 1], pose[:3, 2] = right, up, -forward
+        pose[:3, 3] = centre - distance * forward
+        poses.append(pose)
+    reach = float(np.linalg.norm(relative, axis=1).max())
+    return poses, max(0.05, 0.5 * (distance - reach)), 2.0 * (distance + reach)
