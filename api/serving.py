@@ -15,12 +15,13 @@ from __future__ import annotations
 import base64
 
 from flask import Response, g, request
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from api.errors import ProblemError
 from api.extensions import app_settings, blob_store, job_queue
 from tryon.core.errors import CODES, NotFound
 from tryon.storage.database import session_scope
-from tryon.outputs.tasks import sidecar_key
+from tryon.outputs.stored import sidecar_key
 from tryon.storage.models import RenderRecord
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -45,16 +46,18 @@ def cached(key: str) -> tuple[str, str] | None:
     return found if found is not None and blob_store().exists(found[0]) else None
 
 
-def content_addressed(kind: str, params: dict, key: str, budget_s: float | None = None):
+def content_addressed(kind: str, params: dict, key: str, budget_s: float | None = None,
+                      job_key: str | None = None):
     """The stored output named ``key``, else a ``kind`` job for it (deduplicated on
-    the key), waited for up to ``budget_s`` (default: the request budget); 202
-    with its URL if not done."""
+    ``job_key``, default the key: a video's poster is made by the video's job),
+    waited for up to ``budget_s`` (default: the request budget); 202 with its
+    URL if not done."""
     if request.if_none_match.contains(key):  # equal keys, equal bytes: the client has them
         return send_blob("", "", etag=key)
     hit = cached(key)
     if hit is None:
         queue = job_queue()
-        job_id = queue.submit(kind, params, dedupe_key=key)
+        job_id = queue.submit(kind, params, dedupe_key=job_key or key)
         budget = render_budget_s() if budget_s is None else budget_s
         job = queue.wait(job_id, budget) if budget > 0 else queue.get(job_id)
         if job is not None and job.status == "failed":
@@ -78,6 +81,8 @@ def send_blob(digest: str, media_type: str, etag: str) -> Response:
 
     With its ``digest`` (sha256 hex), the answer says it in ``Repr-Digest``
     (RFC 9530): clients can check the bytes, and the ledger need not hash them.
+    Range requests get the bytes asked for (206; 416 beyond the end), as a
+    video player seeking asks (werkzeug's ``make_conditional``).
     """
     if request.if_none_match.contains(etag):
         response = Response(status=304)
@@ -87,6 +92,13 @@ def send_blob(digest: str, media_type: str, etag: str) -> Response:
         except NotFound:
             raise ProblemError(404, "Not Found", "the output is no longer stored", "digest") from None
         response = Response(data, mimetype=media_type)
+        response.set_etag(etag)
+        try:
+            response.make_conditional(request, accept_ranges=True, complete_length=len(data))
+        except RequestedRangeNotSatisfiable:
+            raise ProblemError(416, "Range Not Satisfiable",
+                               f"the output is {len(data)} bytes; ask for a range within them",
+                               "Range", headers={"Content-Range": f"bytes */{len(data)}"}) from None
     response.set_etag(etag)
     response.headers["Cache-Control"] = IMMUTABLE
     if digest:

@@ -119,13 +119,17 @@ def require_authorized_twin(avatar_id: str | None, field: str = "avatar") -> Non
 
 def finish_twin_response(response, use: TwinUse | None, kind: str | None,
                          content_key: str | None = None):
-    """For a twin: ledger a served output of ``kind`` (render, glb; None for a fit
-    report, which is no use to pay for) on 200 and 304 (the client shows it
-    again), and make the response uncacheable by shared caches. Anything else
-    (a 202, a non-twin) passes unchanged."""
-    if use is None or not isinstance(response, Response) or response.status_code not in (200, 304):
+    """For a twin: ledger a served output of ``kind`` (render, glb, video; None for
+    a fit report, which is no use to pay for) on 200 and 304 (the client shows
+    it again) and on a 206 that starts at byte 0 (a player starting a video;
+    its later Range requests, seeking, are the same view), and make the
+    response uncacheable by shared caches. Anything else (a 202, a non-twin)
+    passes unchanged."""
+    if use is None or not isinstance(response, Response) or response.status_code not in (200, 206, 304):
         return response
-    if kind is not None:
+    first = response.status_code != 206 or (response.content_range is not None
+                                            and response.content_range.start == 0)
+    if kind is not None and first:
 
         digest = _served_digest(response, content_key)
         log_use(use.twin_id, use.grant, kind=kind, channel=use.channel, api_key_id=use.key_id,
@@ -139,6 +143,8 @@ def usage_kind(media_type: str | None) -> str | None:
     """The ledger's kind for a served output's media type (None: not a paid use)."""
     if media_type and media_type.startswith("image/"):
         return "render"
+    if media_type and media_type.startswith("video/"):
+        return "video"
     return "glb" if media_type == "model/gltf-binary" else None
 
 

@@ -6,7 +6,7 @@ simulation starts from the static drape. A clip's motion is a procedural one
 (``avatars.motion.gait``), ``turntable`` (the body stands still in the
 A-pose while the camera goes round), or any object with a
 ``poses(model, times)`` method, such as a studio's retargeted BVH
-(``avatars.motion.bvh``).
+(``avatars.motion.retarget.BvhMotion``). Names: ``avatars.motion.names``.
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ import roma
 import torch
 
 from avatars.body_models.base import BodyModel
-from avatars.motion.gait import MOTIONS as GAIT_MOTIONS
 from avatars.motion.gait import gait_pose
+from avatars.motion.names import TURNTABLE
 
-TURNTABLE = "turntable"
-MOTIONS = (TURNTABLE, *GAIT_MOTIONS)
 BLEND_S = 0.5  # s from the A-pose into the motion
 
 
@@ -86,7 +84,8 @@ def blend_from(start: torch.Tensor, poses: torch.Tensor, weights: np.ndarray) ->
 
 def make_clip(model: BodyModel, motion: str | Motion, seconds: float, fps: int,
               name: str | None = None) -> Clip:
-    """The clip of ``motion`` (a name from ``MOTIONS`` or a ``Motion``) for ``seconds`` at ``fps``."""
+    """The clip of ``motion`` (a name from ``avatars.motion.names.MOTIONS`` or a ``Motion``)
+    for ``seconds`` at ``fps``."""
     times = frame_times(seconds, fps)
     a_pose = model.named_pose("a-pose")
     still = np.zeros((len(times), 3))

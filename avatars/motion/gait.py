@@ -24,8 +24,7 @@ import roma
 import torch
 
 from avatars.body_models.base import BodyModel
-
-MOTIONS = ("walk", "catwalk", "sway", "turn")
+from avatars.motion.names import GAIT_MOTIONS
 
 
 @dataclass(frozen=True)
@@ -92,8 +91,8 @@ def _leg(phase: np.ndarray, gait: Gait) -> dict[str, np.ndarray]:
 
 def gait_pose(model: BodyModel, times: np.ndarray, motion: str) -> torch.Tensor:
     """(T, J, 3) model poses of ``motion`` (walk, catwalk, sway, turn) at ``times`` seconds."""
-    if motion not in MOTIONS:
-        raise ValueError(f"unknown motion {motion!r}; choose one of {', '.join(MOTIONS)}")
+    if motion not in GAIT_MOTIONS:
+        raise ValueError(f"unknown motion {motion!r}; choose one of {', '.join(GAIT_MOTIONS)}")
     times = np.asarray(times, dtype=np.float64)
     frames = len(times)
     # arms hang relaxed while the body moves (the clip blends them in from the A-pose)

@@ -155,7 +155,7 @@ def test_glb_blob_and_fit_of_a_twin(client, auth, twin):
     assert_problem(client.get(f"/v1/fit?avatar={twin['id']}&garment={skirt}&size=M",
                               headers=auth("other_shop")), 403)
     assert {kind for kind, _, _ in _outputs(twin["id"])} == {"preview", "render", "scene",
-                                                             "scene-credentials", "fit"}
+                                                             "scene-c2pa", "fit"}
 
 
 def test_revocation_in_another_process_stops_everything_at_once(client, auth, twin, twin_env):
@@ -219,7 +219,7 @@ def test_a_revocation_during_a_render_leaves_nothing_stored(twin, twin_env):
     """The task checks consent right before storing: a revocation that lands while the
     image is being made fails the job and leaves no blob, index entry or mapping."""
     from tryon.core.errors import ConsentEnded
-    from tryon.outputs.tasks import stored_output
+    from tryon.outputs.stored import stored_output
     from tryon.twins.revocation import revoke
 
     made = {}

@@ -56,14 +56,18 @@ def cmd_twins_list(args) -> int:
     return 0
 
 
+WEBM_MAGIC = b"\x1aE\xdf\xa3"  # EBML, which WebM files start with
+
+
 def cmd_verify_image(args) -> int:
     try:
         data = Path(args.file).read_bytes()
-        if args.manifest:  # a file that carries none (a GLB): its sidecar manifest
-            found = {"c2pa": read_sidecar(data, Path(args.manifest).read_bytes())}
-        elif data[:4] == b"glTF":
-            return fail("a GLB carries no credentials of its own: pass its sidecar manifest "
-                        "with --manifest FILE.c2pa (the blob its Link header names)")
+        fmt = "webm" if data[:4] == WEBM_MAGIC else "glb"
+        if args.manifest:  # a file that carries none (a GLB, a WebM): its sidecar manifest
+            found = {"c2pa": read_sidecar(data, Path(args.manifest).read_bytes(), fmt)}
+        elif data[:4] in (b"glTF", WEBM_MAGIC):
+            return fail(f"a {fmt.upper()} carries no credentials of its own: pass its sidecar "
+                        "manifest with --manifest FILE.c2pa (the blob its Link header names)")
         else:
             found = read_credentials(data)
     except (OSError, ValueError, c2pa.C2paError) as e:
@@ -87,7 +91,8 @@ def add_commands(commands) -> None:
     add.set_defaults(run=cmd_twins_add)
 
     p = commands.add_parser("verify-image", help="show the content credentials (C2PA, XMP) of an "
-                                                 "image, or of a GLB with its sidecar manifest")
+                                                 "image or MP4, or of a GLB or WebM with its sidecar "
+                                                 "manifest")
     p.add_argument("file")
     p.add_argument("--manifest", help="the sidecar manifest (.c2pa) of a file without its own")
     p.set_defaults(run=cmd_verify_image)

@@ -24,6 +24,7 @@ import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,6 +46,18 @@ ACTIVE = ("queued", "running")
 DEDUPE_PARAM = "dedupe_key"  # kept in params: the jobs table has no column for it
 
 log = logging.getLogger(__name__)
+_running_job: ContextVar[str | None] = ContextVar("tryon_running_job", default=None)
+
+
+def report_progress(done: int, total: int) -> None:
+    """Record the running job's progress (``done`` of ``total`` parts: a video's
+    frames, say); nothing when called outside a job. ``GET /v1/jobs/{id}`` shows it."""
+    job_id = _running_job.get()
+    if job_id is None:
+        return
+    with session_scope() as session:
+        session.execute(update(Job).where(Job.id == job_id, Job.status == "running")
+                        .values(progress_done=int(done), progress_total=max(1, int(total))))
 
 
 class JobQueue(ABC):
@@ -126,6 +139,14 @@ def execute(job_id: str, tasks: Mapping[str, Task], config: Settings) -> None:
     if job is None:
         return
     attempt = job.attempts
+    running = _running_job.set(job_id)
+    try:
+        _run(job_id, job, attempt, tasks, config)
+    finally:
+        _running_job.reset(running)
+
+
+def _run(job_id: str, job: Job, attempt: int, tasks: Mapping[str, Task], config: Settings) -> None:
     with _heartbeat(job_id, config.job_lease_s):
         while True:
             try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -36,8 +36,9 @@ from tryon.outputs.keys import (
     render_key_for,
 )
 from tryon.render.params import MEDIA_TYPES
-from tryon.storage.blobs import BlobStore, open_blob_store
-from tryon.storage.render_index import cached_render, record_render
+from tryon.outputs.stored import sidecar_key, stored_output
+from tryon.outputs.video import VIDEO, run_video
+from tryon.storage.blobs import open_blob_store
 from tryon.twins import access
 from tryon.twins.lifecycle import run_twin_job
 from tryon.twins.sidecar import SIDECAR_MEDIA_TYPE, sidecar_manifest
@@ -84,25 +85,6 @@ def run_render(params: Mapping[str, Any], config: Settings) -> str:
     return digest
 
 
-def stored_output(key: str, media_type: str, make: Callable[[], bytes], blobs: BlobStore,
-                  avatar_id: str | None = None, kind: str = "render",
-                  garment_id: str | None = None) -> str:
-    """The digest of the output named ``key``: the stored one, else ``make()``'s
-    bytes, stored blob first, index second (with the garment it shows, so a
-    draft's output is served to merchants only). An output of a digital twin
-    is mapped to it and made only while its consent lasts
-    (``tryon.twins.access.make_output``)."""
-    cached = cached_render(key, blobs)
-    if cached is not None:
-        return cached
-    if access.is_twin_id(avatar_id):
-        return access.make_output(key, avatar_id, kind, media_type, make, blobs, garment_id)
-    data = make()
-    digest = blobs.put(data)
-    record_render(key, digest, media_type, len(data), garment_id)
-    return digest
-
-
 def drape_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """The inputs of a drape (avatar, garment, size) out of a job's params."""
     return {"avatar": params.get("avatar"), "garment": params.get("garment"),
@@ -128,11 +110,6 @@ def scene_key(params: Mapping[str, Any], store: GarmentStore) -> str:
     return _drape_output_key(f"scene-glb-v5:{looks}:", params, store)
 
 
-def sidecar_key(key: str) -> str:
-    """The content address of the sidecar manifest of the output named ``key``."""
-    return hashlib.sha256(b"c2pa-sidecar:" + key.encode()).hexdigest()
-
-
 def run_scene(params: Mapping[str, Any], config: Settings) -> str:
     """Export the draped scene ``params`` describe as GLB; return its blob's digest.
 
@@ -150,10 +127,10 @@ def run_scene(params: Mapping[str, Any], config: Settings) -> str:
                            lambda: scene_glb(resolve_avatar(p["avatar"]), p["garment"], size, store),
                            blobs, p["avatar"], "scene", p["garment"])
     subject = access.credential_subject(p["avatar"])
-    if subject is not None:
+    if subject is not None:  # kinds are 16 characters at most (twin_outputs.kind)
         stored_output(sidecar_key(key), SIDECAR_MEDIA_TYPE,
                       lambda: sidecar_manifest(blobs.get(digest), "glb", subject),
-                      blobs, p["avatar"], "scene-credentials", p["garment"])
+                      blobs, p["avatar"], "scene-c2pa", p["garment"])
     return digest
 
 
@@ -197,4 +174,4 @@ def run_twin(params: Mapping[str, Any], config: Settings) -> str:
 
 
 TASKS: dict[str, Task] = {"render": run_render, "scene": run_scene, "fit": run_fit,
-                          "twin": run_twin, GARMENT_IMPORT: run_garment_import}
+                          "twin": run_twin, GARMENT_IMPORT: run_garment_import, VIDEO: run_video}

@@ -10,7 +10,8 @@ side; a motion builds each frame's scene.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -22,7 +23,6 @@ from garments.store import GarmentStore
 from tryon.drape.motion import MotionDrape, drape_motion
 from tryon.render.body import _check_background
 from tryon.render.disclosure import draw_disclosure
-from tryon.render.encoding import encode_image
 from tryon.render.renderer import get_renderer
 from tryon.render.scene import aim, body_scene, contact_shadow
 from tryon.render.try_on import garment_layer
@@ -36,11 +36,10 @@ FRAMING_SAMPLE = 4  # every 4th vertex of every frame bounds the framing: plenty
 
 @dataclass(frozen=True)
 class Video:
-    """data: the encoded file; poster: the first frame as JPEG; stats: JSON-ready
-    timings (seconds of cloth, rendering, encoding) and the drape's numbers."""
+    """data: the encoded file; stats: JSON-ready timings (seconds of cloth,
+    rendering, encoding) and the drape's numbers."""
 
     data: bytes
-    poster: bytes
     stats: dict
 
 
@@ -85,17 +84,18 @@ def render_video(avatar: Avatar, garment_id: str | None = None, size: str | None
                  width: int = 512, height: int = 768, fmt: str = "mp4", view="front",
                  colorway: str | None = None, background=DEFAULT_BACKGROUND,
                  disclosure: bool = False, store: GarmentStore | None = None,
-                 motion_name: str | None = None) -> Video:
+                 motion_name: str | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> Video:
     """A clip of ``avatar`` wearing ``garment_id`` in ``size`` (or the base outfit alone).
 
-    motion: a name from ``avatars.motion.clip.MOTIONS`` or a ``Motion`` (a
+    motion: a name from ``avatars.motion.names.MOTIONS`` or a ``Motion`` (a
     studio's BVH); seconds 1-10; fps 12-30; width, height: even pixels
     (``tryon.render.video_params``); fmt: mp4 or webm; view: where the
     camera stands (a turntable starts there); disclosure: the visible
-    digital-replica label on every frame. Raises Invalid for values out of range.
+    digital-replica label on every frame; progress: called with (parts
+    done, parts in all) as the clip is made (the cloth counts for half the
+    frames, each rendered frame for one). Raises Invalid for values out of range.
     """
-    import time
-
     fmt = check_video_format(fmt)
     width, height = check_video_size(width, height)
     fps, seconds = check_fps(fps), check_seconds(seconds)
@@ -107,12 +107,16 @@ def render_video(avatar: Avatar, garment_id: str | None = None, size: str | None
     if colorway is not None:
         material = store.colorway(garment_id, colorway).material(moving.drape.mesh.material)
     simulated = time.perf_counter()
-    frames = list(clip_frames(avatar, moving, width, height, view, background, material, disclosure))
+    total = clip.frame_count + clip.frame_count // 2
+    frames = []
+    for frame in clip_frames(avatar, moving, width, height, view, background, material, disclosure):
+        frames.append(frame)
+        if progress is not None and len(frames) % fps == 0:  # about once a second of clip
+            progress(clip.frame_count // 2 + len(frames), total)
     rendered = time.perf_counter()
     data = encode_video(iter(frames), fps, fmt, {"comment": "Computer-generated try-on video (tryon)"})
     encoded = time.perf_counter()
     stats = {**moving.stats, "frames": clip.frame_count, "motion": clip.motion,
              "simulate_seconds": round(simulated - start, 3), "render_seconds": round(rendered - simulated, 3),
              "encode_seconds": round(encoded - rendered, 3)}
-    poster = np.concatenate([frames[0], np.full(frames[0].shape[:2] + (1,), 255, np.uint8)], axis=2)
-    return Video(data, encode_image(poster, "jpeg"), stats)
+    return Video(data, stats)

@@ -10,6 +10,7 @@ colours.
 
 from __future__ import annotations
 
+import io
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -70,11 +71,19 @@ def _encode(frames, fps, fmt, codec, options, metadata, path: Path) -> None:
             elif frame.shape[:2] != (stream.height, stream.width):
                 raise ValueError(f"frame of {frame.shape[1]}x{frame.shape[0]} in a "
                                  f"{stream.width}x{stream.height} clip")
-            video_frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
-            for packet in stream.encode(video_frame.reformat(format="yuv420p", dst_colorspace="itu709",
-                                                             dst_color_range="MPEG")):
+            # PyAV converts to the stream's BT.709 4:2:0 itself (converting first, by
+            # reformat(), made the file decode 16 levels off in red: measured)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                 container.mux(packet)
         if stream is None:
             raise ValueError("a video needs at least one frame")
         for packet in stream.encode():
             container.mux(packet)
+
+
+def poster_frame(data: bytes) -> np.ndarray:
+    """(H, W, 3) uint8 RGB: the first frame of an encoded video, the clip's poster."""
+    with av.open(io.BytesIO(data)) as container:
+        for frame in container.decode(video=0):
+            return frame.to_ndarray(format="rgb24")  # the file says BT.709: decoded as such
+    raise ValueError("the video has no frame")

@@ -57,7 +57,8 @@ REPLICA_LABEL = "org.tryon.digital-replica"
 IPTC_LABEL = "stds.iptc.photo-metadata"
 MODEL_RELEASE_LIMITED = "http://ns.useplus.org/ldf/vocab/MR-LMR"  # PLUS: limited model release
 MEDIA_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp",
-               "glb": "model/gltf-binary"}  # GLB: a sidecar manifest (tryon.twins.sidecar)
+               "glb": "model/gltf-binary", "mp4": "video/mp4", "webm": "video/webm"}
+_WHAT = {"glb": "3D model", "mp4": "video", "webm": "video"}
 XMP_NS = "http://ns.adobe.com/xap/1.0/"
 
 
@@ -272,7 +273,7 @@ def c2pa_context(material: SigningMaterial):
 
 def manifest_for(subject: Subject, fmt: str) -> dict:
     """The C2PA manifest definition of an image (or a GLB, ``fmt="glb"``) of ``subject``."""
-    statement = subject.statement("3D model" if fmt == "glb" else "image")
+    statement = subject.statement(_WHAT.get(fmt, "image"))
     assertions = [
         {"label": "c2pa.actions", "data": {"actions": [{
             "action": "c2pa.created", "digitalSourceType": DIGITAL_SOURCE_TYPE,
@@ -298,13 +299,23 @@ def manifest_for(subject: Subject, fmt: str) -> dict:
 def credential_image(data: bytes, fmt: str, subject: Subject) -> bytes:
     """``data`` with the XMP fields and a signed C2PA manifest for ``subject``."""
     fmt = "jpeg" if fmt == "jpg" else fmt
+    return _signed(embed_xmp(data, fmt, xmp_packet(subject)), fmt, subject)
+
+
+def credential_video(data: bytes, subject: Subject) -> bytes:
+    """An MP4 with a signed C2PA manifest for ``subject`` embedded (its own box,
+    bound by a BMFF hash). WebM has no C2PA embedding: it gets a sidecar
+    (``tryon.twins.sidecar``)."""
+    return _signed(data, "mp4", subject)
+
+
+def _signed(data: bytes, fmt: str, subject: Subject) -> bytes:
     material = signing_material()
-    with_xmp = embed_xmp(data, fmt, xmp_packet(subject))
     info = c2pa.C2paSignerInfo(material.alg, material.chain_pem, material.key_pem, material.tsa_url)
     with c2pa_context(material) as context, c2pa.Signer.from_info(info) as signer, \
             c2pa.Builder(json.dumps(manifest_for(subject, fmt)), context) as builder:
         out = io.BytesIO()
-        builder.sign(signer, MEDIA_TYPES[fmt], io.BytesIO(with_xmp), out)
+        builder.sign(signer, MEDIA_TYPES[fmt], io.BytesIO(data), out)
     return out.getvalue()
 
 
@@ -349,7 +360,9 @@ def _sniff(data: bytes) -> str:
         return "image/jpeg"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
-    raise ValueError("not a PNG, JPEG or WebP image")
+    if data[4:8] == b"ftyp":
+        return "video/mp4"
+    raise ValueError("not a PNG, JPEG, WebP or MP4 file")
 
 
 def _xmp_fields(data: bytes) -> dict:
