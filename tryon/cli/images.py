@@ -41,7 +41,7 @@ def cmd_render(args) -> int:
     return 0
 
 
-def _colour(text: str) -> tuple[int, int, int]:
+def colour(text: str) -> tuple[int, int, int]:
     text = text.lstrip("#")
     if len(text) != 6:
         raise argparse.ArgumentTypeError("background must be a hex colour like #f4f1ec")
@@ -65,7 +65,7 @@ def add_commands(commands) -> None:
     p.add_argument("--pose", default="a-pose", help="a-pose (default), t-pose or relaxed")
     p.add_argument("--width", type=int, default=512, help="pixels, 1-2048")
     p.add_argument("--height", type=int, default=768, help="pixels, 1-2048")
-    p.add_argument("--background", type=_colour, default=None,
+    p.add_argument("--background", type=colour, default=None,
                    help="hex colour; transparent when omitted (PNG/WebP)")
     p.add_argument("--out", required=True, help="FILE.png, .jpg or .webp")
     p.set_defaults(run=cmd_render)

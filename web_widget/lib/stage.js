@@ -13,7 +13,7 @@ import { heightFor, pickWidth, srcset, WIDTHS } from './images.js';
 import { dragSteps, DRAG_STEP_PX, turn, VIEW_LABELS, viewForKey } from './views.js';
 
 /** Milliseconds before a loading indicator shows (fast answers never flash it). */
-const BUSY_DELAY_MS = 150;
+export const BUSY_DELAY_MS = 150;
 const FORMAT = 'webp';
 
 export const stageMethods = {
@@ -52,6 +52,7 @@ export const stageMethods = {
   async drawRenders() {
     const s = this.state;
     if (!s.garment || !s.avatar || s.mode === '3d') return;
+    if (s.mode === 'video') this.closeVideo(); // a new view, size, colour or body: back to the pictures
     this.renderRun?.abort();
     const run = (this.renderRun = new AbortController());
     const sizes = s.compare ? [s.size, s.compare] : [s.size];
@@ -61,7 +62,7 @@ export const stageMethods = {
     const stageWidth = this.stage.getBoundingClientRect().width || 320;
     const cssWidth = (stageWidth - (sizes.length - 1) * 8) / sizes.length;
     const width = pickWidth(cssWidth, globalThis.devicePixelRatio);
-    const timer = setTimeout(() => this.setBusy(true, this.busyText()), BUSY_DELAY_MS);
+    const timer = setTimeout(() => { if (!run.signal.aborted) this.setBusy(true, this.busyText()); }, BUSY_DELAY_MS);
     try {
       await Promise.all(sizes.map((size) => this.warm(this.renderUrl(size, width))));
       const shots = sizes.map((size) => this.shot(size, width, cssWidth, sizes.length > 1));
@@ -147,7 +148,7 @@ export const stageMethods = {
   },
 
   onPointerDown(event) {
-    if (event.button !== 0 || this.state.mode === '3d') return;
+    if (event.button !== 0 || this.state.mode !== 'photos') return;
     let startX = event.clientX;
     this.stage.setPointerCapture(event.pointerId);
     this.stage.classList.add('dragging');

@@ -59,6 +59,16 @@ button, input, select { font: inherit; color: inherit; }
 .stage.dragging { cursor: grabbing; }
 .shot { position: relative; margin: 0; flex: 1 1 0; min-width: 0; display: flex; }
 .shot img { width: 100%; height: 100%; object-fit: contain; display: block; pointer-events: none; }
+.stage video { width: 100%; height: 100%; object-fit: contain; display: block; }
+/* over the clip: a big play button on its poster; a small pause button in a corner while it plays */
+.play-pause { position: absolute; inset: 0; margin: auto; inline-size: 64px; block-size: 64px; border: 0;
+  border-radius: 50%; display: grid; place-items: center; cursor: pointer; color: #fff;
+  background: rgb(0 0 0 / 0.6); }
+.play-pause::before { content: ""; margin-left: 6px; border-left: 22px solid currentColor;
+  border-block: 13px solid transparent; }
+.play-pause.playing { inset: auto 8px 8px auto; inline-size: 40px; block-size: 40px; }
+.play-pause.playing::before { margin: 0; inline-size: 14px; block-size: 16px;
+  border-inline: 4px solid currentColor; border-block: 0; }
 .shot .tag { position: absolute; top: 8px; left: 8px; background: var(--_bg); color: var(--_text);
   border-radius: 999px; padding: 2px 10px; font-size: 13px; font-weight: 600;
   box-shadow: 0 1px 3px rgb(0 0 0 / 0.15); }
@@ -112,7 +122,8 @@ legend { font-weight: 600; margin-bottom: 6px; padding: 0; }
 .colorway input:focus-visible + .chip-colour { outline: 3px solid var(--_focus); outline-offset: 2px; }
 .options { display: flex; flex-wrap: wrap; gap: 10px 18px; align-items: center; }
 .options label { display: inline-flex; gap: 6px; align-items: center; }
-.options select { padding: 6px 8px; border-radius: 8px; border: 1px solid var(--_border); background: var(--_bg); }
+.video-tools { display: inline-flex; gap: 8px; }
+.options select, .tools select { padding: 6px 8px; border-radius: 8px; border: 1px solid var(--_border); background: var(--_bg); }
 .legend { display: flex; flex-wrap: wrap; gap: 6px 14px; list-style: none; padding: 0; margin: 0; font-size: 13px; }
 .legend li { display: inline-flex; align-items: center; gap: 6px; }
 .swatch { inline-size: 14px; block-size: 14px; border-radius: 4px; display: inline-block; flex: none; }

@@ -2,7 +2,7 @@
  * The widget itself, mounted into a <tryon-viewer>'s shadow root once it
  * nears the viewport: the render stage (rotate by drag, keys or buttons;
  * two sizes side by side; fit map), the colour swatches, the size picker,
- * the fit report, the body chooser and the live 3D view.
+ * the fit report, the body chooser, the try-on video and the live 3D view.
  */
 import { Client, TryonError } from './api.js';
 import { describeAvatar, isTwin, MONK_TONES, startingAvatar } from './avatars.js';
@@ -14,6 +14,7 @@ import { loadBody } from './measurements.js';
 import { normalizeView, turn } from './views.js';
 import { fitReportMethods } from './fit_report.js';
 import { stageMethods } from './stage.js';
+import { videoMethods } from './video.js';
 import { openScene } from './viewer3d.js';
 
 
@@ -37,7 +38,9 @@ class Widget {
     this.client = new Client({ base, key: host.getAttribute('key') || '' });
     this.state = {
       garment: null, avatars: [], avatar: null, size: null, colorway: null, compare: '',
-      view: normalizeView(host.getAttribute('view')), fitMap: false, report: null, mode: 'photos',
+      view: normalizeView(host.getAttribute('view')), fitMap: false, report: null,
+      mode: 'photos', // | 'video' | '3d'
+      motion: 'turntable', // of the video
     };
     this.renderRun = null; // AbortController of the renders being loaded
     this.fitRun = null;
@@ -69,9 +72,10 @@ class Widget {
       this.viewName,
       h('button', { class: 'icon', type: 'button', 'aria-label': 'Turn the body right', text: '\u203a',
         onclick: () => this.setView(turn(s.view, -1)) }));
+    const videoControls = this.buildVideoControls();
     const stageWrap = h('div', { class: 'stage-wrap' },
-      h('div', { class: 'stage-holder' }, this.stage, this.twinBadge, this.busy, this.error),
-      this.turnRow, this.disclosure, h('div', { class: 'tools' }, this.btn3d));
+      h('div', { class: 'stage-holder' }, this.stage, this.twinBadge, this.playPause, this.busy, this.error),
+      this.turnRow, this.disclosure, h('div', { class: 'tools' }, this.btn3d, videoControls));
 
     this.title = h('h2', { text: 'Try it on' });
     this.bodyLine = h('div', { class: 'body' });
@@ -189,6 +193,7 @@ class Widget {
   destroy() {
     this.renderRun?.abort();
     this.fitRun?.abort();
+    this.closeVideo();
     this.sceneRun?.abort(); // a 3D model still downloading is not needed any more
     this.scene?.destroy();
   }
@@ -335,6 +340,7 @@ class Widget {
       this.drawRenders();
       return;
     }
+    if (s.mode === 'video') this.closeVideo();
     s.mode = '3d';
     this.renderRun?.abort();
     this.btn3d.textContent = 'Back to pictures';
@@ -369,4 +375,4 @@ function legendList(items, label) {
   return list;
 }
 
-Object.assign(Widget.prototype, stageMethods, fitReportMethods);
+Object.assign(Widget.prototype, stageMethods, fitReportMethods, videoMethods);
