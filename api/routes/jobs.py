@@ -25,6 +25,7 @@ from tryon.core.errors import CODES, NotFound
 from tryon.outputs.catalog import batch_state
 from tryon.outputs.garment_import import GARMENT_IMPORT
 from tryon.outputs.tasks import GLB_MEDIA_TYPE
+from tryon.outputs.video import VIDEO
 from tryon.storage.database import session_scope
 from tryon.storage.models import Job, RenderRecord, TwinOutput
 
@@ -55,7 +56,7 @@ def result_url(job: Job) -> str | None:
     """Where a done job's output can be fetched."""
     if job.status != "done" or not job.result:
         return None
-    if job.kind in ("render", "scene", "fit", GARMENT_IMPORT):
+    if job.kind in ("render", "scene", "fit", VIDEO, GARMENT_IMPORT):
         return f"/v1/blobs/{job.result}"
     return None
 
@@ -140,11 +141,12 @@ def _visible(record) -> bool:
                                               "content": {"image/png": {}, "image/jpeg": {},
                                                           "image/webp": {}, "model/gltf-binary": {},
                                                           "application/json": {},
-                                                          "application/c2pa": {}}},
+                                                          "application/c2pa": {}, "video/mp4": {},
+                                                          "video/webm": {}}},
                                         304: "not modified", 404: "no such output"})
 def get_blob(digest: str):
-    """An output's bytes (a render, a GLB, a fit report, a GLB's sidecar manifest) by
-    their sha256, cacheable forever.
+    """An output's bytes (a render, a GLB, a video, a fit report, a sidecar manifest) by
+    their sha256, cacheable forever; Range requests answered (206).
     Publishable keys get outputs of published garments (or of none) only."""
     with session_scope() as session:  # one query: the output's records and its twin, if any
         records = session.execute(
@@ -159,7 +161,7 @@ def get_blob(digest: str):
     twin = next((r.twin_id for r in records if r.twin_id is not None), None)
     use = authorize_twin(twin, request.args.get("channel"), "digest") if twin else None
     answer = send_blob(digest, media_type, etag=digest)
-    if media_type == GLB_MEDIA_TYPE:  # a twin's GLB says where its credentials are
+    if media_type in (GLB_MEDIA_TYPE, "video/webm"):  # a twin's GLB or WebM says where its credentials are
         answer = link_credentials(answer, records[0].cache_key)
     return finish_twin_response(answer, use, usage_kind(media_type))
 
