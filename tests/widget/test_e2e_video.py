@@ -17,7 +17,7 @@ from tests.widget.browser import new_page, shot, wait_for_renders
 pytestmark = pytest.mark.slow  # drapes, renders and a video job on a live server
 pytest.importorskip("playwright.sync_api", reason="pip install playwright (the test extra)")
 
-#: (100dvh - 120 px) * 2/3 = 253 px: the stage is at most 256 px wide, so is the clip
+#: (500 - 120 px) * 2/3 = 253 px: the stage is at most 256 px wide, so the clip is 256x384
 VIEWPORT = {"width": 360, "height": 500}
 ROOT = "document.querySelector('tryon-viewer').shadowRoot"
 VIDEO = f"{ROOT}.querySelector('.stage video')"
@@ -78,6 +78,7 @@ def test_play_shows_the_turntable_muted_looping_inline_and_leaves_with_a_new_vie
     assert any(t.startswith("Making the video\u2026 ") and t.endswith(" %") for t in busy), busy
     print(f"\nbusy texts while the clip was made: {sorted(set(busy))}")
     assert viewer.get_by_role("button", name="Back to pictures").is_visible()
+    assert viewer.locator(".turn .view").inner_text() == "Turntable"
     shot(page, "13-video-turntable", full_page=True)
 
     # out of view it pauses; back in view it plays on
@@ -99,6 +100,7 @@ def test_play_shows_the_turntable_muted_looping_inline_and_leaves_with_a_new_vie
     # choosing a view leaves the clip for the pictures
     viewer.get_by_role("button", name="Turn the body left").click()
     wait_for_renders(page, view="three-quarter")
+    assert viewer.locator(".turn .view").inner_text() == "Three-quarter"
     assert page.evaluate(f"() => {VIDEO}") is None
     assert viewer.get_by_role("button", name="Play video").is_visible()
     assert not viewer.locator(".play-pause").is_visible()

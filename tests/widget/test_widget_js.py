@@ -43,3 +43,17 @@ def test_widget_fit_colours_and_views_are_the_apis():
     views_source = (WIDGET / "lib" / "views.js").read_text()
     listed = re.search(r"VIEWS = Object\.freeze\(\[([^\]]*)\]\)", views_source).group(1)
     assert sorted(re.findall(r"'([a-z-]+)'", listed)) == sorted(VIEWS)
+
+
+def test_widget_video_settings_are_within_the_apis_limits():
+    from tryon.render.video_params import (
+        FPS_RANGE, MAX_HEIGHT, MAX_SECONDS, MAX_WIDTH, MIN_SECONDS, MIN_SIDE)
+
+    source = (WIDGET / "lib" / "video.js").read_text()
+    seconds = float(re.search(r"^const SECONDS = ([\d.]+);", source, re.M).group(1))
+    fps = int(re.search(r"^const FPS = (\d+);", source, re.M).group(1))
+    assert MIN_SECONDS <= seconds <= MAX_SECONDS and FPS_RANGE[0] <= fps <= FPS_RANGE[1]
+    # video.test.js checks every frame size the widget asks for against these
+    tests = (WIDGET / "test" / "video.test.js").read_text()
+    for name, value in (("MIN_SIDE", MIN_SIDE), ("MAX_WIDTH", MAX_WIDTH), ("MAX_HEIGHT", MAX_HEIGHT)):
+        assert f"const {name} = {value};" in tests, name

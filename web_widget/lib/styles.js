@@ -122,7 +122,8 @@ legend { font-weight: 600; margin-bottom: 6px; padding: 0; }
 .colorway input:focus-visible + .chip-colour { outline: 3px solid var(--_focus); outline-offset: 2px; }
 .options { display: flex; flex-wrap: wrap; gap: 10px 18px; align-items: center; }
 .options label { display: inline-flex; gap: 6px; align-items: center; }
-.video-tools { display: inline-flex; gap: 8px; }
+.video-tools { display: inline-flex; flex-wrap: wrap; justify-content: center; gap: 8px; }
+.video-tools .btn { white-space: nowrap; }
 .options select, .tools select { padding: 6px 8px; border-radius: 8px; border: 1px solid var(--_border); background: var(--_bg); }
 .legend { display: flex; flex-wrap: wrap; gap: 6px 14px; list-style: none; padding: 0; margin: 0; font-size: 13px; }
 .legend li { display: inline-flex; align-items: center; gap: 6px; }

@@ -121,6 +121,7 @@ export const videoMethods = {
     this.renderRun?.abort();
     const run = (this.videoRun = new AbortController());
     this.btnVideo.textContent = 'Back to pictures';
+    this.viewName.textContent = VIDEO_MOTIONS[s.motion]; // where the view's name was: a turn goes back to it
     show(this.error, false);
     const query = videoQuery(s, videoSize(this.stage.getBoundingClientRect().width || 320),
       backgroundParam(getComputedStyle(this.stage).backgroundColor));
@@ -158,8 +159,8 @@ export const videoMethods = {
       onerror: () => this.clipFailed(video),
     });
     const clip = { video, visible: false, wanted: !reducedMotion(), observer: null };
-    clip.observer = new IntersectionObserver(([entry]) => {
-      clip.visible = entry.intersectionRatio >= VISIBLE_RATIO;
+    clip.observer = new IntersectionObserver((entries) => {
+      clip.visible = entries.at(-1).intersectionRatio >= VISIBLE_RATIO; // the latest
       if (!clip.visible && reducedMotion()) clip.wanted = false; // back in view, it waits for a press
       this.syncPlayback();
     }, { threshold: VISIBLE_RATIO });

@@ -62,7 +62,7 @@ class Widget {
       h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', { class: 'busy-text', text: 'Loading\u2026' }));
     this.error = h('div', { class: 'error', role: 'alert', hidden: true });
     this.viewName = h('span', { class: 'view', 'aria-live': 'polite' });
-    this.disclosure = h('p', { class: 'disclosure', text: 'Computer-generated image.' });
+    this.disclosure = h('p', { class: 'disclosure', text: 'Computer-generated images and video.' });
     // on the picture itself for a real person's twin, so no crop or screenshot loses it
     this.twinBadge = h('p', { class: 'twin-badge', hidden: true, text: 'Digital twin \u00b7 computer-generated' });
     this.btn3d = h('button', { class: 'btn', type: 'button', text: 'View in 3D', onclick: () => this.toggle3d() });
@@ -315,8 +315,8 @@ class Widget {
     show(this.twinBadge, twin);
     this.disclosure.classList.toggle('twin', twin);
     this.disclosure.textContent = twin
-      ? 'Computer-generated image of a real model\u2019s digital twin, shown with their consent.'
-      : 'Computer-generated image.';
+      ? 'Computer-generated images and video of a real model\u2019s digital twin, shown with their consent.'
+      : 'Computer-generated images and video.';
   }
 
   // ---- body chooser and 3D --------------------------------------------------
