@@ -8,18 +8,19 @@ are non-zero at a time (viewers that cap active targets still play it).
 Keys are the clip's frames resampled to ``sample_fps``; the last key, at the
 clip's length, holds its last frame, as a video shows it for one frame.
 
-Targets are stored as ``KHR_mesh_quantization`` int16, normalised: one step
-is 1/32767 of the mesh's scale (1 m unless a delta is longer), 0.03 mm. A
-glTF vertex attribute is aligned to 4 bytes, so each delta takes 8 bytes
-(6 and 2 of padding), float32 would take 12. No normals are written, as in
-``scene_glb``: glTF viewers then shade with flat normals of the moved
-triangles, right in every frame, where stored normals would stay those of
-the first frame (normal targets would double the size).
+Targets are ``KHR_mesh_quantization`` int16, normalised: one step is
+1/32767 of the mesh's scale (1 m unless a delta is longer), 0.03 mm. glTF
+aligns every vertex attribute to 4 bytes, so a delta takes 8 bytes (6 and
+2 of padding; float32 would take 12): a 4 s walk in the midi dress, 25.4k
+vertices in all, is 10.8 MB at 12 keys a second, 20.4 MB at 24. No normals
+are written, as in ``scene_glb``: viewers then shade the moved triangles
+with their own flat normals, right in every frame, where stored normals
+would stay those of the first (normal targets would double the size).
 
 The base outfit is cut from the body anew in every render, and its cut
 (so its vertex count) changes from frame to frame. Here it is cut once,
-from the first frame, and each of its vertices rides on the body point it
-was cut at (``closest_on_surface``), lifted along the body's normal there
+from the first frame, and each of its vertices rides on the skin point it
+was cut at (``closest_on_surface``), lifted along the skin's normal there
 as ``base_outfit`` lifts it. glTF's frame is ``gltf_frame``'s (Y up,
 metres, facing +Z). The GLB is trimesh's export with the targets and the
 animation added by pygltflib, as ``tryon.render.gltf_looks`` adds looks.
@@ -63,31 +64,24 @@ def motion_glb(avatar: Avatar, moving: MotionDrape, store: GarmentStore | None =
     frames gives, so it is capped there); frames between keys are
     interpolated. store: the garment's store, for its colorways as
     material variants and its fabric's sheen (as ``scene_glb``); None
-    leaves the garment in its own material only.
+    leaves the garment in its own material only. Raises Invalid for a
+    sample_fps below 1, and for a turntable (the body stands still).
     """
     if isinstance(sample_fps, bool) or not isinstance(sample_fps, int) or sample_fps < 1:
         raise Invalid(f"sample_fps must be a positive integer, got {sample_fps!r}", "sample_fps")
     clip = moving.clip
+    if clip.orbit or clip.frame_count < 2:
+        raise Invalid("a turntable or a single frame does not move: its GLB is scene_glb's", "motion")
     times, frames = key_frames(clip.frame_count, clip.fps, min(sample_fps, clip.fps))
     shapes, target_of_key = np.unique(frames, return_inverse=True)  # shapes[0] == 0: the base
-    model = get_body_model(avatar.sex)
-    faces = np.asarray(model.faces)
-    body = _resample(moving.body_vertices, shapes)
-    meshes = [("body", body, faces, _matte(skin_rgb(avatar.skin_tone), SKIN_ROUGHNESS))]
-    for name, positions, piece_faces, rgb in _carried_outfit(
-            body, faces, moving.joints[0], model.landmarks, model.arm_vertex_mask()):
-        meshes.append((name, positions, piece_faces, _matte(rgb, BASE_ROUGHNESS)))
-    if moving.garment_frames is not None:
-        meshes.append(("garment", _resample(moving.garment_frames, shapes),
-                       np.asarray(moving.drape.mesh.faces), _garment_visual(moving.drape.mesh)))
     scene, deltas, scales = trimesh.Scene(), {}, {}
-    for name, positions, mesh_faces, visual in meshes:
-        frames_gltf = np.stack([gltf_frame(p) for p in positions]).astype(np.float64)
-        delta = frames_gltf[1:] - frames_gltf[0]
+    for name, positions, faces, visual in _meshes(avatar, moving, shapes):
+        keys = np.stack([gltf_frame(p) for p in positions]).astype(np.float64)
+        delta = keys[1:] - keys[0]
         # a delta over 1 m (a clip that walks away) scales the mesh's node instead of clipping
         scales[name] = max(1.0, float(np.abs(delta).max(initial=0.0)))
         deltas[name] = delta / scales[name]
-        mesh = trimesh.Trimesh(frames_gltf[0] / scales[name], mesh_faces, process=False)
+        mesh = trimesh.Trimesh(keys[0] / scales[name], faces, process=False)
         mesh.visual = visual
         scene.add_geometry(mesh, node_name=name, geom_name=name)
     gltf = pygltflib.GLTF2.load_from_bytes(scene.export(file_type="glb"))
@@ -115,6 +109,22 @@ def key_frames(frame_count: int, fps: int, sample_fps: int) -> tuple[np.ndarray,
     count = int(np.ceil(length * sample_fps - 1e-9))  # keys before the end
     times = np.append(np.arange(count) / sample_fps, length)
     return times, np.minimum(times * fps, frame_count - 1)
+
+
+def _meshes(avatar: Avatar, moving: MotionDrape, shapes: np.ndarray):
+    """[(name, (K, N, 3) positions at the fractional clip frames ``shapes`` (K,),
+    metres in tryon's frame, (F, 3) faces, trimesh visual)]: body, base outfit, garment."""
+    model = get_body_model(avatar.sex)
+    faces = np.asarray(model.faces)
+    body = _resample(moving.body_vertices, shapes)
+    meshes = [("body", body, faces, _matte(skin_rgb(avatar.skin_tone), SKIN_ROUGHNESS))]
+    for name, positions, piece_faces, rgb in _carried_outfit(
+            body, faces, moving.joints[0], model.landmarks, model.arm_vertex_mask()):
+        meshes.append((name, positions, piece_faces, _matte(rgb, BASE_ROUGHNESS)))
+    if moving.garment_frames is not None:
+        meshes.append(("garment", _resample(moving.garment_frames, shapes),
+                       np.asarray(moving.drape.mesh.faces), _garment_visual(moving.drape.mesh)))
+    return meshes
 
 
 def _resample(frames: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -187,7 +197,8 @@ def _add_targets(gltf: pygltflib.GLTF2, blob: bytearray, name: str, deltas: np.n
     padded = np.zeros((targets, count, 4), np.int16)
     padded[..., :3] = quantized
     view = _append(gltf, blob, padded.tobytes(), byteStride=8, target=_ARRAY_BUFFER)
-    primitive = next(m for m in gltf.meshes if m.name == name).primitives[0]
+    mesh, node = _mesh_and_node(gltf, name)
+    primitive = gltf.meshes[mesh].primitives[0]
     primitive.targets = []
     for k, target in enumerate(quantized):
         gltf.accessors.append(pygltflib.Accessor(
@@ -195,11 +206,9 @@ def _add_targets(gltf: pygltflib.GLTF2, blob: bytearray, name: str, deltas: np.n
             count=count, type=pygltflib.VEC3, min=target.min(axis=0).tolist(),
             max=target.max(axis=0).tolist()))
         primitive.targets.append({"POSITION": len(gltf.accessors) - 1})
-    mesh_index = next(i for i, m in enumerate(gltf.meshes) if m.name == name)
-    gltf.meshes[mesh_index].weights = [0.0] * targets
+    gltf.meshes[mesh].weights = [0.0] * targets
     if scale != 1.0:
-        node = next(n for n in gltf.nodes if n.mesh == mesh_index)
-        node.scale = [scale] * 3
+        gltf.nodes[node].scale = [scale] * 3
 
 
 def _add_animation(gltf: pygltflib.GLTF2, blob: bytearray, name: str, times: np.ndarray,
@@ -210,21 +219,25 @@ def _add_animation(gltf: pygltflib.GLTF2, blob: bytearray, name: str, times: np.
     shown = target_of_key > 0
     weights[np.flatnonzero(shown), target_of_key[shown] - 1] = 1.0
     accessors = []
-    for data, kind, bounds in ((times.astype(np.float32), pygltflib.SCALAR, True),
-                               (weights, pygltflib.SCALAR, False)):
-        view = _append(gltf, blob, data.tobytes())
+    for data, bounds in ((times.astype(np.float32), True), (weights, False)):
         gltf.accessors.append(pygltflib.Accessor(
-            bufferView=view, componentType=_FLOAT, count=data.size, type=kind,
+            bufferView=_append(gltf, blob, data.tobytes()), componentType=_FLOAT,
+            count=data.size, type=pygltflib.SCALAR,
             min=[float(data.min())] if bounds else None,  # an animation input needs its bounds
             max=[float(data.max())] if bounds else None))
         accessors.append(len(gltf.accessors) - 1)
     animation = pygltflib.Animation(name=name, samplers=[], channels=[])
     for mesh_name in mesh_names:
-        mesh_index = next(i for i, m in enumerate(gltf.meshes) if m.name == mesh_name)
-        node = next(i for i, n in enumerate(gltf.nodes) if n.mesh == mesh_index)
+        _, node = _mesh_and_node(gltf, mesh_name)
         animation.samplers.append(pygltflib.AnimationSampler(
             input=accessors[0], output=accessors[1], interpolation="LINEAR"))
         animation.channels.append(pygltflib.AnimationChannel(
             sampler=len(animation.samplers) - 1,
             target=pygltflib.AnimationChannelTarget(node=node, path="weights")))
     gltf.animations.append(animation)
+
+
+def _mesh_and_node(gltf: pygltflib.GLTF2, name: str) -> tuple[int, int]:
+    """Indices of the mesh called ``name`` and of the node that shows it."""
+    mesh = next(i for i, m in enumerate(gltf.meshes) if m.name == name)
+    return mesh, next(i for i, n in enumerate(gltf.nodes) if n.mesh == mesh)

@@ -64,8 +64,9 @@ def scene_usdz(avatar, garment_id: str | None, size: str | None,
     """The avatar (A-pose) in the base outfit, and the garment draped on it if one
     is given, as a USDZ package for AR Quick Look (Y up, metres, facing +Z).
 
-    colorway: the id of one of the garment's colorways to show it in (USDZ
-    has no material variants that AR Quick Look offers); None: as uploaded.
+    colorway: the id of one of the garment's colorways to show it in (AR
+    Quick Look offers no choice of material variants); None: as uploaded.
+    Raises TypeError for a garment without its store.
     """
     parts = _scene_parts(avatar, garment_id, size, store, colorway)
     with tempfile.TemporaryDirectory(prefix="tryon-usdz-") as folder:
