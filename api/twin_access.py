@@ -145,7 +145,7 @@ def usage_kind(media_type: str | None) -> str | None:
         return "render"
     if media_type and media_type.startswith("video/"):
         return "video"
-    return "glb" if media_type == "model/gltf-binary" else None
+    return {"model/gltf-binary": "glb", "model/vnd.usdz+zip": "usdz"}.get(media_type)
 
 
 def _served_digest(response: Response, content_key: str | None) -> str | None:

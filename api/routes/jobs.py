@@ -24,7 +24,7 @@ from api.twin_access import authorize_twin, finish_twin_response, usage_kind
 from tryon.core.errors import CODES, NotFound
 from tryon.outputs.catalog import batch_state
 from tryon.outputs.garment_import import GARMENT_IMPORT
-from tryon.outputs.tasks import GLB_MEDIA_TYPE
+from tryon.outputs.tasks import GLB_MEDIA_TYPE, USDZ_MEDIA_TYPE
 from tryon.outputs.video import VIDEO
 from tryon.storage.database import session_scope
 from tryon.storage.models import Job, RenderRecord, TwinOutput
@@ -142,6 +142,7 @@ def _visible(record) -> bool:
                                                           "image/webp": {}, "model/gltf-binary": {},
                                                           "application/json": {},
                                                           "application/c2pa": {}, "video/mp4": {},
+                                                          "model/vnd.usdz+zip": {},
                                                           "video/webm": {}}},
                                         304: "not modified", 404: "no such output"})
 def get_blob(digest: str):
@@ -161,7 +162,7 @@ def get_blob(digest: str):
     twin = next((r.twin_id for r in records if r.twin_id is not None), None)
     use = authorize_twin(twin, request.args.get("channel"), "digest") if twin else None
     answer = send_blob(digest, media_type, etag=digest)
-    if media_type in (GLB_MEDIA_TYPE, "video/webm"):  # a twin's GLB or WebM says where its credentials are
+    if media_type in (GLB_MEDIA_TYPE, USDZ_MEDIA_TYPE, "video/webm"):  # where a twin's sidecar is
         answer = link_credentials(answer, records[0].cache_key)
     return finish_twin_response(answer, use, usage_kind(media_type))
 

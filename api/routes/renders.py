@@ -16,11 +16,12 @@ from __future__ import annotations
 
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Integer, String
+from apiflask.fields import Float, Integer, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 
 from api.auth import READ_ROLES, SECURITY, require_key
-from api.extensions import garment_store
+from api.errors import ProblemError
+from api.extensions import blob_store, garment_store
 from api.lookups import content_key, render_params
 from api.serving import content_addressed, link_credentials
 from api.twin_access import (
@@ -28,7 +29,10 @@ from api.twin_access import (
     finish_twin_response,
 )
 from tryon.fit.strain import FIT_MAPS
+from avatars.motion.names import GAIT_MOTIONS
 from tryon.outputs.tasks import scene_key
+from tryon.outputs.video import MOTION_PATTERN, MOTION_PREFIX
+from tryon.render.video_params import MAX_SECONDS, MIN_SECONDS
 from tryon.render.params import MAX_SIZE, MEDIA_TYPES
 from tryon.render.views import VIEWS
 from tryon.storage.models import CHANNELS
@@ -83,27 +87,77 @@ class SceneQuery(Schema):
     avatar = String(required=True, validate=Length(1, 100))
     garment = String(validate=Length(1, 100))
     size = String(validate=Length(1, 10))
+    motion = String(validate=Regexp(MOTION_PATTERN, error=(
+        f"motion is one of {', '.join(GAIT_MOTIONS)} or an uploaded motion's id ({MOTION_PREFIX}...)")),
+        metadata={"description": "an animated GLB of the body moving in the garment: walk, catwalk, "
+                                 "sway, turn or an uploaded motion (the cloth simulated; about 15 s)"})
+    seconds = Float(load_default=4.0, validate=Range(MIN_SECONDS, MAX_SECONDS),
+                    metadata={"description": "the animation's length, with motion"})
     key = String(metadata={"description": "a publishable key, for plain URLs"})
     channel = String(validate=OneOf(list(CHANNELS)), metadata={
         "description": "digital twins: the channel of this use (default e-commerce)"})
+
+
+def _scene_params(query_data: dict, **extra) -> dict:
+    params = render_params({**query_data, "view": "front", "width": 1, "height": 1,
+                            "format": "png", "fit_map": 0})
+    params = {k: params.get(k) for k in ("avatar", "garment", "size")}
+    return {**params, **{k: v for k, v in extra.items() if v is not None}}
 
 
 @renders.get("/scene.glb")
 @require_key(*READ_ROLES)
 @renders.input(SceneQuery, location="query")
 @renders.doc(security=SECURITY, responses={
-    200: {"description": "the draped body and garment as one GLB",
+    200: {"description": "the draped body and garment as one GLB; with motion, animated",
           "content": {"model/gltf-binary": {}}},
     202: "queued: poll the job at Location", 304: "not modified",
-    404: "unknown avatar or garment", 422: "invalid parameters"})
+    404: "unknown avatar, garment or motion", 422: "invalid parameters"})
 def scene(query_data):
-    """The draped body and garment as one GLB (live 3D); 202 with the job's URL if it takes longer."""
+    """The draped body and garment as one GLB (live 3D), or with ``motion`` an animated
+    GLB of them moving; 202 with the job's URL if it takes longer."""
     use = authorize_twin(query_data["avatar"], query_data.get("channel"))  # twins: 403/410
-    params = render_params({**query_data, "view": "front", "width": 1, "height": 1,
-                            "format": "png", "fit_map": 0})
-    params = {k: params.get(k) for k in ("avatar", "garment", "size")}
+    motion = query_data.get("motion")
+    if motion is not None and motion.startswith(MOTION_PREFIX) and not blob_store().exists(
+            motion[len(MOTION_PREFIX):]):
+        raise ProblemError(404, "Not Found", f"no motion {motion!r}; upload its BVH with "
+                           "POST /v1/motions", "motion")
+    params = _scene_params(query_data, motion=motion,
+                           seconds=query_data["seconds"] if motion is not None else None)
     key = scene_key(params, garment_store())
     answer = link_credentials(content_addressed("scene", params, key), key)
     return finish_twin_response(answer, use, "glb", key)
 
 
+class UsdzQuery(Schema):
+    avatar = String(required=True, validate=Length(1, 100))
+    garment = String(validate=Length(1, 100))
+    size = String(validate=Length(1, 10))
+    colorway = String(validate=Length(1, 80), metadata={
+        "description": "a colorway's id (AR Quick Look cannot switch colours); default: as uploaded"})
+    key = String(metadata={"description": "a publishable key, for plain URLs"})
+    channel = String(validate=OneOf(list(CHANNELS)))
+
+
+@renders.get("/scene.usdz")
+@require_key(*READ_ROLES)
+@renders.input(UsdzQuery, location="query")
+@renders.doc(security=SECURITY, responses={
+    200: {"description": "the draped body and garment as USDZ, for AR Quick Look",
+          "content": {"model/vnd.usdz+zip": {}}},
+    202: "queued: poll the job at Location", 304: "not modified",
+    404: "unknown avatar, garment or colorway", 422: "invalid parameters"})
+def scene_usdz(query_data):
+    """The draped body and garment as USDZ (iOS AR Quick Look); 202 with the job's URL if
+    it takes longer."""
+    use = authorize_twin(query_data["avatar"], query_data.get("channel"))
+    params = _scene_params(query_data, format="usdz")
+    if query_data.get("colorway") is not None:
+        if params["garment"] is None:
+            raise ProblemError(422, "Unprocessable Entity", "a colorway is a garment's: name the "
+                               "garment and size too", "colorway")
+        params["colorway"] = query_data["colorway"]
+        garment_store().colorway_entry(params["garment"], params["colorway"])  # 404 names them
+    key = scene_key(params, garment_store())
+    answer = link_credentials(content_addressed("scene", params, key), key)
+    return finish_twin_response(answer, use, "usdz", key)

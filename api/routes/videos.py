@@ -28,7 +28,7 @@ from api.lookups import parse_background, render_params
 from api.serving import content_addressed, link_credentials
 from api.twin_access import authorize_twin, finish_twin_response
 from avatars.motion.names import MOTIONS
-from tryon.outputs.video import MOTION_PREFIX, VIDEO, motion_id, poster_key, video_key
+from tryon.outputs.video import MOTION_PATTERN, MOTION_PREFIX, VIDEO, motion_id, poster_key, video_key
 from tryon.render.video_params import (
     FPS_RANGE,
     MAX_HEIGHT,
@@ -43,7 +43,6 @@ from tryon.storage.models import CHANNELS
 
 videos = APIBlueprint("videos", __name__, url_prefix="/v1", tag="Videos")
 
-_MOTION = rf"^({'|'.join(MOTIONS)}|{MOTION_PREFIX}[0-9a-f]{{64}})$"
 _BACKGROUND = r"^(#?[0-9a-fA-F]{6}|\d{1,3},\d{1,3},\d{1,3})$"
 MAX_MOTION_BYTES = 20 * 1024 * 1024  # avatars.motion.bvh.MAX_BYTES, said where the request is read
 
@@ -53,7 +52,7 @@ class VideoQuery(Schema):
     garment = String(validate=Length(1, 100))
     size = String(validate=Length(1, 10))
     colorway = String(validate=Length(1, 80))
-    motion = String(load_default="turntable", validate=Regexp(_MOTION, error=(
+    motion = String(load_default="turntable", validate=Regexp(MOTION_PATTERN, error=(
         f"motion is one of {', '.join(MOTIONS)} or an uploaded motion's id ({MOTION_PREFIX}...)")),
         metadata={"description": "turntable (the camera goes round), walk, catwalk, sway, turn, "
                                  "or a motion uploaded with POST /v1/motions"})

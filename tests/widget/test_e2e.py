@@ -215,6 +215,10 @@ def test_live_3d_view_loads_the_scene_in_the_vendored_viewer(server, browser):
     assert page.evaluate(f"() => {model}.availableVariants") == [
         "Cherry", "Ink", "Wine velvet", "Gingham"]
     assert page.evaluate(f"() => {model}.variantName") == "Cherry"
+    # augmented reality where the device has it: the GLB, and for iOS Quick Look the USDZ
+    assert page.evaluate(f"() => {model}.ar === true")
+    ios = urlsplit(page.evaluate(f"() => {model}.getAttribute('ios-src')"))
+    assert ios.path == "/v1/scene.usdz" and "colorway=cherry" in ios.query
     glbs = sum(urlsplit(u).path == "/v1/scene.glb" for u in loaded)
     viewer.get_by_label("Ink").check()
     page.wait_for_function(f"() => {model}.variantName === 'Ink'")
@@ -225,6 +229,10 @@ def test_live_3d_view_loads_the_scene_in_the_vendored_viewer(server, browser):
     assert changed.mean() > 0.05, "the dress did not change colour"
     assert ink[changed][:, 2].mean() > ink[changed][:, 0].mean()  # cherry red became navy
     assert sum(urlsplit(u).path == "/v1/scene.glb" for u in loaded) == glbs
+    ios = urlsplit(page.evaluate(f"() => {model}.getAttribute('ios-src')"))
+    assert "colorway=ink" in ios.query  # Quick Look shows the colour on screen
+    usdz = page.request.get(f"{server}{ios.path}?{ios.query}", headers={"Origin": server})
+    assert usdz.status in (200, 202)  # a USDZ, or its job
     viewer.get_by_role("button", name="Back to pictures").click()
     wait_for_renders(page)
     # The vendored viewer probes WebAssembly at load (three's meshopt decoder, needed only for

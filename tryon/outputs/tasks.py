@@ -44,6 +44,10 @@ from tryon.twins.lifecycle import run_twin_job
 from tryon.twins.sidecar import SIDECAR_MEDIA_TYPE, sidecar_manifest
 
 GLB_MEDIA_TYPE = "model/gltf-binary"
+USDZ_MEDIA_TYPE = "model/vnd.usdz+zip"
+SCENE_MEDIA_TYPES = {"glb": GLB_MEDIA_TYPE, "usdz": USDZ_MEDIA_TYPE}
+SCENE_MOTION_FPS = 24  # the clip an animated GLB samples (tryon.render.gltf_motion keeps 12 keys/s)
+SCENE_MOTION_VERSION = "1"  # bump when an animated GLB's bytes change
 FIT_MEDIA_TYPE = "application/json"
 # Bump when the fit analysis (tryon.fit.strain, tryon.fit.report) changes its answers.
 FIT_VERSION = "4"  # 2: a slid waistband is loose; 3: no per-size advice; 4: rides up
@@ -99,37 +103,63 @@ def _drape_output_key(marker: str, params: Mapping[str, Any], store: GarmentStor
 
 
 def scene_key(params: Mapping[str, Any], store: GarmentStore) -> str:
-    """The content address of the draped scene of ``params`` (avatar, garment, size):
-    the render key of the same inputs, marked as a scene, and the garment's
-    looks (its fabric and every colorway's digest), which the GLB carries."""
+    """The content address of the draped scene of ``params`` (avatar, garment, size;
+    ``format`` glb or usdz; for an animated GLB ``motion`` and ``seconds``; for a
+    USDZ ``colorway``): the render key of the same inputs, marked as a scene, and
+    the garment's looks (its fabric and every colorway's digest), which the GLB
+    carries."""
     looks = ""
     if params.get("garment") is not None:
         garment = store.get(params["garment"])
         looks = ",".join([garment.fabric, *(c["digest"] for c in garment.colorways)])
+    fmt, motion = params.get("format") or "glb", params.get("motion")
+    if fmt == "usdz":
+        looks += f":usdz-v1:{params.get('colorway')}"
+    elif motion is not None:
+        looks += f":motion-v{SCENE_MOTION_VERSION}:{motion}:{float(params.get('seconds') or 4.0)}"
     # v5: a twin's GLB has a sidecar manifest (made with the GLB, so none is missing)
     return _drape_output_key(f"scene-glb-v5:{looks}:", params, store)
 
 
 def run_scene(params: Mapping[str, Any], config: Settings) -> str:
-    """Export the draped scene ``params`` describe as GLB; return its blob's digest.
+    """Export the draped scene ``params`` describe (``scene_key``) as GLB, an animated
+    GLB of a clip, or USDZ; return its blob's digest.
 
-    A twin's GLB gets its content credentials as a sidecar manifest
+    A twin's scene gets its content credentials as a sidecar manifest
     (``tryon.twins.sidecar``), stored as the output ``sidecar_key(key)``.
     """
-    from tryon.render.gltf import scene_glb  # pyrender, torch: job processes only
-
     store = GarmentStore(config.garments_dir)
     blobs = open_blob_store(config)
     p = drape_params(params)
     size = None if p["size"] is None else normalize_size(p["size"])
-    key = scene_key(p, store)
-    digest = stored_output(key, GLB_MEDIA_TYPE,
-                           lambda: scene_glb(resolve_avatar(p["avatar"]), p["garment"], size, store),
-                           blobs, p["avatar"], "scene", p["garment"])
+    fmt, motion = params.get("format") or "glb", params.get("motion")
+    key = scene_key(params, store)
+
+    def make() -> bytes:  # pyrender, torch, usd: job processes only
+        avatar = resolve_avatar(p["avatar"])
+        if fmt == "usdz":
+            from tryon.render.usdz import scene_usdz
+
+            return scene_usdz(avatar, p["garment"], size, store, colorway=params.get("colorway"))
+        if motion is None:
+            from tryon.render.gltf import scene_glb
+
+            return scene_glb(avatar, p["garment"], size, store)
+        from avatars.body_models.registry import get_body_model
+        from avatars.motion.clip import make_clip
+        from tryon.drape.motion import drape_motion
+        from tryon.outputs.video import clip_motion
+        from tryon.render.gltf_motion import motion_glb
+
+        clip = make_clip(get_body_model(avatar.sex), clip_motion(motion, blobs), float(params["seconds"]),
+                         SCENE_MOTION_FPS, motion)
+        return motion_glb(avatar, drape_motion(avatar, p["garment"], size, clip, store=store), store)
+
+    digest = stored_output(key, SCENE_MEDIA_TYPES[fmt], make, blobs, p["avatar"], "scene", p["garment"])
     subject = access.credential_subject(p["avatar"])
     if subject is not None:  # kinds are 16 characters at most (twin_outputs.kind)
         stored_output(sidecar_key(key), SIDECAR_MEDIA_TYPE,
-                      lambda: sidecar_manifest(blobs.get(digest), "glb", subject),
+                      lambda: sidecar_manifest(blobs.get(digest), fmt, subject),
                       blobs, p["avatar"], "scene-c2pa", p["garment"])
     return digest
 

@@ -45,6 +45,7 @@ VIDEO = "video"
 VIDEO_VERSION = "1"
 POSTER_MEDIA_TYPE = "image/jpeg"
 MOTION_PREFIX = "bvh-"  # a studio's motion: "bvh-" and the sha256 of its file
+MOTION_PATTERN = rf"^({'|'.join(MOTIONS)}|{MOTION_PREFIX}[0-9a-f]{{64}})$"  # what a request may name
 # Where the camera stands by default: a walk reads best from the front-left.
 DEFAULT_VIEWS = {"walk": "three-quarter", "catwalk": "three-quarter"}
 DEFAULTS = {"garment": None, "size": None, "colorway": None, "motion": "turntable", "seconds": 4.0,
@@ -123,6 +124,12 @@ def stored_motion(motion: str, blobs: BlobStore, keep_root_motion: bool):
     return BvhMotion.from_bvh(data, keep_root_motion=keep_root_motion)
 
 
+def clip_motion(motion: str, blobs: BlobStore, keep_root_motion: bool = False):
+    """What ``make_clip`` takes for a request's ``motion``: a built-in name as it is,
+    an uploaded motion's id as its ``BvhMotion``."""
+    return motion if motion in MOTIONS else stored_motion(motion, blobs, keep_root_motion)
+
+
 def run_video(params: Mapping[str, Any], config: Settings) -> str:
     """Make the video ``params`` describe and its poster; return the video blob's digest."""
     from tryon.render.encoding import encode_image  # pyrender, PyAV, torch: job processes only
@@ -138,8 +145,7 @@ def run_video(params: Mapping[str, Any], config: Settings) -> str:
     subject = access.credential_subject(avatar.id)
 
     def make() -> bytes:
-        motion = p["motion"] if p["motion"] in MOTIONS else stored_motion(p["motion"], blobs,
-                                                                            p["root_motion"])
+        motion = clip_motion(p["motion"], blobs, p["root_motion"])
         video = render_video(
             avatar, p["garment"], p["size"], motion=motion, seconds=p["seconds"], fps=p["fps"],
             width=p["width"], height=p["height"], fmt=p["format"], view=p["view"],

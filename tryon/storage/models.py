@@ -224,7 +224,7 @@ CHANNELS = ("e-commerce", "ads", "social")
 PAY_BASES = ("per-render", "per-day", "flat")
 SCAN_RETENTIONS = ("encrypted", "delete")
 TWIN_STATUSES = ("fitting", "ready", "rejected", "withdrawn")
-USAGE_KINDS = ("render", "glb", "catalog-render", "preview", "video")
+USAGE_KINDS = ("render", "glb", "usdz", "catalog-render", "preview", "video")
 
 
 class Talent(Base):

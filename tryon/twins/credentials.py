@@ -57,8 +57,9 @@ REPLICA_LABEL = "org.tryon.digital-replica"
 IPTC_LABEL = "stds.iptc.photo-metadata"
 MODEL_RELEASE_LIMITED = "http://ns.useplus.org/ldf/vocab/MR-LMR"  # PLUS: limited model release
 MEDIA_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp",
-               "glb": "model/gltf-binary", "mp4": "video/mp4", "webm": "video/webm"}
-_WHAT = {"glb": "3D model", "mp4": "video", "webm": "video"}
+               "glb": "model/gltf-binary", "usdz": "model/vnd.usdz+zip", "mp4": "video/mp4",
+               "webm": "video/webm"}
+_WHAT = {"glb": "3D model", "usdz": "3D model", "mp4": "video", "webm": "video"}
 XMP_NS = "http://ns.adobe.com/xap/1.0/"
 
 

@@ -217,7 +217,7 @@ class Widget {
     s.colorway = id;
     this.drawColours();
     this.emit('tryon:colorway-change', { colorway: id, garment: s.garment.id, source });
-    if (s.mode === '3d') this.scene?.setVariant(this.colorwayLabel());
+    if (s.mode === '3d') this.scene?.setVariant(this.colorwayLabel(), s.colorway);
     else this.drawRenders();
   }
 
@@ -353,7 +353,7 @@ class Widget {
       this.scene = await openScene({
         client: this.client, viewerSrc: this.viewerSrc, stage: this.stage, signal: run.signal,
         params: { avatar: s.avatar.id, garment: s.garment.id, size: s.size },
-        variant: this.colorwayLabel(),
+        variant: this.colorwayLabel(), colorway: s.colorway,
         alt: `${s.garment.name}, size ${s.size}, on a body: ${describeAvatar(s.avatar)}. Computer-generated 3D model; drag to turn it.`,
         isCurrent: () => s.mode === '3d' && !run.signal.aborted,
       });
