@@ -129,3 +129,24 @@ def test_reduced_motion_shows_the_poster_until_the_shopper_presses_play(server, 
     page.wait_for_timeout(1000)
     assert video_state(page)["paused"]
     assert viewer.get_by_role("button", name="Play the video").is_visible()
+
+
+def test_with_the_walk_chosen_the_3d_view_walks(server, browser):
+    page, viewer = open_widget(server, browser)
+    viewer.get_by_label("Video motion").select_option("walk")
+    loaded = []
+    page.on("response", lambda r: loaded.append(r.url))
+    viewer.get_by_role("button", name="View in 3D").click()
+    model = f"{ROOT}.querySelector('model-viewer')"
+    page.wait_for_function(f"() => {model}?.loaded === true", timeout=180_000)
+    scene = next(urlsplit(u) for u in loaded if urlsplit(u).path == "/v1/scene.glb")
+    assert parse_qs(scene.query)["motion"] == ["walk"]
+    assert page.evaluate(f"() => {model}.availableAnimations.length") == 1
+    page.wait_for_function(f"() => !{model}.paused && {model}.currentTime > 0.5")
+    assert page.evaluate(f"() => {model}.duration") == pytest.approx(4.0, abs=0.1)
+    viewer.locator(".stage").scroll_into_view_if_needed()
+    shot(page, "video-3d-walk")
+    # back to the turntable: the 3D view stands still again
+    viewer.get_by_label("Video motion").select_option("turntable")
+    page.wait_for_function(f"() => {model}?.loaded === true && {model}.availableAnimations.length === 0",
+                           timeout=60_000)

@@ -16,7 +16,7 @@ import { BUSY_DELAY_MS } from './stage.js';
 
 /** The motions a shopper can choose: the API's name and its label. */
 export const VIDEO_MOTIONS = Object.freeze({ turntable: 'Turntable', walk: 'Walk' });
-const SECONDS = 4;
+export const SECONDS = 4;
 const FPS = 24;
 /** Share of the stage that must be on screen for the clip to play. */
 const VISIBLE_RATIO = 0.25;
@@ -78,7 +78,7 @@ export function backgroundParam(colour) {
 }
 
 /** @returns {boolean} whether the shopper asked for less motion */
-const reducedMotion = () => globalThis.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
+export const reducedMotion = () => globalThis.matchMedia?.('(prefers-reduced-motion: reduce)').matches ?? false;
 
 export const videoMethods = {
   /**
@@ -110,6 +110,7 @@ export const videoMethods = {
   setMotion(motion) {
     this.state.motion = motion;
     if (this.state.mode === 'video') this.openVideo();
+    if (this.state.mode === '3d') this.reopen3d(); // the 3D view walks too
   },
 
   /** Follow the clip's job (with its progress), then show it on the stage. */

@@ -14,7 +14,7 @@ import { loadBody } from './measurements.js';
 import { normalizeView, turn } from './views.js';
 import { fitReportMethods } from './fit_report.js';
 import { stageMethods } from './stage.js';
-import { videoMethods } from './video.js';
+import { reducedMotion, SECONDS, videoMethods } from './video.js';
 import { openScene } from './viewer3d.js';
 
 
@@ -328,6 +328,12 @@ class Widget {
     });
   }
 
+  /** The 3D view again, for another motion. */
+  reopen3d() {
+    this.toggle3d();
+    this.toggle3d();
+  }
+
   async toggle3d() {
     const s = this.state;
     if (s.mode === '3d') {
@@ -346,14 +352,16 @@ class Widget {
     this.btn3d.textContent = 'Back to pictures';
     show(this.turnRow, false);
     show(this.error, false);
-    this.setBusy(true, 'Preparing the 3D view\u2026');
+    // the walk moves in 3D too, unless the shopper asked for less motion
+    const motion = s.motion === 'walk' && !reducedMotion() ? 'walk' : null;
+    this.setBusy(true, motion ? 'Preparing the 3D walk\u2026' : 'Preparing the 3D view\u2026');
     this.sceneRun?.abort();
     const run = (this.sceneRun = new AbortController());
     try {
       this.scene = await openScene({
         client: this.client, viewerSrc: this.viewerSrc, stage: this.stage, signal: run.signal,
         params: { avatar: s.avatar.id, garment: s.garment.id, size: s.size },
-        variant: this.colorwayLabel(), colorway: s.colorway,
+        variant: this.colorwayLabel(), colorway: s.colorway, motion, seconds: SECONDS,
         alt: `${s.garment.name}, size ${s.size}, on a body: ${describeAvatar(s.avatar)}. Computer-generated 3D model; drag to turn it.`,
         isCurrent: () => s.mode === '3d' && !run.signal.aborted,
       });
