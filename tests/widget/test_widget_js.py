@@ -50,7 +50,7 @@ def test_widget_video_settings_are_within_the_apis_limits():
         FPS_RANGE, MAX_HEIGHT, MAX_SECONDS, MAX_WIDTH, MIN_SECONDS, MIN_SIDE)
 
     source = (WIDGET / "lib" / "video.js").read_text()
-    seconds = float(re.search(r"^const SECONDS = ([\d.]+);", source, re.M).group(1))
+    seconds = float(re.search(r"^(?:export )?const SECONDS = ([\d.]+);", source, re.M).group(1))
     fps = int(re.search(r"^const FPS = (\d+);", source, re.M).group(1))
     assert MIN_SECONDS <= seconds <= MAX_SECONDS and FPS_RANGE[0] <= fps <= FPS_RANGE[1]
     # video.test.js checks every frame size the widget asks for against these
