@@ -43,9 +43,10 @@ def _moving(motion, garment: str, seconds: float = 2.0):
     return drape_motion(avatar, _garment(garment), "M", clip, store=current_garments())
 
 
-@pytest.mark.parametrize("garment", ["A-line skirt", "Midi dress", "Classic T-shirt"])
-def test_a_walk_keeps_the_garment_on_and_outside_the_body(garment):
-    moving = _moving("walk", garment)
+@pytest.mark.parametrize("motion, garment", [("walk", "A-line skirt"), ("walk", "Midi dress"),
+                                             ("walk", "Classic T-shirt"), ("turn", "Zip jacket")])
+def test_a_moving_body_keeps_the_garment_on_and_outside_it(motion, garment):
+    moving = _moving(motion, garment)
     frames, body = moving.garment_frames, moving.body_vertices
     assert np.isfinite(frames).all()
     # deepest point inside the skin in any frame, away from skin pressed on skin (an arm on the side)

@@ -27,7 +27,7 @@ from tryon.core.files import atomic_path, atomic_write
 from tryon.drape.cache import drape_cache_dir
 from tryon.drape.draping import DRAPE_VERSION, Drape, cached_drape, garment_fabric
 
-DYNAMICS_VERSION = "1"  # bump when the cloth dynamics change their results
+DYNAMICS_VERSION = "2"  # bump when the cloth dynamics change their results (2: three push-out passes a frame)
 
 
 @dataclass(frozen=True)
