@@ -35,7 +35,7 @@ from tryon.cloth.collider import BodyCollider
 from tryon.cloth.kernels import wp
 from tryon.cloth.proxy import simplify_proxy
 from tryon.cloth.self_contact import self_contact_faces
-from tryon.cloth.solver import CONSTRAINT_ITERATIONS, SOLVE_LOCK, ClothState, FabricParams
+from tryon.cloth.solver import SOLVE_LOCK, ClothState, FabricParams
 from tryon.cloth.topology import ClothTopology
 
 GRAVITY = (0.0, 0.0, -9.81)  # m/s^2
@@ -137,24 +137,11 @@ class _MovingCloth:
             wp.launch(motion_kernels.advect_contacts, dim=n, device=d,
                       inputs=[c.contact_point, self.contact_velocity, dt])
         wp.launch(kernels.predict, dim=n, device=d, inputs=[c.x, c.v, c.inv_mass, wp.vec3(*GRAVITY), dt, c.x_prev])
-        if bend and len(c.hinges):
-            bend_dt = dt * BEND_EVERY
-            wp.launch(kernels.solve_bend, dim=len(c.hinges), device=d,
-                      inputs=[c.x, c.hinges, c.rest_angles, c.bend_compliance, c.inv_mass,
-                              1.0 / (bend_dt * bend_dt), c.bend_delta])
-            wp.launch(kernels.apply_deltas, dim=n, device=d, inputs=[c.x, c.bend_delta, c.bend_weight])
-        c.stretch_lambda.zero_()
-        for _ in range(CONSTRAINT_ITERATIONS):
-            for group in c.edge_groups:
-                wp.launch(kernels.solve_stretch, dim=len(group), device=d,
-                          inputs=[c.x, c.edges, group, c.rest_lengths, c.stretch_compliance, c.inv_mass,
-                                  1.0 / (dt * dt), c.stretch_lambda])
+        c.solve_constraints(dt, dt * BEND_EVERY if bend else None)
         wp.launch(motion_kernels.collide_moving, dim=n, device=d,
                   inputs=[c.x, c.x_prev, c.inv_mass, c.contact_point, c.contact_normal, self.contact_velocity,
                           self.fabric.thickness, self.fabric.friction, MAX_STEP_M, dt])
-        for group in c.edge_groups:
-            wp.launch(kernels.limit_strain, dim=len(group), device=d,
-                      inputs=[c.x, c.edges, group, c.max_lengths, c.inv_mass])
+        c.limit_strain()
         wp.launch(motion_kernels.finish_moving, dim=n, device=d,
                   inputs=[c.x, c.x_prev, c.inv_mass, c.contact_point, c.contact_normal, self.fabric.thickness,
                           dt, math.exp(-dt / damping_time), c.v])

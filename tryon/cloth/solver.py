@@ -165,12 +165,11 @@ class ClothState:
         wp.launch(kernels.refresh_contacts, dim=len(self.x), device=self.device,
                   inputs=[self.collider.mesh.id, self.x, radius, self.contact_point, self.contact_normal])
 
-    def _step(self, dt: float, bend: bool) -> None:
+    def solve_constraints(self, dt: float, bend_dt: float | None) -> None:
+        """One step's bending (when ``bend_dt``, the seconds since the last bending
+        solve, is given) and stretch sweeps, on positions already predicted."""
         n, d = len(self.x), self.device
-        wp.launch(kernels.predict, dim=n, device=d, inputs=[self.x, self.v, self.inv_mass, wp.vec3(*GRAVITY), dt,
-                                                            self.x_prev])
-        if bend and len(self.hinges):
-            bend_dt = dt * BEND_EVERY
+        if bend_dt is not None and len(self.hinges):
             wp.launch(kernels.solve_bend, dim=len(self.hinges), device=d,
                       inputs=[self.x, self.hinges, self.rest_angles, self.bend_compliance, self.inv_mass,
                               1.0 / (bend_dt * bend_dt), self.bend_delta])
@@ -181,13 +180,22 @@ class ClothState:
                 wp.launch(kernels.solve_stretch, dim=len(group), device=d,
                           inputs=[self.x, self.edges, group, self.rest_lengths, self.stretch_compliance,
                                   self.inv_mass, 1.0 / (dt * dt), self.stretch_lambda])
+
+    def limit_strain(self) -> None:
+        """No edge longer than its ``max_lengths`` (pinned vertices stay)."""
+        for group in self.edge_groups:
+            wp.launch(kernels.limit_strain, dim=len(group), device=self.device,
+                      inputs=[self.x, self.edges, group, self.max_lengths, self.inv_mass])
+
+    def _step(self, dt: float, bend: bool) -> None:
+        n, d = len(self.x), self.device
+        wp.launch(kernels.predict, dim=n, device=d, inputs=[self.x, self.v, self.inv_mass, wp.vec3(*GRAVITY), dt,
+                                                            self.x_prev])
+        self.solve_constraints(dt, dt * BEND_EVERY if bend else None)
         wp.launch(kernels.collide_with_friction, dim=n, device=d,
                   inputs=[self.x, self.x_prev, self.inv_mass, self.force, self.contact_point, self.contact_normal,
                           self.fabric.thickness, self.fabric.friction, MAX_STEP, dt])
-        # after friction, which would otherwise hold an edge overstretched
-        for group in self.edge_groups:
-            wp.launch(kernels.limit_strain, dim=len(group), device=d,
-                      inputs=[self.x, self.edges, group, self.max_lengths, self.inv_mass])
+        self.limit_strain()  # after friction, which would otherwise hold an edge overstretched
         wp.launch(kernels.finish_step, dim=n, device=d,
                   inputs=[self.x, self.x_prev, self.inv_mass, self.contact_point, self.contact_normal,
                           self.fabric.thickness, dt, math.exp(-dt / DAMPING_TIME), self.v, self.residual])

@@ -35,11 +35,6 @@ def scene_glb(avatar, garment_id: str | None, size: str | None,
     (its texture too, when it has one), its colorways as material variants
     and its fabric's sheen.
     """
-    def matte(rgb, roughness: float) -> trimesh.visual.TextureVisuals:
-        return trimesh.visual.TextureVisuals(material=trimesh.visual.material.PBRMaterial(
-            baseColorFactor=[*srgb_to_linear(rgb), 1.0], metallicFactor=0.0,
-            roughnessFactor=roughness))
-
     model, body = pose_avatar(avatar, "a-pose")
     scene = trimesh.Scene()
     vertices, faces = body.vertices[0].numpy().astype(np.float64), np.asarray(model.faces)
@@ -58,22 +53,33 @@ def scene_glb(avatar, garment_id: str | None, size: str | None,
             raise TypeError("a garment is draped from its store: pass store")
         drape = cached_drape(avatar, garment_id, size, "a-pose", store=store)
         material = drape.mesh.material
-        # the renderer reads base colours as sRGB; glTF's factor is linear
-        rgba = [*srgb_to_linear([round(c * 255) for c in material.base_color[:3]]), 1.0]
-        limit_pillow()  # stored textures were measured at import; decode no more than that
-        texture = (Image.open(io.BytesIO(material.texture)).convert("RGB")
-                   if material.texture is not None else None)
-        pbr = trimesh.visual.material.PBRMaterial(
-            baseColorFactor=[1.0, 1.0, 1.0, 1.0] if texture is not None else rgba,
-            baseColorTexture=texture, metallicFactor=0.0,
-            roughnessFactor=float(material.roughness), doubleSided=True)
         cloth = trimesh.Trimesh(gltf_frame(drape.render_positions), np.asarray(drape.mesh.faces),
-                                process=False)
-        cloth.visual = trimesh.visual.TextureVisuals(uv=drape.mesh.uvs, material=pbr)
+                                process=False, visual=garment_visual(drape.mesh))
         scene.add_geometry(cloth, node_name="garment", geom_name="garment")
         return add_garment_looks(scene.export(file_type="glb"), "garment", material,
                                  store.get(garment_id).fabric, store.colorways(garment_id))
     return scene.export(file_type="glb")
+
+
+def matte(rgb, roughness: float) -> trimesh.visual.TextureVisuals:
+    """A plain material of sRGB ``rgb`` (0-255), linear as glTF wants it, and ``roughness``."""
+    return trimesh.visual.TextureVisuals(material=trimesh.visual.material.PBRMaterial(
+        baseColorFactor=[*srgb_to_linear(rgb), 1.0], metallicFactor=0.0, roughnessFactor=roughness))
+
+
+def garment_visual(mesh) -> trimesh.visual.TextureVisuals:
+    """A ``GarmentMesh``'s material: its base colour (linear: the renderer reads it as
+    sRGB) or its texture, its UVs, roughness, double-sided."""
+    material = mesh.material
+    rgba = [*srgb_to_linear([round(c * 255) for c in material.base_color[:3]]), 1.0]
+    limit_pillow()  # stored textures were measured at import; decode no more than that
+    texture = (Image.open(io.BytesIO(material.texture)).convert("RGB")
+               if material.texture is not None else None)
+    pbr = trimesh.visual.material.PBRMaterial(
+        baseColorFactor=[1.0, 1.0, 1.0, 1.0] if texture is not None else rgba,
+        baseColorTexture=texture, metallicFactor=0.0, roughnessFactor=float(material.roughness),
+        doubleSided=True)
+    return trimesh.visual.TextureVisuals(uv=mesh.uvs, material=pbr)
 
 
 def gltf_frame(vertices) -> np.ndarray:

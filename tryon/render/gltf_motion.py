@@ -38,14 +38,12 @@ the animation added by pygltflib, as ``tryon.render.gltf_looks`` adds looks.
 
 from __future__ import annotations
 
-import io
 from itertools import combinations
 
 import numpy as np
 import pygltflib
 import torch
 import trimesh
-from PIL import Image
 from scipy.spatial.transform import Rotation, Slerp
 
 from avatars.avatar import Avatar, avatar_shape
@@ -54,14 +52,13 @@ from avatars.body_models.registry import get_body_model
 from avatars.skin_tones import skin_rgb
 from garments.base_outfit import (BASE_ROUGHNESS, LEGGINGS_OFFSET_M, TANK_OFFSET_M,
                                   base_outfit)
-from garments.ingest.textures import limit_pillow
 from garments.store import GarmentStore
 from tryon.core.errors import Invalid
 from tryon.core.geometry import closest_on_surface
 from tryon.drape.motion import MotionDrape
-from tryon.render.gltf import gltf_frame
+from tryon.render.gltf import garment_visual, gltf_frame, matte
 from tryon.render.gltf_looks import add_garment_looks
-from tryon.render.scene import SKIN_ROUGHNESS, srgb_to_linear, vertex_normals
+from tryon.render.scene import SKIN_ROUGHNESS, vertex_normals
 
 QUANTIZATION = "KHR_mesh_quantization"
 STEPS = 32767  # int16 normalised: a stored value q means q / 32767 of the mesh's scale
@@ -107,7 +104,7 @@ def motion_glb(avatar: Avatar, moving: MotionDrape, store: GarmentStore | None =
         # a delta over 1 m (a clip that walks away) scales the node instead of clipping
         scale = max(1.0, float(np.abs(delta).max(initial=0.0)))
         mesh = trimesh.Trimesh(keyed[0] / scale, np.asarray(moving.drape.mesh.faces),
-                               visual=_garment_visual(moving.drape.mesh), process=False)
+                               visual=garment_visual(moving.drape.mesh), process=False)
         scene.add_geometry(mesh, node_name="garment", geom_name="garment")
     gltf = pygltflib.GLTF2.load_from_bytes(scene.export(file_type="glb"))
     blob = bytearray(gltf.binary_blob())
@@ -175,7 +172,7 @@ def _skinned(model: BodyModel, avatar: Avatar, moving: MotionDrape, rest: np.nda
     weights = model.skinning_weights.astype(np.float64)
     body = np.stack([_blend(weights, bone, rest) for bone in bones])
     meshes = [("body", body, rest, weights, faces,
-               _matte(skin_rgb(avatar.skin_tone), SKIN_ROUGHNESS))]
+               matte(skin_rgb(avatar.skin_tone), SKIN_ROUGHNESS))]
     normals = np.stack([vertex_normals(v, faces) for v in body])
     first = body[0] @ _FRAME  # back in tryon's frame (Z up), where the outfit is cut
     for name, (v, n, f, rgb), lift in zip(
@@ -194,7 +191,7 @@ def _skinned(model: BodyModel, avatar: Avatar, moving: MotionDrape, rest: np.nda
         # its rest position: where its blended transform at the first key takes it from
         at_first = np.einsum("nj,jrc->nrc", blend, bones[0])
         at_rest = np.linalg.solve(at_first[:, :3, :3], (positions[0] - at_first[:, :3, 3])[..., None])
-        meshes.append((name, positions, at_rest[..., 0], blend, f, _matte(rgb, BASE_ROUGHNESS)))
+        meshes.append((name, positions, at_rest[..., 0], blend, f, matte(rgb, BASE_ROUGHNESS)))
     return meshes
 
 
@@ -251,26 +248,6 @@ def _resample(frames: np.ndarray, at: np.ndarray) -> np.ndarray:
     high = np.minimum(low + 1, len(frames) - 1)
     share = (at - low)[:, None, None]
     return (1 - share) * frames[low].astype(np.float64) + share * frames[high].astype(np.float64)
-
-
-def _matte(rgb, roughness: float) -> trimesh.visual.TextureVisuals:
-    return trimesh.visual.TextureVisuals(material=trimesh.visual.material.PBRMaterial(
-        baseColorFactor=[*srgb_to_linear(rgb), 1.0], metallicFactor=0.0, roughnessFactor=roughness))
-
-
-def _garment_visual(mesh) -> trimesh.visual.TextureVisuals:
-    """The garment's material as ``scene_glb`` writes it: linear base colour, or
-    its texture, UVs, roughness, double-sided."""
-    material = mesh.material
-    rgba = [*srgb_to_linear([round(c * 255) for c in material.base_color[:3]]), 1.0]
-    limit_pillow()  # stored textures were measured at import; decode no more than that
-    texture = (Image.open(io.BytesIO(material.texture)).convert("RGB")
-               if material.texture is not None else None)
-    pbr = trimesh.visual.material.PBRMaterial(
-        baseColorFactor=[1.0, 1.0, 1.0, 1.0] if texture is not None else rgba,
-        baseColorTexture=texture, metallicFactor=0.0, roughnessFactor=float(material.roughness),
-        doubleSided=True)
-    return trimesh.visual.TextureVisuals(uv=mesh.uvs, material=pbr)
 
 
 def _append(gltf: pygltflib.GLTF2, blob: bytearray, data: bytes, **view) -> int:
