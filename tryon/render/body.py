@@ -23,7 +23,8 @@ def _array(x, dtype) -> np.ndarray:
     return np.asarray(x, dtype=dtype)
 
 
-def _check_background(background) -> tuple[int, int, int] | None:
+def check_background(background) -> tuple[int, int, int] | None:
+    """An sRGB background as three ints 0-255, or None (transparent); ValueError otherwise."""
     if background is None:
         return None
     rgb = tuple(background)
@@ -60,7 +61,7 @@ def render_body_rgba(
     """
     width, height = check_size(width, height)
     azimuth = resolve_view(view)
-    background = _check_background(background)
+    background = check_background(background)
     vertices = _array(vertices, np.float32)
     faces = _array(faces, np.int64)
     joints = _array(joints, np.float32)

@@ -21,7 +21,7 @@ from avatars.body_models.registry import get_body_model
 from avatars.motion.clip import Clip, Motion, make_clip
 from garments.store import GarmentStore
 from tryon.drape.motion import MotionDrape, drape_motion
-from tryon.render.body import _check_background
+from tryon.render.body import check_background
 from tryon.render.disclosure import draw_disclosure
 from tryon.render.renderer import get_renderer
 from tryon.render.scene import aim, body_scene, contact_shadow
@@ -99,7 +99,7 @@ def render_video(avatar: Avatar, garment_id: str | None = None, size: str | None
     fmt = check_video_format(fmt)
     width, height = check_video_size(width, height)
     fps, seconds = check_fps(fps), check_seconds(seconds)
-    background = _check_background(background) or DEFAULT_BACKGROUND
+    background = check_background(background) or DEFAULT_BACKGROUND
     start = time.perf_counter()
     clip = make_clip(get_body_model(avatar.sex), motion, seconds, fps, motion_name)
     moving = drape_motion(avatar, garment_id, size, clip, store=store)
