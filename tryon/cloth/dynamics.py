@@ -142,9 +142,9 @@ class _MovingCloth:
                   inputs=[c.x, c.x_prev, c.inv_mass, c.contact_point, c.contact_normal, self.contact_velocity,
                           self.fabric.thickness, self.fabric.friction, MAX_STEP_M, dt])
         c.limit_strain()
-        wp.launch(motion_kernels.finish_moving, dim=n, device=d,
+        wp.launch(kernels.finish_step, dim=n, device=d,
                   inputs=[c.x, c.x_prev, c.inv_mass, c.contact_point, c.contact_normal, self.fabric.thickness,
-                          dt, math.exp(-dt / damping_time), c.v])
+                          dt, math.exp(-dt / damping_time), c.v, c.residual])
 
 
 def simulate_motion(

@@ -254,6 +254,39 @@ def accumulate_tension(
     wp.atomic_sub(force, j, f)
 
 
+@wp.func
+def collide_step(
+    start: wp.vec3,
+    end: wp.vec3,
+    contact_point: wp.vec3,
+    n: wp.vec3,
+    thickness: float,
+    friction: float,
+    max_step: float,
+    pressed: float,
+    skin_step: wp.vec3,
+):
+    """Where a step from ``start`` to ``end`` ends: capped at ``max_step``, pushed out
+    to ``thickness`` off the tangent plane (``contact_point``, outward unit ``n``; n = 0
+    away from the body), and its slip over the skin cancelled up to ``friction`` times
+    its normal motion: the depth it was pushed out by plus ``pressed`` (m, what a load
+    on the body moves it). ``skin_step``: how far the skin under it moved (m)."""
+    step = end - start
+    step_length = wp.length(step)
+    if step_length > max_step:
+        step = step * (max_step / step_length)
+    p = start + step
+    depth = thickness - wp.dot(p - contact_point, n)
+    if depth > 0.0 and wp.dot(n, n) > 0.0:
+        p = p + n * depth
+        slip_vector = (p - start) - skin_step
+        tangential = slip_vector - n * wp.dot(slip_vector, n)
+        slip = wp.length(tangential)
+        if slip > 0.0:
+            p = p - tangential * wp.min(1.0, friction * (depth + pressed) / slip)
+    return p
+
+
 @wp.kernel
 def collide_with_friction(
     x: wp.array[wp.vec3],
@@ -280,23 +313,9 @@ def collide_with_friction(
     w = inv_mass[i]
     if w == 0.0:
         return
-    start = x_prev[i]
-    step = x[i] - start
-    step_length = wp.length(step)
-    if step_length > max_step:
-        step = step * (max_step / step_length)
-    p = start + step
     n = contact_normal[i]
-    depth = thickness - wp.dot(p - contact_point[i], n)
-    if depth > 0.0 and wp.dot(n, n) > 0.0:
-        p = p + n * depth
-        normal_motion = depth + wp.max(0.0, -wp.dot(force[i], n)) * w * dt * dt
-        moved = p - start
-        tangential = moved - n * wp.dot(moved, n)
-        slip = wp.length(tangential)
-        if slip > 0.0:
-            p = p - tangential * wp.min(1.0, friction * normal_motion / slip)
-    x[i] = p
+    x[i] = collide_step(x_prev[i], x[i], contact_point[i], n, thickness, friction, max_step,
+                        wp.max(0.0, -wp.dot(force[i], n)) * w * dt * dt, wp.vec3(0.0))
 
 
 @wp.kernel

@@ -9,6 +9,7 @@ that the legs do not touch swings free. Metres, seconds; Z-up.
 
 from __future__ import annotations
 
+from tryon.cloth import kernels
 from tryon.cloth.kernels import wp
 
 
@@ -101,51 +102,10 @@ def collide_moving(
     to ``friction`` times the depth the vertex was pushed out by.
     """
     i = wp.tid()
-    w = inv_mass[i]
-    if w == 0.0:
-        return
-    start = x_prev[i]
-    step = x[i] - start
-    step_length = wp.length(step)
-    if step_length > max_step:
-        step = step * (max_step / step_length)
-    p = start + step
-    n = contact_normal[i]
-    depth = thickness - wp.dot(p - contact_point[i], n)
-    if depth > 0.0 and wp.dot(n, n) > 0.0:
-        p = p + n * depth
-        slip_vector = (p - start) - contact_velocity[i] * dt
-        tangential = slip_vector - n * wp.dot(slip_vector, n)
-        slip = wp.length(tangential)
-        if slip > 0.0:
-            p = p - tangential * wp.min(1.0, friction * depth / slip)
-    x[i] = p
-
-
-@wp.kernel
-def finish_moving(
-    x: wp.array[wp.vec3],
-    x_prev: wp.array[wp.vec3],
-    inv_mass: wp.array[float],
-    contact_point: wp.array[wp.vec3],
-    contact_normal: wp.array[wp.vec3],
-    thickness: float,
-    dt: float,
-    velocity_keep: float,
-    v: wp.array[wp.vec3],
-):
-    """Push out once more (collision wins), then the velocity, damped by ``velocity_keep`` (air drag)."""
-    i = wp.tid()
     if inv_mass[i] == 0.0:
-        v[i] = wp.vec3(0.0)
         return
-    p = x[i]
-    n = contact_normal[i]
-    depth = thickness - wp.dot(p - contact_point[i], n)
-    if depth > 0.0:
-        p = p + n * depth  # n is 0 away from the body
-        x[i] = p
-    v[i] = (p - x_prev[i]) * (velocity_keep / dt)
+    x[i] = kernels.collide_step(x_prev[i], x[i], contact_point[i], contact_normal[i], thickness, friction,
+                                max_step, 0.0, contact_velocity[i] * dt)
 
 
 @wp.kernel
