@@ -15,7 +15,7 @@ the relaxation (stretch in coloured
 Gauss-Seidel sweeps, bending, strain limiting; ``tryon.cloth.kernels``) run
 in substeps of a frame; between two frames the body moves linearly and its
 BVH is refitted every substep (``tryon.cloth.motion_kernels``). Before the
-first frame the garment settles for ``PRE_ROLL_S`` on the still body: the
+first frame the garment settles on the still body until at rest (``_settle``): the
 static drape came to rest under a fifth of g and now hangs under all of it.
 Large garments move on their proxy, and the full mesh follows it
 (``tryon.cloth.proxy``). Metres, seconds, Z-up.
@@ -43,10 +43,17 @@ SUBSTEP_RATE = 480.0  # substeps per second of motion, at least
 DAMPING_TIME_S = 0.4  # s: air drag takes a velocity down by e in this time
 # Before the clip the garment settles on the still first frame: the static
 # drape came to rest under a fifth of g and must come to rest under all of
-# it. Measured on the A-line skirt: it moved 17 mm a frame 0.3 s into a
-# still clip after 0.4 s of settling, 1.7 mm after 2 s. It settles in the
-# clip's substeps: under gravity XPBD's rest state depends on the step.
-PRE_ROLL_S = 2.0
+# it. It settles in the clip's substeps (under gravity XPBD's rest state
+# depends on the step) for at least PRE_ROLL_MIN_S, then until 99 % of it
+# moves slower than AT_REST_M_PER_S, or PRE_ROLL_MAX_S. Measured on the
+# A-line skirt in a still clip: after 0.4 s of settling it moved 17 mm a
+# frame; after 2 s a fold still slipped by 5.6 mm a frame 0.8 s into the
+# clip (on an AMD EPYC; 1.4 mm on a Xeon); after 4 s, 0.2 mm.
+PRE_ROLL_MIN_S = 2.0
+PRE_ROLL_MAX_S = 5.0
+PRE_ROLL_WINDOW_S = 0.1  # s between checks of the garment's speed
+AT_REST_M_PER_S = 0.005
+AT_REST_PERCENTILE = 99.0
 PRE_ROLL_DAMPING_TIME_S = 0.3
 MAX_STEP_M = 0.02  # m a vertex may move in a substep: a cap against blow-ups, never reached by cloth that follows
 CONTACT_RADIUS_M = 0.05  # m around each vertex in which the skin is looked for each substep
@@ -76,13 +83,15 @@ class MotionResult:
     penetration_m: (T,) how deep the deepest vertex lies inside the body in
     each frame, outside the body's self-contact zones
     (``tryon.cloth.self_contact``); penetration_anywhere_m: (T,) the same
-    inside them too. seconds: wall time; substeps: substeps taken."""
+    inside them too. seconds: wall time; substeps: substeps taken;
+    pre_roll_s: seconds the garment settled before the first frame."""
 
     frames: np.ndarray
     penetration_m: np.ndarray
     penetration_anywhere_m: np.ndarray
     seconds: float
     substeps: int
+    pre_roll_s: float
 
 
 class _MovingCloth:
@@ -198,8 +207,7 @@ def _simulate(positions, faces, rest_positions, body_frames, body_faces, fps, fa
     anchors = [wp.array(place(on_skin, frame, body_faces).astype(np.float32), dtype=wp.vec3, device=device)
                for frame in body_frames]
     moving.move_body(frames_on_device[0], frames_on_device[0], 0.0, 1.0 / fps, (anchors[0], anchors[0]))
-    for _ in range(math.ceil(PRE_ROLL_S / dt)):
-        moving.substep(dt, PRE_ROLL_DAMPING_TIME_S)
+    pre_roll_s = _settle(moving, dt)
     full = wp.zeros(len(positions), dtype=wp.vec3, device=body.device)
     inv_mass = wp.ones(len(positions), dtype=float, device=body.device)
     out = np.empty((len(body_frames), len(positions), 3), np.float32)
@@ -219,7 +227,26 @@ def _simulate(positions, faces, rest_positions, body_frames, body_faces, fps, fa
         penetration[k] = _penetration(body, full, body_frames[k], body_frames[0], body_faces)
         out[k] = full.numpy()
     return MotionResult(frames=out, penetration_m=penetration[:, 0], penetration_anywhere_m=penetration[:, 1],
-                        seconds=time.perf_counter() - start_time, substeps=moving.substeps)
+                        seconds=time.perf_counter() - start_time, substeps=moving.substeps, pre_roll_s=pre_roll_s)
+
+
+def _settle(moving: _MovingCloth, dt: float) -> float:
+    """Step the garment on the still first frame until it is at rest (see PRE_ROLL_MIN_S); seconds taken."""
+    window = max(1, round(PRE_ROLL_WINDOW_S / dt))
+    settled, before = 0.0, moving.cloth.x.numpy().copy()
+    while settled < PRE_ROLL_MAX_S - 0.5 * window * dt:
+        for _ in range(window):
+            moving.substep(dt, PRE_ROLL_DAMPING_TIME_S)
+        settled += window * dt
+        after = moving.cloth.x.numpy().copy()
+        # net motion over the window, not a substep's: cloth in contact moves
+        # out and back every substep. A vertex or two caught between touching
+        # skins (an armpit) may tremble for ever: the 99th percentile decides.
+        speed = np.percentile(np.linalg.norm(after - before, axis=1), AT_REST_PERCENTILE) / (window * dt)
+        if settled >= PRE_ROLL_MIN_S and speed < AT_REST_M_PER_S:
+            break
+        before = after
+    return settled
 
 
 def _penetration(body: BodyCollider, x: wp.array, frame, first, faces) -> tuple[float, float]:

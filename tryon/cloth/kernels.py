@@ -11,6 +11,8 @@ buffer's atomic additions is not.
 
 from __future__ import annotations
 
+import numpy as np
+
 from tryon.core.settings import point_library_caches
 
 point_library_caches()
@@ -60,7 +62,8 @@ def predict(
 def solve_stretch(
     x: wp.array[wp.vec3],
     edges: wp.array[wp.vec2i],
-    group: wp.array[wp.int32],
+    order: wp.array[wp.int32],
+    sweep: wp.vec3i,
     rest_length: wp.array[float],
     compliance: wp.array[float],
     inv_mass: wp.array[float],
@@ -69,49 +72,70 @@ def solve_stretch(
 ):
     """Edge length constraint C = |xi - xj| - rest; ``compliance`` in m/N, ``inv_dt2`` 1/s^2.
 
-    Gauss-Seidel over one colour ``group`` of edges that share no vertex,
-    so each edge moves its vertices directly.
+    Gauss-Seidel: each edge moves its vertices directly, over the edges
+    ``order[sweep[0]:sweep[0] + sweep[1]]``, ``sweep[2]`` consecutive ones per
+    thread (see ``sweeps``).
     """
-    e = group[wp.tid()]
-    i = edges[e][0]
-    j = edges[e][1]
-    wi = inv_mass[i]
-    wj = inv_mass[j]
-    d = x[i] - x[j]
-    length_sq = wp.dot(d, d)
-    if wi + wj == 0.0 or length_sq < DEGENERATE:
-        return
-    length = wp.sqrt(length_sq)
-    alpha = compliance[e] * inv_dt2
-    dlambda = (rest_length[e] - length - alpha * lambdas[e]) / (wi + wj + alpha)
-    lambdas[e] = lambdas[e] + dlambda
-    n = d * (dlambda / length)
-    x[i] = x[i] + n * wi
-    x[j] = x[j] - n * wj
+    first = sweep[0] + wp.tid() * sweep[2]
+    for k in range(first, wp.min(first + sweep[2], sweep[0] + sweep[1])):
+        e = order[k]
+        i = edges[e][0]
+        j = edges[e][1]
+        wi = inv_mass[i]
+        wj = inv_mass[j]
+        d = x[i] - x[j]
+        length_sq = wp.dot(d, d)
+        if wi + wj == 0.0 or length_sq < DEGENERATE:
+            continue
+        length = wp.sqrt(length_sq)
+        alpha = compliance[e] * inv_dt2
+        dlambda = (rest_length[e] - length - alpha * lambdas[e]) / (wi + wj + alpha)
+        lambdas[e] = lambdas[e] + dlambda
+        n = d * (dlambda / length)
+        x[i] = x[i] + n * wi
+        x[j] = x[j] - n * wj
 
 
 @wp.kernel
 def limit_strain(
     x: wp.array[wp.vec3],
     edges: wp.array[wp.vec2i],
-    group: wp.array[wp.int32],
+    order: wp.array[wp.int32],
+    sweep: wp.vec3i,
     max_length: wp.array[float],
     inv_mass: wp.array[float],
 ):
-    """Shorten an edge longer than ``max_length`` (rest * (1 + max strain)) back to it; one colour group."""
-    e = group[wp.tid()]
-    i = edges[e][0]
-    j = edges[e][1]
-    wi = inv_mass[i]
-    wj = inv_mass[j]
-    d = x[i] - x[j]
-    length = wp.length(d)
-    excess = length - max_length[e]
-    if excess <= 0.0 or wi + wj == 0.0:
-        return
-    n = d * (excess / (length * (wi + wj)))
-    x[i] = x[i] - n * wi
-    x[j] = x[j] + n * wj
+    """Shorten an edge longer than ``max_length`` (rest * (1 + max strain)) back to it; ``sweep`` as in ``solve_stretch``."""
+    first = sweep[0] + wp.tid() * sweep[2]
+    for k in range(first, wp.min(first + sweep[2], sweep[0] + sweep[1])):
+        e = order[k]
+        i = edges[e][0]
+        j = edges[e][1]
+        wi = inv_mass[i]
+        wj = inv_mass[j]
+        d = x[i] - x[j]
+        length = wp.length(d)
+        excess = length - max_length[e]
+        if excess <= 0.0 or wi + wj == 0.0:
+            continue
+        n = d * (excess / (length * (wi + wj)))
+        x[i] = x[i] - n * wi
+        x[j] = x[j] + n * wj
+
+
+def sweeps(group_sizes, device) -> list[tuple[wp.vec3i, int]]:
+    """Launches of a Gauss-Seidel sweep over edges ordered by colour group: (sweep, dim) each.
+
+    On a GPU, one launch per group of edges that share no vertex, one edge
+    per thread. On the CPU Warp runs a launch as one serial loop anyway, so
+    one thread walks every group in order: the same arithmetic in the same
+    order, without a launch per group (their overhead was as large as the work).
+    """
+    sizes = [int(size) for size in group_sizes if size]
+    if not wp.get_device(device).is_cuda:
+        return [(wp.vec3i(0, sum(sizes), sum(sizes)), 1)] if sizes else []
+    starts = np.cumsum([0, *sizes[:-1]])
+    return [(wp.vec3i(int(start), size, 1), size) for start, size in zip(starts, sizes)]
 
 
 @wp.kernel
@@ -123,6 +147,7 @@ def solve_bend(
     inv_mass: wp.array[float],
     inv_dt2: float,
     delta: wp.array[wp.vec3],
+    per_thread: int,
 ):
     """Dihedral angle constraint across an interior edge, one Jacobi iteration per bending step.
 
@@ -130,53 +155,55 @@ def solve_bend(
     A hinge is (wing1, wing2, edge_a, edge_b): the triangles are
     (edge_a, edge_b, wing1) and (edge_b, edge_a, wing2) in the mesh's winding,
     so a flat hinge has angle 0. Angle gradients after Bridson et al. 2003.
+    Each thread takes ``per_thread`` consecutive hinges (all of them on the CPU, see ``sweeps``).
     """
-    h = wp.tid()
-    i1 = hinges[h][0]
-    i2 = hinges[h][1]
-    i3 = hinges[h][2]
-    i4 = hinges[h][3]
-    x1 = x[i1]
-    x2 = x[i2]
-    x3 = x[i3]
-    x4 = x[i4]
-    n1 = wp.cross(x1 - x3, x1 - x4)
-    n2 = wp.cross(x2 - x4, x2 - x3)
-    e = x4 - x3
-    n1_sq = wp.dot(n1, n1)
-    n2_sq = wp.dot(n2, n2)
-    e_sq = wp.dot(e, e)
-    if n1_sq < DEGENERATE * DEGENERATE or n2_sq < DEGENERATE * DEGENERATE or e_sq < DEGENERATE:
-        return
-    inv_e_len = 1.0 / wp.sqrt(e_sq)
-    e_hat = e * inv_e_len
-    angle = fast_atan2(wp.dot(wp.cross(n1, n2), e_hat), wp.dot(n1, n2))  # atan2 is scale-free
-    c = angle - rest_angle[h]
-    # wrap to (-pi, pi]: a hinge folded through flat-backwards stays continuous
-    if c > wp.pi:
-        c = c - 2.0 * wp.pi
-    if c < -wp.pi:
-        c = c + 2.0 * wp.pi
-    a = n1 * (1.0 / n1_sq)
-    b = n2 * (1.0 / n2_sq)
-    g1 = a * (-e_sq * inv_e_len)
-    g2 = b * (-e_sq * inv_e_len)
-    g3 = -(a * wp.dot(x1 - x4, e_hat) + b * wp.dot(x2 - x4, e_hat))
-    g4 = a * wp.dot(x1 - x3, e_hat) + b * wp.dot(x2 - x3, e_hat)
-    w1 = inv_mass[i1]
-    w2 = inv_mass[i2]
-    w3 = inv_mass[i3]
-    w4 = inv_mass[i4]
-    denominator = (
-        w1 * wp.dot(g1, g1) + w2 * wp.dot(g2, g2) + w3 * wp.dot(g3, g3) + w4 * wp.dot(g4, g4) + compliance[h] * inv_dt2
-    )
-    if denominator <= 0.0:
-        return
-    dlambda = -c / denominator
-    wp.atomic_add(delta, i1, g1 * (w1 * dlambda))
-    wp.atomic_add(delta, i2, g2 * (w2 * dlambda))
-    wp.atomic_add(delta, i3, g3 * (w3 * dlambda))
-    wp.atomic_add(delta, i4, g4 * (w4 * dlambda))
+    first = wp.tid() * per_thread
+    for h in range(first, wp.min(first + per_thread, hinges.shape[0])):
+        i1 = hinges[h][0]
+        i2 = hinges[h][1]
+        i3 = hinges[h][2]
+        i4 = hinges[h][3]
+        x1 = x[i1]
+        x2 = x[i2]
+        x3 = x[i3]
+        x4 = x[i4]
+        n1 = wp.cross(x1 - x3, x1 - x4)
+        n2 = wp.cross(x2 - x4, x2 - x3)
+        e = x4 - x3
+        n1_sq = wp.dot(n1, n1)
+        n2_sq = wp.dot(n2, n2)
+        e_sq = wp.dot(e, e)
+        if n1_sq < DEGENERATE * DEGENERATE or n2_sq < DEGENERATE * DEGENERATE or e_sq < DEGENERATE:
+            continue
+        inv_e_len = 1.0 / wp.sqrt(e_sq)
+        e_hat = e * inv_e_len
+        angle = fast_atan2(wp.dot(wp.cross(n1, n2), e_hat), wp.dot(n1, n2))  # atan2 is scale-free
+        c = angle - rest_angle[h]
+        # wrap to (-pi, pi]: a hinge folded through flat-backwards stays continuous
+        if c > wp.pi:
+            c = c - 2.0 * wp.pi
+        if c < -wp.pi:
+            c = c + 2.0 * wp.pi
+        a = n1 * (1.0 / n1_sq)
+        b = n2 * (1.0 / n2_sq)
+        g1 = a * (-e_sq * inv_e_len)
+        g2 = b * (-e_sq * inv_e_len)
+        g3 = -(a * wp.dot(x1 - x4, e_hat) + b * wp.dot(x2 - x4, e_hat))
+        g4 = a * wp.dot(x1 - x3, e_hat) + b * wp.dot(x2 - x3, e_hat)
+        w1 = inv_mass[i1]
+        w2 = inv_mass[i2]
+        w3 = inv_mass[i3]
+        w4 = inv_mass[i4]
+        denominator = (
+            w1 * wp.dot(g1, g1) + w2 * wp.dot(g2, g2) + w3 * wp.dot(g3, g3) + w4 * wp.dot(g4, g4) + compliance[h] * inv_dt2
+        )
+        if denominator <= 0.0:
+            continue
+        dlambda = -c / denominator
+        wp.atomic_add(delta, i1, g1 * (w1 * dlambda))
+        wp.atomic_add(delta, i2, g2 * (w2 * dlambda))
+        wp.atomic_add(delta, i3, g3 * (w3 * dlambda))
+        wp.atomic_add(delta, i4, g4 * (w4 * dlambda))
 
 
 @wp.kernel

@@ -139,7 +139,10 @@ class ClothState:
         self.v = wp.zeros_like(self.x)
         self.inv_mass = floats(inv_mass)
         self.edges = ints(t.edges, wp.vec2i)
-        self.edge_groups = [ints(group) for group in t.edge_groups]
+        # edges by colour group, and the launches of one Gauss-Seidel sweep over them
+        self.edge_order = ints(np.concatenate([*t.edge_groups, np.zeros(0, np.int32)]))
+        self.sweeps = kernels.sweeps([len(group) for group in t.edge_groups], device)
+        self.hinges_per_thread = 1 if wp.get_device(device).is_cuda else max(len(t.hinges), 1)
         self.rest_lengths = floats(t.rest_lengths)
         self.max_lengths = floats(t.rest_lengths * (1.0 + fabric.max_strain))
         self.stretch_compliance = floats(stretch_compliance)
@@ -170,22 +173,22 @@ class ClothState:
         solve, is given) and stretch sweeps, on positions already predicted."""
         n, d = len(self.x), self.device
         if bend_dt is not None and len(self.hinges):
-            wp.launch(kernels.solve_bend, dim=len(self.hinges), device=d,
+            wp.launch(kernels.solve_bend, dim=-(-len(self.hinges) // self.hinges_per_thread), device=d,
                       inputs=[self.x, self.hinges, self.rest_angles, self.bend_compliance, self.inv_mass,
-                              1.0 / (bend_dt * bend_dt), self.bend_delta])
+                              1.0 / (bend_dt * bend_dt), self.bend_delta, self.hinges_per_thread])
             wp.launch(kernels.apply_deltas, dim=n, device=d, inputs=[self.x, self.bend_delta, self.bend_weight])
         self.stretch_lambda.zero_()
         for _ in range(CONSTRAINT_ITERATIONS):
-            for group in self.edge_groups:
-                wp.launch(kernels.solve_stretch, dim=len(group), device=d,
-                          inputs=[self.x, self.edges, group, self.rest_lengths, self.stretch_compliance,
-                                  self.inv_mass, 1.0 / (dt * dt), self.stretch_lambda])
+            for sweep, dim in self.sweeps:
+                wp.launch(kernels.solve_stretch, dim=dim, device=d,
+                          inputs=[self.x, self.edges, self.edge_order, sweep, self.rest_lengths,
+                                  self.stretch_compliance, self.inv_mass, 1.0 / (dt * dt), self.stretch_lambda])
 
     def limit_strain(self) -> None:
         """No edge longer than its ``max_lengths`` (pinned vertices stay)."""
-        for group in self.edge_groups:
-            wp.launch(kernels.limit_strain, dim=len(group), device=self.device,
-                      inputs=[self.x, self.edges, group, self.max_lengths, self.inv_mass])
+        for sweep, dim in self.sweeps:
+            wp.launch(kernels.limit_strain, dim=dim, device=self.device,
+                      inputs=[self.x, self.edges, self.edge_order, sweep, self.max_lengths, self.inv_mass])
 
     def _step(self, dt: float, bend: bool) -> None:
         n, d = len(self.x), self.device

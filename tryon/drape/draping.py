@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +31,7 @@ from garments.garment_mesh import GarmentMesh
 from garments.mannequin import mannequin_geometry
 from garments.sizes import normalize_size
 from garments.store import GarmentStore
-from garments.surface_binding import bind, place
+from garments.surface_binding import Binding, bind, place
 from tryon.cloth.solver import FabricParams, relax
 from tryon.core.files import atomic_path, atomic_write
 from tryon.drape.cache import drape_cache_dir
@@ -129,9 +131,34 @@ def _solve(garment, mesh: GarmentMesh, authored: BodyGeometry, target: BodyGeome
     """Transfer the garment from the body it was made on onto the target body
     (one body model, one topology: the binding is exact) and relax it there."""
     rest = mesh.physics_vertices
-    placed = place(bind(rest, authored.vertices, target.faces), target.vertices, target.faces)
+    placed = place(_bound(rest, authored), target.vertices, target.faces)
     return relax(placed, mesh.physics_faces, rest, target.vertices, target.faces,
                  garment_fabric(garment), max_iterations=RELAX_STEPS)
+
+
+# Bindings of garments to the bodies they were made on, by content: a garment
+# goes onto many bodies, and its closest points were a tenth of a warm drape.
+_BINDINGS: OrderedDict[bytes, Binding] = OrderedDict()
+_BINDINGS_KEPT = 32  # about 0.3 MB each for a 5k-vertex garment
+_BINDINGS_LOCK = threading.Lock()
+
+
+def _bound(rest: np.ndarray, authored: BodyGeometry) -> Binding:
+    """``bind(rest, authored)``, kept for the garments bound most recently."""
+    key = hashlib.blake2b(np.ascontiguousarray(rest).tobytes(), digest_size=20)
+    for array in (authored.vertices, authored.faces):
+        key.update(np.ascontiguousarray(array).tobytes())
+    key = key.digest()
+    with _BINDINGS_LOCK:
+        if key in _BINDINGS:
+            _BINDINGS.move_to_end(key)
+            return _BINDINGS[key]
+    binding = bind(rest, authored.vertices, authored.faces)
+    with _BINDINGS_LOCK:
+        _BINDINGS[key] = binding
+        while len(_BINDINGS) > _BINDINGS_KEPT:
+            _BINDINGS.popitem(last=False)
+    return binding
 
 
 def garment_fabric(garment) -> FabricParams:

@@ -27,7 +27,7 @@ from tryon.core.files import atomic_path, atomic_write
 from tryon.drape.cache import drape_cache_dir
 from tryon.drape.draping import DRAPE_VERSION, Drape, cached_drape, garment_fabric
 
-DYNAMICS_VERSION = "2"  # bump when the cloth dynamics change their results (2: three push-out passes a frame)
+DYNAMICS_VERSION = "3"  # bump when the cloth dynamics change their results (3: settled until at rest)
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class MotionDrape:
     garment_frames: (T, N, 3) float32 metres, the garment's render mesh in
     each frame, or None without a garment; drape: the static drape it
     started from (mesh, material, fit), or None. stats: JSON-ready numbers
-    (cloth seconds, substeps, deepest penetration per frame in mm).
+    (cloth seconds, substeps, seconds settled before the clip, deepest penetration per frame in mm).
     """
 
     clip: Clip
@@ -75,6 +75,7 @@ def drape_motion(avatar: Avatar, garment_id: str | None, size: str | None, clip:
     moved = simulate_motion(drape.positions, drape.faces, drape.mesh.physics_vertices, vertices,
                             model.faces, clip.fps, garment_fabric(garment))
     stats = {"cloth_seconds": round(moved.seconds, 3), "substeps": moved.substeps,
+             "pre_roll_s": round(moved.pre_roll_s, 2),
              "penetration_mm": round(float(moved.penetration_m.max()) * 1000, 2),
              "penetration_anywhere_mm": round(float(moved.penetration_anywhere_m.max()) * 1000, 2)}
     frames = moved.frames[:, drape.mesh.render_to_physics]
