@@ -1,7 +1,8 @@
 """A body as the cloth collides with it: a Warp BVH, cached per body.
 
 Metres; Z-up. Inside and outside come from the angle-weighted normals at
-the nearest point of the body surface (``tryon.cloth.kernels``).
+the nearest point of the body surface (``tryon.cloth.kernels.outward_contact``); the
+exact passes and measures are this module's kernels.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from tryon.cloth import kernels
-from tryon.cloth.kernels import wp
+from tryon.cloth.kernels import outward_contact, wp
 
 CONTACT_REACH = 0.5  # m: the exact searches, for vertices that start deep inside
 COLLIDERS_KEPT = 4  # bodies whose collider the cache keeps
@@ -50,13 +50,13 @@ class BodyCollider:
 
     def push_out(self, x: wp.array, inv_mass: wp.array, thickness: float) -> None:
         """Move every free vertex of ``x`` to at least ``thickness`` outside the body."""
-        wp.launch(kernels.push_out, dim=len(x), inputs=[self.mesh.id, x, inv_mass, thickness, CONTACT_REACH],
+        wp.launch(push_out, dim=len(x), inputs=[self.mesh.id, x, inv_mass, thickness, CONTACT_REACH],
                   device=self.device)
 
     def faces_under(self, x: wp.array, depth: float = 1.0e-3) -> np.ndarray:
         """Indices of the triangles nearest to the vertices of ``x`` more than ``depth`` m inside the body."""
         face = wp.full(len(x), -1, dtype=wp.int32, device=self.device)
-        wp.launch(kernels.faces_under, dim=len(x), inputs=[self.mesh.id, x, CONTACT_REACH, depth, face],
+        wp.launch(faces_under, dim=len(x), inputs=[self.mesh.id, x, CONTACT_REACH, depth, face],
                   device=self.device)
         face = face.numpy()
         return face[face >= 0]
@@ -64,10 +64,50 @@ class BodyCollider:
     def max_penetration(self, x: wp.array) -> float:
         """How deep the deepest vertex of ``x`` lies inside the body, metres."""
         out = wp.zeros(1, dtype=float, device=self.device)
-        wp.launch(kernels.measure_penetration, dim=len(x), inputs=[self.mesh.id, x, CONTACT_REACH, out],
+        wp.launch(measure_penetration, dim=len(x), inputs=[self.mesh.id, x, CONTACT_REACH, out],
                   device=self.device)
         return float(out.numpy()[0])
 
 
 _COLLIDERS: OrderedDict[bytes, BodyCollider] = OrderedDict()
 _COLLIDERS_LOCK = threading.Lock()
+
+
+@wp.kernel
+def push_out(
+    mesh: wp.uint64,
+    x: wp.array[wp.vec3],
+    inv_mass: wp.array[float],
+    thickness: float,
+    max_dist: float,
+):
+    """Exact collision pass against the body mesh itself (no tangent planes)."""
+    i = wp.tid()
+    if inv_mass[i] == 0.0:
+        return
+    found, point, normal = outward_contact(mesh, x[i], max_dist)
+    if found:
+        depth = thickness - wp.dot(x[i] - point, normal)
+        if depth > 0.0:
+            x[i] = x[i] + normal * depth
+
+
+@wp.kernel
+def faces_under(mesh: wp.uint64, x: wp.array[wp.vec3], max_dist: float, depth: float, face: wp.array[wp.int32]):
+    """``face[i]``: the body triangle nearest to vertex i where it lies more than ``depth`` inside, else unchanged."""
+    i = wp.tid()
+    query = wp.mesh_query_point_sign_normal(mesh, x[i], max_dist)
+    if query.result and query.sign < 0.0:
+        point = wp.mesh_eval_position(mesh, query.face, query.u, query.v)
+        if wp.length(x[i] - point) > depth:
+            face[i] = query.face
+
+
+@wp.kernel
+def measure_penetration(mesh: wp.uint64, x: wp.array[wp.vec3], max_dist: float, penetration: wp.array[float]):
+    """``penetration[0]``: the deepest any vertex lies inside the body (m), 0 if none does."""
+    i = wp.tid()
+    query = wp.mesh_query_point_sign_normal(mesh, x[i], max_dist)
+    if query.result and query.sign < 0.0:
+        point = wp.mesh_eval_position(mesh, query.face, query.u, query.v)
+        wp.atomic_max(penetration, 0, wp.length(x[i] - point))

@@ -1,17 +1,16 @@
-"""Warp kernels of the cloth relaxation solver (``tryon.cloth.solver``, ``tryon.cloth.collider``).
+"""Warp kernels of the cloth relaxation solver (``tryon.cloth.solver``); the body's exact
+queries are ``tryon.cloth.collider``'s.
 
-XPBD (Macklin et al. 2016). Edge constraints run Gauss-Seidel, one launch
-per colour group of edges that share no vertex, so they write positions
-directly; bending runs Jacobi, adding corrections into a per-vertex buffer
-that ``apply_deltas`` averages. Positions are metres, Z-up; ``inv_mass`` is
+XPBD (Macklin et al. 2016). Edge constraints run Gauss-Seidel over colour
+groups of edges that share no vertex, so they write positions directly
+(``tryon.cloth.solver`` plans the launches); bending runs Jacobi, adding
+corrections into a per-vertex buffer that ``apply_deltas`` averages. Positions are metres, Z-up; ``inv_mass`` is
 1/kg, 0 for pinned vertices. On the CPU Warp runs a launch as one serial
 loop, so results are deterministic there; on CUDA the order of the bending
 buffer's atomic additions is not.
 """
 
 from __future__ import annotations
-
-import numpy as np
 
 from tryon.core.settings import point_library_caches
 
@@ -74,7 +73,7 @@ def solve_stretch(
 
     Gauss-Seidel: each edge moves its vertices directly, over the edges
     ``order[sweep[0]:sweep[0] + sweep[1]]``, ``sweep[2]`` consecutive ones per
-    thread (see ``sweeps``).
+    thread (``tryon.cloth.solver`` plans them).
     """
     first = sweep[0] + wp.tid() * sweep[2]
     for k in range(first, wp.min(first + sweep[2], sweep[0] + sweep[1])):
@@ -123,21 +122,6 @@ def limit_strain(
         x[j] = x[j] + n * wj
 
 
-def sweeps(group_sizes, device) -> list[tuple[wp.vec3i, int]]:
-    """Launches of a Gauss-Seidel sweep over edges ordered by colour group: (sweep, dim) each.
-
-    On a GPU, one launch per group of edges that share no vertex, one edge
-    per thread. On the CPU Warp runs a launch as one serial loop anyway, so
-    one thread walks every group in order: the same arithmetic in the same
-    order, without a launch per group (their overhead was as large as the work).
-    """
-    sizes = [int(size) for size in group_sizes if size]
-    if not wp.get_device(device).is_cuda:
-        return [(wp.vec3i(0, sum(sizes), sum(sizes)), 1)] if sizes else []
-    starts = np.cumsum([0, *sizes[:-1]])
-    return [(wp.vec3i(int(start), size, 1), size) for start, size in zip(starts, sizes)]
-
-
 @wp.kernel
 def solve_bend(
     x: wp.array[wp.vec3],
@@ -155,7 +139,7 @@ def solve_bend(
     A hinge is (wing1, wing2, edge_a, edge_b): the triangles are
     (edge_a, edge_b, wing1) and (edge_b, edge_a, wing2) in the mesh's winding,
     so a flat hinge has angle 0. Angle gradients after Bridson et al. 2003.
-    Each thread takes ``per_thread`` consecutive hinges (all of them on the CPU, see ``sweeps``).
+    Each thread takes ``per_thread`` consecutive hinges (all of them on the CPU).
     """
     first = wp.tid() * per_thread
     for h in range(first, wp.min(first + per_thread, hinges.shape[0])):
@@ -375,43 +359,3 @@ def finish_step(
     moved = p - x_prev[i]
     v[i] = moved * (velocity_keep / dt)
     wp.atomic_max(residual, 0, wp.length(moved))
-
-
-@wp.kernel
-def push_out(
-    mesh: wp.uint64,
-    x: wp.array[wp.vec3],
-    inv_mass: wp.array[float],
-    thickness: float,
-    max_dist: float,
-):
-    """Exact collision pass against the body mesh itself (no tangent planes)."""
-    i = wp.tid()
-    if inv_mass[i] == 0.0:
-        return
-    found, point, normal = outward_contact(mesh, x[i], max_dist)
-    if found:
-        depth = thickness - wp.dot(x[i] - point, normal)
-        if depth > 0.0:
-            x[i] = x[i] + normal * depth
-
-
-@wp.kernel
-def faces_under(mesh: wp.uint64, x: wp.array[wp.vec3], max_dist: float, depth: float, face: wp.array[wp.int32]):
-    """``face[i]``: the body triangle nearest to vertex i where it lies more than ``depth`` inside, else unchanged."""
-    i = wp.tid()
-    query = wp.mesh_query_point_sign_normal(mesh, x[i], max_dist)
-    if query.result and query.sign < 0.0:
-        point = wp.mesh_eval_position(mesh, query.face, query.u, query.v)
-        if wp.length(x[i] - point) > depth:
-            face[i] = query.face
-
-
-@wp.kernel
-def measure_penetration(mesh: wp.uint64, x: wp.array[wp.vec3], max_dist: float, penetration: wp.array[float]):
-    """``penetration[0]``: the deepest any vertex lies inside the body (m), 0 if none does."""
-    i = wp.tid()
-    query = wp.mesh_query_point_sign_normal(mesh, x[i], max_dist)
-    if query.result and query.sign < 0.0:
-        point = wp.mesh_eval_position(mesh, query.face, query.u, query.v)
-        wp.atomic_max(penetration, 0, wp.length(x[i] - point))

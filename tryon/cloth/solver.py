@@ -141,7 +141,7 @@ class ClothState:
         self.edges = ints(t.edges, wp.vec2i)
         # edges by colour group, and the launches of one Gauss-Seidel sweep over them
         self.edge_order = ints(np.concatenate([*t.edge_groups, np.zeros(0, np.int32)]))
-        self.sweeps = kernels.sweeps([len(group) for group in t.edge_groups], device)
+        self.sweeps = _sweeps([len(group) for group in t.edge_groups], device)
         self.hinges_per_thread = 1 if wp.get_device(device).is_cuda else max(len(t.hinges), 1)
         self.rest_lengths = floats(t.rest_lengths)
         self.max_lengths = floats(t.rest_lengths * (1.0 + fabric.max_strain))
@@ -225,6 +225,21 @@ class ClothState:
             self._graphs[dt] = capture.graph
         wp.capture_launch(self._graphs[dt])
         return float(self.residual.numpy()[0])
+
+
+def _sweeps(group_sizes, device) -> list[tuple[wp.vec3i, int]]:
+    """Launches of a Gauss-Seidel sweep over edges ordered by colour group: (sweep, dim) each.
+
+    On a GPU, one launch per group of edges that share no vertex, one edge
+    per thread. On the CPU Warp runs a launch as one serial loop anyway, so
+    one thread walks every group in order: the same arithmetic in the same
+    order, without a launch per group (their overhead was as large as the work).
+    """
+    sizes = [int(size) for size in group_sizes if size]
+    if not wp.get_device(device).is_cuda:
+        return [(wp.vec3i(0, sum(sizes), sum(sizes)), 1)] if sizes else []
+    starts = np.cumsum([0, *sizes[:-1]])
+    return [(wp.vec3i(int(start), size, 1), size) for start, size in zip(starts, sizes)]
 
 
 def relax(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from avatars.appearance.skin_texture import SkinTexture
 from tryon.render.encoding import encode_image
 from tryon.render.params import check_format, check_size
 from tryon.render.renderer import get_renderer
@@ -45,6 +46,7 @@ def render_body_rgba(
     height: int = 768,
     background: tuple[int, int, int] | None = None,
     garments: tuple[GarmentLayer, ...] = (),
+    skin: SkinTexture | None = None,
 ) -> np.ndarray:
     """(height, width, 4) uint8 straight RGBA render of one body.
 
@@ -57,6 +59,7 @@ def render_body_rgba(
     view: a name from ``tryon.render.views.VIEWS`` or a camera azimuth in radians.
     background: sRGB 0-255, or None for transparent.
     garments: draped garments worn over the base outfit.
+    skin: the skin's texture with the face painted on (``avatars.appearance.skin_texture``), or None.
     Raises ValueError on a bad size, view, tone, background or array shape.
     """
     width, height = check_size(width, height)
@@ -74,7 +77,7 @@ def render_body_rgba(
         raise ValueError(f"arm_mask must be ({len(vertices)},), got {arm_mask.shape}")
     scene = body_scene(
         vertices, faces, joints, landmarks, arm_mask, skin_tone, azimuth, width / height, background,
-        tuple(garments),
+        tuple(garments), skin=skin,
     )
     return get_renderer().render(scene, width, height)
 
@@ -92,6 +95,7 @@ def render_body(
     background: tuple[int, int, int] | None = None,
     fmt: str = "png",
     garments: tuple[GarmentLayer, ...] = (),
+    skin: SkinTexture | None = None,
 ) -> bytes:
     """``render_body_rgba`` encoded as ``fmt`` ('png', 'jpeg' or 'webp') bytes.
 
@@ -100,6 +104,6 @@ def render_body(
     fmt = check_format(fmt)  # fail before rendering
     rgba = render_body_rgba(
         vertices, faces, joints, landmarks, arm_mask, skin_tone, view, width, height, background,
-        garments,
+        garments, skin,
     )
     return encode_image(rgba, fmt, background=background)

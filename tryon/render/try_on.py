@@ -13,6 +13,7 @@ from dataclasses import asdict
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from avatars.appearance.skin_texture import skin_texture
 from avatars.avatar import Avatar, pose_avatar
 from garments.ingest.materials import Material
 from garments.store import GarmentStore
@@ -120,6 +121,7 @@ def try_on_rgba(avatar: Avatar, garment_id: str | None = None, size: str | None 
     rgba = render_body_rgba(
         body.vertices[0], model.faces, body.joints[0], model.landmarks, model.arm_vertex_mask(),
         avatar.skin_tone, view, width, height, background, garments=layers,
+        skin=skin_texture(model, avatar.skin_tone),
     )
     return (draw_legend(rgba, fit_map) if fit_map and drape is not None else rgba), drape
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from avatars.appearance.skin_texture import skin_texture
 from avatars.avatar import Avatar
 from avatars.body_models.registry import get_body_model
 from avatars.motion.clip import Clip, Motion, make_clip
@@ -66,13 +67,14 @@ def clip_frames(avatar: Avatar, moving: MotionDrape, width: int, height: int, vi
     points += [contact_shadow(frame, True)[1] for frame in moving.body_vertices[:: max(1, clip.fps // 4)]]
     poses, znear, zfar = clip_framing(np.concatenate(points), azimuths, width / height)
     renderer = get_renderer()
+    skin = skin_texture(model, avatar.skin_tone)
     scene = None
     for k in range(clip.frame_count):
         if scene is None or not clip.orbit:
             garments = () if layer is None else (replace(layer, vertices=moving.garment_frames[k]),)
             scene = body_scene(moving.body_vertices[k], model.faces, moving.joints[k], model.landmarks,
                                arm_mask, avatar.skin_tone, float(azimuths[k]), width / height,
-                               background, garments, camera=(poses[k], znear, zfar))
+                               background, garments, camera=(poses[k], znear, zfar), skin=skin)
         else:
             aim(scene, float(azimuths[k]), poses[k])
         rgba = renderer.render(scene, width, height)
