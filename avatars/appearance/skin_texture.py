@@ -33,11 +33,14 @@ BROW_OPACITY = 0.75
 @dataclass(frozen=True, eq=False)
 class SkinTexture:
     """uvs: (T, 2) float32; uv_faces: (F, 3) int64 into uvs, one row per body
-    face; image: (S, S, 3) uint8 sRGB, row 0 at v = 1. Compared and hashed by
-    identity: one object per model and tone (``skin_texture``)."""
+    face; corner_vertex: (T,) the body vertex of each texture coordinate (a
+    textured mesh takes ``vertices[corner_vertex]`` with ``uv_faces``: UV
+    seams split vertices); image: (S, S, 3) uint8 sRGB, row 0 at v = 1.
+    Compared and hashed by identity: one object per model and tone."""
 
     uvs: np.ndarray
     uv_faces: np.ndarray
+    corner_vertex: np.ndarray
     image: np.ndarray
 
 
@@ -61,5 +64,7 @@ def skin_texture(model: BodyModel, tone: int) -> SkinTexture | None:
                                   (features.iris, IRIS[tone], 1.0), (features.pupil, PUPIL, 1.0)):
         weight = (mask * opacity)[..., None]
         image = image * (1.0 - weight) + np.asarray(colour, np.float32) * weight
-    return SkinTexture(features.uvs, np.asarray(model.uv_faces, np.int64),
-                       np.round(image).astype(np.uint8))
+    uv_faces = np.asarray(model.uv_faces, np.int64)
+    corner_vertex = np.zeros(len(features.uvs), np.int64)
+    corner_vertex[uv_faces] = model.faces
+    return SkinTexture(features.uvs, uv_faces, corner_vertex, np.round(image).astype(np.uint8))

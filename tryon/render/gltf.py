@@ -15,6 +15,7 @@ import trimesh
 from PIL import Image
 
 from avatars.avatar import pose_avatar
+from avatars.appearance.skin_texture import SkinTexture, skin_texture
 from avatars.skin_tones import skin_rgb
 from garments.base_outfit import BASE_ROUGHNESS, base_outfit
 from garments.ingest.textures import limit_pillow
@@ -31,21 +32,28 @@ def scene_glb(avatar, garment_id: str | None, size: str | None,
     """The avatar (A-pose) in the base outfit, and the garment draped on it if one
     is given, as one GLB in glTF's frame (Y up, metres, the body facing +Z).
 
-    The body carries its skin colour; the garment its UVs and base colour
+    The body carries its skin texture (``avatars.appearance``); the garment its UVs and base colour
     (its texture too, when it has one), its colorways as material variants
     and its fabric's sheen.
     """
     model, body = pose_avatar(avatar, "a-pose")
     scene = trimesh.Scene()
     vertices, faces = body.vertices[0].numpy().astype(np.float64), np.asarray(model.faces)
-    body_mesh = trimesh.Trimesh(gltf_frame(vertices), faces, process=False)
-    body_mesh.visual = matte(skin_rgb(avatar.skin_tone), SKIN_ROUGHNESS)
+    skin = skin_texture(model, avatar.skin_tone)
+    if skin is None:
+        body_mesh = trimesh.Trimesh(gltf_frame(vertices), faces, process=False)
+        body_mesh.visual = matte(skin_rgb(avatar.skin_tone), SKIN_ROUGHNESS)
+    else:  # the face painted on, as the renders show it; normals of the whole body, smooth over UV seams
+        normals = vertex_normals(vertices, faces)[skin.corner_vertex]
+        body_mesh = trimesh.Trimesh(gltf_frame(vertices[skin.corner_vertex]), skin.uv_faces, process=False,
+                                    vertex_normals=gltf_frame(normals), visual=skin_visual(skin))
     scene.add_geometry(body_mesh, node_name="body", geom_name="body")
     # the leggings and tank top every 2D render shows, so 3D matches it
     outfit = base_outfit(vertices, vertex_normals(vertices, faces), faces,
                          body.joints[0].numpy(), model.landmarks, model.arm_vertex_mask())
-    for name, (v, _, f, rgb) in zip(("leggings", "tank-top"), outfit):
-        piece = trimesh.Trimesh(gltf_frame(v), f, process=False)
+    for name, (v, n, f, rgb) in zip(("leggings", "tank-top"), outfit):
+        # normals given, or glTF viewers shade flat
+        piece = trimesh.Trimesh(gltf_frame(v), f, process=False, vertex_normals=gltf_frame(n))
         piece.visual = matte(rgb, BASE_ROUGHNESS)
         scene.add_geometry(piece, node_name=name, geom_name=name)
     if garment_id is not None:
@@ -53,8 +61,10 @@ def scene_glb(avatar, garment_id: str | None, size: str | None,
             raise TypeError("a garment is draped from its store: pass store")
         drape = cached_drape(avatar, garment_id, size, "a-pose", store=store)
         material = drape.mesh.material
-        cloth = trimesh.Trimesh(gltf_frame(drape.render_positions), np.asarray(drape.mesh.faces),
-                                process=False, visual=garment_visual(drape.mesh))
+        cloth_faces = np.asarray(drape.mesh.faces)
+        cloth = trimesh.Trimesh(gltf_frame(drape.render_positions), cloth_faces, process=False,
+                                vertex_normals=gltf_frame(vertex_normals(drape.render_positions, cloth_faces)),
+                                visual=garment_visual(drape.mesh))
         scene.add_geometry(cloth, node_name="garment", geom_name="garment")
         return add_garment_looks(scene.export(file_type="glb"), "garment", material,
                                  store.get(garment_id).fabric, store.colorways(garment_id))
@@ -65,6 +75,12 @@ def matte(rgb, roughness: float) -> trimesh.visual.TextureVisuals:
     """A plain material of sRGB ``rgb`` (0-255), linear as glTF wants it, and ``roughness``."""
     return trimesh.visual.TextureVisuals(material=trimesh.visual.material.PBRMaterial(
         baseColorFactor=[*srgb_to_linear(rgb), 1.0], metallicFactor=0.0, roughnessFactor=roughness))
+
+
+def skin_visual(skin: SkinTexture) -> trimesh.visual.TextureVisuals:
+    """A body's skin texture as a material (the image sRGB, as glTF's base colour textures are)."""
+    return trimesh.visual.TextureVisuals(uv=skin.uvs, material=trimesh.visual.material.PBRMaterial(
+        baseColorTexture=Image.fromarray(skin.image), metallicFactor=0.0, roughnessFactor=SKIN_ROUGHNESS))
 
 
 def garment_visual(mesh) -> trimesh.visual.TextureVisuals:

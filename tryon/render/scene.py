@@ -78,9 +78,7 @@ def body_mesh(vertices: np.ndarray, normals: np.ndarray, faces: np.ndarray, skin
     if skin is None:
         return pyrender.Mesh([pyrender.Primitive(positions=vertices, normals=normals, indices=faces,
                                                  material=material)], name="body")
-    # UV seams split vertices: each texture coordinate takes its corner's vertex and normal
-    corner_vertex = np.zeros(len(skin.uvs), np.int64)
-    corner_vertex[skin.uv_faces] = faces
+    corner_vertex = skin.corner_vertex  # UV seams split vertices
     material.baseColorFactor = [1.0, 1.0, 1.0, 1.0]
     material.baseColorTexture = _skin_texture(skin)
     primitive = pyrender.Primitive(positions=vertices[corner_vertex], normals=normals[corner_vertex],
