@@ -31,7 +31,9 @@ class AvatarSpec:
 @dataclass(frozen=True)
 class Avatar:
     """A body ready to dress: shape (S,) parameters of its sex's body model,
-    measurements in centimetres (ISO 8559-1 names)."""
+    measurements in centimetres (ISO 8559-1 names); hair and hair_colour: a
+    style and colour of ``avatars.hair.styles``, or None (no hair: a twin,
+    whose own hair is not captured yet)."""
 
     id: str
     label: str
@@ -41,6 +43,8 @@ class Avatar:
     skin_tone: int
     shape: tuple[float, ...]
     measurements: dict[str, float | None]
+    hair: str | None = None
+    hair_colour: str | None = None
 
     @property
     def height_cm(self) -> float:

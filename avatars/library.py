@@ -11,6 +11,7 @@ ages 20-70; 16 women, 13 men, 3 neutral bodies; all ten Monk tones.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 
 from avatars.avatar import Avatar, solve_avatars
@@ -62,10 +63,27 @@ def prepare_library() -> list[Avatar]:
     return solve_avatars("library", ENTRIES)
 
 
+# Each body's hair (avatars.hair.styles), an entry for every body: a spread of
+# styles and natural colours over sexes, ages and tones, grey from 60.
+HAIR = {
+    "f152-eu34": ("long", "dark-brown"), "f155-eu44": ("bob", "black"), "f157-eu40": ("tied-back", "grey"),
+    "f158-eu38": ("shoulder-length", "brown"), "f160-eu50": ("locs", "black"), "f162-eu48": ("bob", "grey"),
+    "f163-eu36": ("long", "blonde"), "f165-eu40": ("afro", "black"), "f166-eu32": ("tied-back", "black"),
+    "f168-eu42": ("bob", "brown"), "f170-eu46": ("short", "grey"), "f172-eu38": ("long", "auburn"),
+    "f174-eu54": ("shoulder-length", "black"), "f176-eu36": ("locs", "black"), "f178-eu40": ("long", "brown"),
+    "f180-eu44": ("tied-back", "dark-brown"),
+    "m165-eu46": ("short", "black"), "m168-eu52": ("very-short", "grey"), "m170-eu50": ("short", "blonde"), "m172-eu56": ("very-short", "grey"),
+    "m175-eu48": ("short", "brown"), "m178-eu52": ("short", "dark-brown"), "m180-eu44": ("locs", "black"),
+    "m182-eu54": ("short", "auburn"), "m184-eu50": ("afro", "black"), "m186-eu58": ("very-short", "dark-brown"),
+    "m188-eu52": ("short", "grey"), "m190-eu54": ("tied-back", "black"), "m194-eu60": ("very-short", "brown"),
+    "n160": ("bob", "dark-brown"), "n172": ("short", "black"), "n185": ("shoulder-length", "blonde"),
+}
+
+
 @cache
 def library() -> dict[str, Avatar]:
-    """Every library avatar by id, in library order."""
-    return {a.id: a for a in prepare_library()}
+    """Every library avatar by id, in library order, with its hair."""
+    return {a.id: replace(a, hair=HAIR[a.id][0], hair_colour=HAIR[a.id][1]) for a in prepare_library()}
 
 
 def get_avatar(avatar_id: str) -> Avatar:

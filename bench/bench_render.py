@@ -1,7 +1,7 @@
 """Body renders: 512x768 and 1024x1536, and the pipeline's overhead over pyrender.
 
 The pipeline is ``render_body_rgba``: build the scene (normals, base layer,
-contact shadow, lights, camera; the skin textured with the face), queue it to the render thread, render, read
+contact shadow, lights, camera; the skin textured with the face, long hair), queue it to the render thread, render, read
 back as straight RGBA. The bare figure is pyrender's ``render(scene)`` of the
 same prebuilt scene on the same renderer, timed on the render thread.
 Targets on 2 cores: 512x768 <= 150 ms; overhead ratio <= 1.3.
@@ -23,10 +23,11 @@ from _timing import median_seconds, report  # noqa: E402
 
 from avatars.appearance.skin_texture import skin_texture  # noqa: E402
 from avatars.body_models.registry import get_body_model  # noqa: E402
+from avatars.hair.styles import hair_mesh  # noqa: E402
 from tryon.render.body import render_body, render_body_rgba  # noqa: E402  (sets up EGL)
 from tryon.render.encoding import encode_image  # noqa: E402
 from tryon.render.renderer import get_renderer  # noqa: E402
-from tryon.render.scene import body_scene  # noqa: E402
+from tryon.render.scene import GarmentLayer, body_scene  # noqa: E402
 
 import pyrender  # noqa: E402  (after tryon chose the GL platform)
 
@@ -68,6 +69,8 @@ def main() -> None:
         vertices=out.vertices[0].numpy(), faces=model.faces, joints=out.joints[0].numpy(),
         landmarks=model.landmarks, arm_mask=model.arm_vertex_mask(), skin=skin_texture(model, 5),
     )
+    hair = hair_mesh(model, body["vertices"], "long", "brown")
+    body["garments"] = (GarmentLayer(hair.vertices, hair.faces, (0, 0, 0), hair.roughness, hair.vertex_rgb),)
     platform = os.environ["PYOPENGL_PLATFORM"]
     print(f"{len(model.faces)} body triangles, {os.cpu_count()} CPUs, PYOPENGL_PLATFORM={platform}")
     for width, height in ((512, 768), (1024, 1536)):
@@ -82,9 +85,9 @@ def main() -> None:
         print(f"{f'{width}x{height} overhead ratio':48} {ratio:9.2f}{verdict}")
         report(f"{width}x{height} PNG encode", png)
         report(f"{width}x{height} render_body (PNG bytes)", full)
-        flat = median_seconds(lambda: render_body_rgba(**{**body, "skin": None}, skin_tone=5, width=width,
-                                                       height=height), RUNS)
-        print(f"{f'{width}x{height} with the face texture / flat skin':48} {pipeline / flat:9.2f}")
+        flat = median_seconds(lambda: render_body_rgba(**{**body, "skin": None, "garments": ()}, skin_tone=5,
+                                                       width=width, height=height), RUNS)
+        print(f"{f'{width}x{height} with face and long hair / flat, bald':48} {pipeline / flat:9.2f}")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from garments.store import GarmentStore
 from tryon.core.errors import ConsentError, Invalid, error_code
 from tryon.jobs.queue import ACTIVE, DEDUPE_PARAM, describe_error
 from tryon.outputs.avatar_lookup import resolve_avatar  # library bodies, measured, twins
-from tryon.outputs.keys import normalize_render_params, render_key
+from tryon.outputs.keys import avatar_hair, normalize_render_params, render_key
 from tryon.storage.blobs import open_blob_store
 from tryon.storage.database import write_scope
 from tryon.storage.models import Job, RenderRecord, utcnow
@@ -60,17 +60,18 @@ def plan_renders(garments: Mapping[str, Sequence[str]], avatars: Sequence[str],
 
 def render_keys(renders: Iterable[Mapping[str, Any]], garments: GarmentStore) -> list[str]:
     """The content-addressed key of each render (looking each avatar and size up once)."""
-    shapes: dict[str, Any] = {}
+    avatars: dict[str, Any] = {}
     digests: dict[tuple[str, str], str] = {}
     keys = []
     for params in renders:
         p = normalize_render_params(params)
-        if p["avatar"] not in shapes:
-            shapes[p["avatar"]] = resolve_avatar(p["avatar"]).shape
+        if p["avatar"] not in avatars:
+            avatars[p["avatar"]] = resolve_avatar(p["avatar"])
         size_key = (p["garment"], p["size"])
         if size_key not in digests:
             digests[size_key] = garments.size_digest(*size_key)
-        keys.append(render_key(p, shapes[p["avatar"]], digests[size_key]))
+        avatar = avatars[p["avatar"]]
+        keys.append(render_key(p, avatar.shape, digests[size_key], hair=avatar_hair(avatar)))
     return keys
 
 

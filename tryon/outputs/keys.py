@@ -25,7 +25,7 @@ from tryon.render.views import resolve_view
 
 # Bump whenever a change to the render pipeline (lighting, materials,
 # encoding, draping) changes the bytes of an existing render.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"  # 2: the face textured on the skin, and hair
 
 DEFAULTS = {"garment": None, "size": None, "colorway": None, "view": "front", "pose": "a-pose",
             "width": 512, "height": 768, "format": "png", "fit_map": None, "background": None,
@@ -74,15 +74,16 @@ def normalize_render_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def render_key(params: Mapping[str, Any], avatar_shape, size_digest: str | None,
-               colorway_digest: str | None = None) -> str:
+               colorway_digest: str | None = None, *, hair: tuple[str | None, str | None] = (None, None)) -> str:
     """The sha256 (hex) naming the render of normalised ``params``.
 
     avatar_shape: the avatar's body-model shape parameters (a sequence of
     floats); size_digest: ``GarmentStore().size_digest`` of the garment's
     size, or None when no garment is worn; colorway_digest: the chosen
-    colorway's ``digest`` (None: the garment as uploaded).
+    colorway's ``digest`` (None: the garment as uploaded); hair: the avatar's
+    (style, colour), ``avatar_hair``.
     """
-    payload = {"renderer": RENDERER_VERSION, "params": dict(params),
+    payload = {"renderer": RENDERER_VERSION, "params": dict(params), "hair": list(hair),
                "avatar_shape": [float(x) for x in avatar_shape], "size_digest": size_digest,
                "colorway_digest": colorway_digest}
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
@@ -98,7 +99,12 @@ def render_key_for(params: Mapping[str, Any], garments: GarmentStore) -> str:
     """
     p = normalize_render_params(params)
     avatar = resolve_avatar(p["avatar"])
-    return render_key(p, avatar.shape, *garment_digests(p, garments))
+    return render_key(p, avatar.shape, *garment_digests(p, garments), hair=avatar_hair(avatar))
+
+
+def avatar_hair(avatar) -> tuple[str | None, str | None]:
+    """(style, colour) of an avatar's hair, part of every key of its outputs."""
+    return avatar.hair, avatar.hair_colour
 
 
 def garment_digests(params: Mapping[str, Any], garments: GarmentStore

@@ -30,6 +30,7 @@ from tryon.jobs.queue import Task
 from tryon.outputs.avatar_lookup import resolve_avatar
 from tryon.outputs.garment_import import GARMENT_IMPORT, run_garment_import
 from tryon.outputs.keys import (
+    avatar_hair,
     garment_digests,
     normalize_render_params,
     render_key,
@@ -65,7 +66,7 @@ def run_render(params: Mapping[str, Any], config: Settings) -> str:
     store = GarmentStore(config.garments_dir)
     p = normalize_render_params(params)
     avatar = resolve_avatar(p["avatar"])
-    key = render_key(p, avatar.shape, *garment_digests(p, store))
+    key = render_key(p, avatar.shape, *garment_digests(p, store), hair=avatar_hair(avatar))
     background = None if p["background"] is None else tuple(p["background"])
     # a twin's image says visibly that it is one (tryon.render.disclosure) unless asked not to
     label = access.is_twin_id(avatar.id) if p["label"] is None else p["label"]

@@ -25,7 +25,7 @@ from tryon.core.errors import Invalid, NotFound
 from tryon.core.settings import Settings
 from tryon.jobs.queue import report_progress
 from tryon.outputs.avatar_lookup import resolve_avatar
-from tryon.outputs.keys import garment_digests
+from tryon.outputs.keys import avatar_hair, garment_digests
 from tryon.outputs.stored import sidecar_key, stored_output
 from tryon.render.video_params import (
     VIDEO_MEDIA_TYPES,
@@ -42,7 +42,7 @@ from tryon.twins.sidecar import SIDECAR_MEDIA_TYPE, sidecar_manifest
 
 VIDEO = "video"
 # Bump whenever a change to motion, cloth dynamics, rendering or encoding changes a video's bytes.
-VIDEO_VERSION = "1"
+VIDEO_VERSION = "2"  # 2: the face and hair
 POSTER_MEDIA_TYPE = "image/jpeg"
 MOTION_PREFIX = "bvh-"  # a studio's motion: "bvh-" and the sha256 of its file
 MOTION_PATTERN = rf"^({'|'.join(MOTIONS)}|{MOTION_PREFIX}[0-9a-f]{{64}})$"  # what a request may name
@@ -104,6 +104,7 @@ def video_key(params: Mapping[str, Any], store: GarmentStore) -> str:
     avatar = resolve_avatar(p["avatar"])
     size_digest, colorway_digest = garment_digests(p, store)
     payload = {"video": VIDEO_VERSION, "params": p, "avatar_shape": [float(x) for x in avatar.shape],
+               "hair": list(avatar_hair(avatar)),
                "size_digest": size_digest, "colorway_digest": colorway_digest}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 

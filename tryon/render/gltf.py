@@ -22,7 +22,8 @@ from garments.ingest.textures import limit_pillow
 from garments.store import GarmentStore
 from tryon.drape.draping import cached_drape
 from tryon.render.gltf_looks import add_garment_looks
-from tryon.render.scene import SKIN_ROUGHNESS, srgb_to_linear, vertex_normals
+from tryon.render.hair import hair_layer
+from tryon.render.scene import SKIN_ROUGHNESS, GarmentLayer, srgb_to_linear, vertex_normals
 
 GLB_MEDIA_TYPE = "model/gltf-binary"
 
@@ -32,7 +33,7 @@ def scene_glb(avatar, garment_id: str | None, size: str | None,
     """The avatar (A-pose) in the base outfit, and the garment draped on it if one
     is given, as one GLB in glTF's frame (Y up, metres, the body facing +Z).
 
-    The body carries its skin texture (``avatars.appearance``); the garment its UVs and base colour
+    The body carries its skin texture (``avatars.appearance``) and its hair; the garment its UVs and base colour
     (its texture too, when it has one), its colorways as material variants
     and its fabric's sheen.
     """
@@ -56,25 +57,35 @@ def scene_glb(avatar, garment_id: str | None, size: str | None,
         piece = trimesh.Trimesh(gltf_frame(v), f, process=False, vertex_normals=gltf_frame(n))
         piece.visual = matte(rgb, BASE_ROUGHNESS)
         scene.add_geometry(piece, node_name=name, geom_name=name)
+    worn = ()
     if garment_id is not None:
         if store is None:
             raise TypeError("a garment is draped from its store: pass store")
         drape = cached_drape(avatar, garment_id, size, "a-pose", store=store)
-        material = drape.mesh.material
         cloth_faces = np.asarray(drape.mesh.faces)
         cloth = trimesh.Trimesh(gltf_frame(drape.render_positions), cloth_faces, process=False,
                                 vertex_normals=gltf_frame(vertex_normals(drape.render_positions, cloth_faces)),
                                 visual=garment_visual(drape.mesh))
         scene.add_geometry(cloth, node_name="garment", geom_name="garment")
-        return add_garment_looks(scene.export(file_type="glb"), "garment", material,
-                                 store.get(garment_id).fabric, store.colorways(garment_id))
-    return scene.export(file_type="glb")
+        worn = (GarmentLayer(drape.render_positions, cloth_faces, (0, 0, 0)),)
+    hair = hair_layer(model, vertices, avatar, worn)
+    if hair is not None:
+        rgb = tuple(int(c) for c in np.asarray(hair.vertex_rgb).mean(axis=0))
+        strands = trimesh.Trimesh(gltf_frame(hair.vertices), hair.faces, process=False,
+                                  vertex_normals=gltf_frame(vertex_normals(hair.vertices, hair.faces)),
+                                  visual=matte(rgb, hair.roughness, double_sided=True))
+        scene.add_geometry(strands, node_name="hair", geom_name="hair")
+    if garment_id is None:
+        return scene.export(file_type="glb")
+    return add_garment_looks(scene.export(file_type="glb"), "garment", drape.mesh.material,
+                             store.get(garment_id).fabric, store.colorways(garment_id))
 
 
-def matte(rgb, roughness: float) -> trimesh.visual.TextureVisuals:
+def matte(rgb, roughness: float, double_sided: bool = False) -> trimesh.visual.TextureVisuals:
     """A plain material of sRGB ``rgb`` (0-255), linear as glTF wants it, and ``roughness``."""
     return trimesh.visual.TextureVisuals(material=trimesh.visual.material.PBRMaterial(
-        baseColorFactor=[*srgb_to_linear(rgb), 1.0], metallicFactor=0.0, roughnessFactor=roughness))
+        baseColorFactor=[*srgb_to_linear(rgb), 1.0], metallicFactor=0.0, roughnessFactor=roughness,
+        doubleSided=double_sided))
 
 
 def skin_visual(skin: SkinTexture) -> trimesh.visual.TextureVisuals:

@@ -32,6 +32,7 @@ from tryon.fit.strain import (
 from tryon.render.body import render_body_rgba
 from tryon.render.disclosure import draw_disclosure
 from tryon.render.encoding import encode_image
+from tryon.render.hair import hair_layer
 from tryon.render.params import check_format
 from tryon.render.scene import GarmentLayer
 
@@ -118,9 +119,10 @@ def try_on_rgba(avatar: Avatar, garment_id: str | None = None, size: str | None 
         material = (None if colorway is None
                     else store.colorway(garment_id, colorway).material(drape.mesh.material))
         layers = (garment_layer(drape, fit_map, material),)
+    hair = hair_layer(model, body.vertices[0].numpy(), avatar, layers)
     rgba = render_body_rgba(
         body.vertices[0], model.faces, body.joints[0], model.landmarks, model.arm_vertex_mask(),
-        avatar.skin_tone, view, width, height, background, garments=layers,
+        avatar.skin_tone, view, width, height, background, garments=layers + ((hair,) if hair else ()),
         skin=skin_texture(model, avatar.skin_tone),
     )
     return (draw_legend(rgba, fit_map) if fit_map and drape is not None else rgba), drape

@@ -24,6 +24,7 @@ from garments.store import GarmentStore
 from tryon.drape.motion import MotionDrape, drape_motion
 from tryon.render.body import check_background
 from tryon.render.disclosure import draw_disclosure
+from tryon.render.hair import hair_layer
 from tryon.render.renderer import get_renderer
 from tryon.render.scene import aim, body_scene, contact_shadow
 from tryon.render.try_on import garment_layer
@@ -63,6 +64,9 @@ def clip_frames(avatar: Avatar, moving: MotionDrape, width: int, height: int, vi
     points = [moving.body_vertices[:, ::FRAMING_SAMPLE].reshape(-1, 3)]
     if moving.garment_frames is not None:
         points.append(moving.garment_frames[:, ::FRAMING_SAMPLE].reshape(-1, 3))
+    first_hair = hair_layer(model, moving.body_vertices[0], avatar)
+    if first_hair is not None:  # an afro stands above the head
+        points.append(first_hair.vertices)
     # the floor shadow reaches past the feet: keep its corners in view too
     points += [contact_shadow(frame, True)[1] for frame in moving.body_vertices[:: max(1, clip.fps // 4)]]
     poses, znear, zfar = clip_framing(np.concatenate(points), azimuths, width / height)
@@ -72,6 +76,8 @@ def clip_frames(avatar: Avatar, moving: MotionDrape, width: int, height: int, vi
     for k in range(clip.frame_count):
         if scene is None or not clip.orbit:
             garments = () if layer is None else (replace(layer, vertices=moving.garment_frames[k]),)
+            hair = hair_layer(model, moving.body_vertices[k], avatar, garments)
+            garments += (hair,) if hair else ()
             scene = body_scene(moving.body_vertices[k], model.faces, moving.joints[k], model.landmarks,
                                arm_mask, avatar.skin_tone, float(azimuths[k]), width / height,
                                background, garments, camera=(poses[k], znear, zfar), skin=skin)

@@ -1,0 +1,136 @@
+"""The hairstyles and hair colours bodies can wear, and the hair mesh of one on a posed body.
+
+Styles (``HAIRSTYLES``): very short, short, bob, shoulder-length, long,
+tied back (a bun), afro, locs. Colours (``HAIR_COLOURS``): natural ones, sRGB.
+``hair_mesh`` builds the style on a posed body of a model
+(``avatars.hair.shapes``): the same style fits every body and pose.
+Metres; the model's frame (Z up, facing -Y).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from avatars.body_models.base import BodyModel
+from avatars.hair import shapes
+from avatars.hair.scalp import scalp
+
+
+@dataclass(frozen=True)
+class Hairstyle:
+    """crown_m / hairline_m: the cap's thickness on the head and at the hairline;
+    top_m: extra volume on top; length_m: how far below the eyes the hair falls
+    (None: no curtain); front_deg: where the curtain starts round the face;
+    side_length_m: the curtain beside the face stops this far below the eyes
+    (on the shoulders); bun, locs: a bun at the back, locs hanging round it."""
+
+    label: str
+    crown_m: float
+    hairline_m: float
+    top_m: float = 0.0
+    length_m: float | None = None
+    front_deg: float = 60.0
+    side_length_m: float | None = None
+    bun: bool = False
+    locs: bool = False
+
+
+HAIRSTYLES = {
+    "very-short": Hairstyle("Very short", 0.004, 0.002),
+    "short": Hairstyle("Short", 0.014, 0.004, top_m=0.01),
+    "bob": Hairstyle("Bob", 0.014, 0.005, length_m=0.085, front_deg=62.0),
+    "shoulder-length": Hairstyle("Shoulder-length", 0.014, 0.005, length_m=0.2, front_deg=62.0,
+                                 side_length_m=0.17),
+    "long": Hairstyle("Long", 0.014, 0.005, length_m=0.38, front_deg=62.0, side_length_m=0.17),
+    "tied-back": Hairstyle("Tied back", 0.006, 0.003, bun=True),
+    "afro": Hairstyle("Curly (afro)", 0.045, 0.022, top_m=0.015),
+    "locs": Hairstyle("Locs", 0.012, 0.004, locs=True),
+}
+HAIR_COLOURS = {  # sRGB
+    "black": (28, 24, 22), "dark-brown": (52, 36, 26), "brown": (92, 62, 40), "auburn": (120, 56, 32),
+    "blonde": (196, 160, 104), "grey": (150, 146, 140),
+}
+HAIR_ROUGHNESS = 0.5  # hair has a sheen skin and cotton do not
+BUN_RADII_M = (0.036, 0.036, 0.032)
+LOCS = 16
+LOC_RADIUS_M = 0.006
+
+
+@dataclass(frozen=True)
+class HairMesh:
+    """vertices: (N, 3) float32 metres; faces: (F, 3) int64; vertex_rgb: (N, 3) uint8
+    sRGB (streaks along the hair); roughness: 0-1."""
+
+    vertices: np.ndarray
+    faces: np.ndarray
+    vertex_rgb: np.ndarray
+    roughness: float
+
+
+def check_hair(style: str, colour: str) -> None:
+    """ValueError naming the choices for an unknown style or colour."""
+    if style not in HAIRSTYLES:
+        raise ValueError(f"hair must be one of {', '.join(HAIRSTYLES)}, got {style!r}")
+    if colour not in HAIR_COLOURS:
+        raise ValueError(f"hair colour must be one of {', '.join(HAIR_COLOURS)}, got {colour!r}")
+
+
+def hair_mesh(model: BodyModel, body: np.ndarray, style: str, colour: str,
+              worn: np.ndarray | None = None) -> HairMesh:
+    """``style`` in ``colour`` on a posed body (V, 3) metres of ``model``; worn: (K, 3)
+    points of what the body wears (garments), which long hair falls over, as it does
+    over the body (the arms excepted)."""
+    check_hair(style, colour)
+    spec = HAIRSTYLES[style]
+    head = scalp(model)
+    body = np.asarray(body, np.float64)
+    centre, eyes, forward = head.head_frame(body)
+    parts = [shapes.cap(body, model.faces, head, spec.crown_m, spec.hairline_m, spec.top_m)]
+    torso = body[~model.arm_vertex_mask()]
+    if worn is not None and len(worn):
+        torso = np.concatenate([torso, np.asarray(worn, np.float64)])
+    if spec.length_m is not None:
+        top = eyes[2] + 0.03
+        side = None if spec.side_length_m is None else eyes[2] - spec.side_length_m
+        parts.append(shapes.curtain(parts[0][0], body, centre, forward, top, eyes[2] - spec.length_m,
+                                    math.radians(spec.front_deg), side, torso))
+    if spec.bun:  # on the back of the head at eye level, sunk into the hair but not the head
+        cap_points = parts[0][0].astype(np.float64)
+        level = np.abs(cap_points[:, 2] - eyes[2]) < 0.03
+        back = cap_points[level][np.argmax((cap_points[level] - centre) @ -forward)]
+        parts.append(shapes.bun(back - forward * BUN_RADII_M[1] * 0.85, BUN_RADII_M))
+    if spec.locs:
+        parts.append(_locs(parts[0][0], centre, forward, eyes, torso))
+    vertices, faces = _merge(parts)
+    return HairMesh(vertices, faces, _streaks(vertices, centre, forward, HAIR_COLOURS[colour]), HAIR_ROUGHNESS)
+
+
+def _locs(hair_cap, centre, forward, eyes, torso) -> tuple[np.ndarray, np.ndarray]:
+    """LOCS tubes from round the back of the cap down to the shoulders."""
+    grid, _ = shapes.curtain(hair_cap, torso, centre, forward, eyes[2] + 0.01, eyes[2] - 0.24,
+                             math.radians(95.0), eyes[2] - 0.17, torso)
+    columns = grid.reshape(shapes.CURTAIN_COLUMNS, shapes.CURTAIN_ROWS, 3)
+    pick = np.linspace(0, shapes.CURTAIN_COLUMNS - 1, LOCS).round().astype(int)
+    return shapes.tubes([columns[i] for i in pick], LOC_RADIUS_M)
+
+
+def _merge(parts) -> tuple[np.ndarray, np.ndarray]:
+    vertices, faces, offset = [], [], 0
+    for v, f in parts:
+        vertices.append(np.asarray(v, np.float32))
+        faces.append(np.asarray(f, np.int64) + offset)
+        offset += len(v)
+    return np.concatenate(vertices), np.concatenate(faces)
+
+
+def _streaks(vertices, centre, forward, rgb) -> np.ndarray:
+    """(N, 3) uint8: ``rgb`` lighter and darker in thin bands round the head, as strands are."""
+    side = np.array([-forward[1], forward[0], 0.0])
+    delta = vertices - centre
+    angle = np.arctan2(delta @ side, delta @ forward)
+    band = 0.5 + 0.25 * np.sin(angle * 57.0) + 0.25 * np.sin(angle * 23.0 + 1.3)
+    colour = np.asarray(rgb, np.float64) * (0.82 + 0.36 * band)[:, None]
+    return np.clip(np.round(colour), 0, 255).astype(np.uint8)
