@@ -64,10 +64,11 @@ DEMO_GARMENTS = ("Midi dress", "A-line skirt")
 VIEWER_STYLE_HASHES = ("'sha256-PXtZZkJMMyc18o/DN1ZEFOJ2qEGq95IQbVaJFMOXOb0='",
                        "'sha256-4qYfvYEdzSV+/u222ON90iJ/6KZXOPcs3ubrS5dXQG8='")
 #: The demo page's own policy: the strictest that the widget needs (no inline script; no
-#: inline style but the viewer's own, by hash).
+#: inline style but the viewer's own, by hash; blob: in connect-src for the viewer to read the
+#: images inside a GLB, the body's skin and a printed garment, which three.js fetches as blobs).
 DEMO_CSP = ("default-src 'self'; script-src 'self'; "
             f"style-src 'self' {' '.join(VIEWER_STYLE_HASHES)}; img-src 'self' data: blob:; "
-            "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+            "connect-src 'self' blob:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
             "form-action 'self'; frame-ancestors 'none'")
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
