@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 
+from apiflask.fields import String
+from apiflask.validators import OneOf
 from flask import g
 
 from api.auth import caller_sees, is_secret_caller, request_origin
 from api.errors import ProblemError
 from api.extensions import garment_store
 from api.twin_access import require_authorized_twin
+from avatars.hair.styles import HAIR_COLOURS, HAIRSTYLES, NO_HAIR
 from garments.sizes import normalize_size
 from tryon.core.errors import NotFound
 from tryon.outputs.avatar_lookup import avatar_kind, find_avatar, measured_owners
@@ -70,6 +73,23 @@ def parse_background(text: str | None) -> list[int] | None:
     return rgb
 
 
+def hair_field() -> String:
+    """The query field that dresses an avatar in another hairstyle than its own (renders, scenes, videos)."""
+    return String(validate=OneOf([*HAIRSTYLES, NO_HAIR]), metadata={
+        "description": f"a hairstyle instead of the body's own; {NO_HAIR}: without hair"})
+
+
+def hair_colour_field() -> String:
+    """The query field of a hair colour other than the avatar's own."""
+    return String(validate=OneOf(list(HAIR_COLOURS)), metadata={
+        "description": "a hair colour instead of the body's own"})
+
+
+def hair_params(query: dict) -> dict:
+    """The hair a validated query asks for, only the fields it gives."""
+    return {k: query[k] for k in ("hair", "hair_colour") if query.get(k) is not None}
+
+
 def render_params(query: dict) -> dict:
     """The job params of a validated query; 404/422 problems for unknown things."""
     require_authorized_twin(query["avatar"])  # twins only through authorize_twin (consent)
@@ -80,7 +100,8 @@ def render_params(query: dict) -> dict:
               "height": query["height"], "format": query["format"],
               "fit_map": fit_map_mode(query["fit_map"]),
               "background": parse_background(query.get("background")),
-              "label": None if query.get("label") is None else bool(query["label"])}
+              "label": None if query.get("label") is None else bool(query["label"]),
+              **hair_params(query)}
     garment_id, size = query.get("garment"), query.get("size")
     if garment_id is None and size is None:
         if query.get("colorway") is not None:

@@ -16,6 +16,7 @@ import torch
 
 from avatars.body_models.registry import backend_name, get_body_model
 from avatars.from_measurements import BodyDescription, solve_body
+from avatars.hair.styles import DEFAULT_HAIR
 from tryon.core.files import atomic_write
 from tryon.core.settings import data_dir, log_progress
 
@@ -92,7 +93,8 @@ def avatar_from_measurements(measurements: dict, skin_tone: int) -> tuple[Avatar
                     sex=description.sex, age_years=description.age_years,
                     build=description.build, skin_tone=skin_tone,
                     shape=tuple(round(float(x), 6) for x in solved.shape),
-                    measurements=solved.measurements.as_dict())
+                    measurements=solved.measurements.as_dict(),
+                    hair=DEFAULT_HAIR[description.sex][0], hair_colour=DEFAULT_HAIR[description.sex][1])
     return avatar, solved.errors_cm
 
 

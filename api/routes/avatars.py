@@ -54,6 +54,9 @@ class AvatarOut(Schema):
     age_years = Float(allow_none=True)
     build = String()
     skin_tone = Integer()
+    hair = String(allow_none=True, metadata={
+        "description": "the hairstyle the body wears (a render's hair= can change it); none for a twin"})
+    hair_colour = String(allow_none=True)
     height_cm = Float()
     eu_size = Integer(allow_none=True)
     measurements = Dict(keys=String(), values=Float(allow_none=True),

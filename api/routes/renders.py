@@ -22,7 +22,7 @@ from apiflask.validators import Length, OneOf, Range, Regexp
 from api.auth import READ_ROLES, SECURITY, require_key
 from api.errors import ProblemError
 from api.extensions import blob_store, garment_store
-from api.lookups import content_key, render_params
+from api.lookups import content_key, hair_colour_field, hair_field, hair_params, render_params
 from api.serving import content_addressed, link_credentials
 from api.twin_access import (
     authorize_twin,
@@ -66,6 +66,8 @@ class RenderQuery(Schema):
     key = String(metadata={"description": "a publishable key, for plain <img> URLs"})
     channel = String(validate=OneOf(list(CHANNELS)), metadata={
         "description": "digital twins: the channel of this use (default e-commerce)"})
+    hair = hair_field()
+    hair_colour = hair_colour_field()
 
 
 @renders.get("/render")
@@ -96,12 +98,14 @@ class SceneQuery(Schema):
     key = String(metadata={"description": "a publishable key, for plain URLs"})
     channel = String(validate=OneOf(list(CHANNELS)), metadata={
         "description": "digital twins: the channel of this use (default e-commerce)"})
+    hair = hair_field()
+    hair_colour = hair_colour_field()
 
 
 def _scene_params(query_data: dict, **extra) -> dict:
     params = render_params({**query_data, "view": "front", "width": 1, "height": 1,
                             "format": "png", "fit_map": 0})
-    params = {k: params.get(k) for k in ("avatar", "garment", "size")}
+    params = {**{k: params.get(k) for k in ("avatar", "garment", "size")}, **hair_params(query_data)}
     return {**params, **{k: v for k, v in extra.items() if v is not None}}
 
 
@@ -137,6 +141,8 @@ class UsdzQuery(Schema):
         "description": "a colorway's id (AR Quick Look cannot switch colours); default: as uploaded"})
     key = String(metadata={"description": "a publishable key, for plain URLs"})
     channel = String(validate=OneOf(list(CHANNELS)))
+    hair = hair_field()
+    hair_colour = hair_colour_field()
 
 
 @renders.get("/scene.usdz")

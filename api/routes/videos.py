@@ -24,7 +24,7 @@ from apiflask.validators import Length, OneOf, Range, Regexp
 from api.auth import READ_ROLES, SECURITY, require_key
 from api.errors import ProblemError
 from api.extensions import blob_store, garment_store
-from api.lookups import parse_background, render_params
+from api.lookups import hair_colour_field, hair_field, hair_params, parse_background, render_params
 from api.serving import content_addressed, link_credentials
 from api.twin_access import authorize_twin, finish_twin_response
 from avatars.motion.names import MOTIONS
@@ -75,13 +75,15 @@ class VideoQuery(Schema):
         "description": "an uploaded motion: keep its travel across the floor (default: in place)"})
     key = String(metadata={"description": "a publishable key, for plain <video> URLs"})
     channel = String(validate=OneOf(list(CHANNELS)))
+    hair = hair_field()
+    hair_colour = hair_colour_field()
 
 
 def _video_request(query: dict) -> tuple[dict, str]:
     """(job params, video key) of a validated query; 404/422 problems."""
     params = render_params({**query, "view": "front", "width": 1, "height": 1, "format": "png",
                             "fit_map": "0", "background": None})
-    params = {k: params.get(k) for k in ("avatar", "garment", "size", "colorway")}
+    params = {**{k: params.get(k) for k in ("avatar", "garment", "size", "colorway")}, **hair_params(query)}
     params.update({k: query.get(k) for k in ("motion", "seconds", "fps", "width", "height", "format",
                                              "view", "root_motion")})
     params["background"] = parse_background(query.get("background"))

@@ -191,6 +191,7 @@ def _lips(point: np.ndarray, mouth_front: np.ndarray) -> np.ndarray:
     up = point[..., 2] - mouth_front[2]
     height = np.where(up > 0, LIP_UPPER, LIP_LOWER)
     # narrower toward the corners, like a mouth rather than an ellipse
-    radius = np.sqrt((across / LIP_HALF_SPAN) ** 2 + (up / (height * (1.0 - 0.35 * (across / LIP_HALF_SPAN) ** 2))) ** 2)
+    narrowing = 1.0 - 0.35 * (across / LIP_HALF_SPAN) ** 2
+    radius = np.sqrt((across / LIP_HALF_SPAN) ** 2 + (up / (height * narrowing)) ** 2)
     in_front = point[..., 1] < mouth_front[1] + 0.012
     return (_soft_below(radius, 0.85, 0.2) * in_front).astype(np.float32)

@@ -53,6 +53,11 @@ HAIR_COLOURS = {  # sRGB
     "black": (28, 24, 22), "dark-brown": (52, 36, 26), "brown": (92, 62, 40), "auburn": (120, 56, 32),
     "blonde": (196, 160, 104), "grey": (150, 146, 140),
 }
+NO_HAIR = "none"  # asked for instead of a style: the body without hair
+DEFAULT_COLOUR = "dark-brown"  # for a body given a style without a colour
+# A body made from a shopper's measurements starts with one of these; the shopper can change it.
+DEFAULT_HAIR = {"female": ("shoulder-length", DEFAULT_COLOUR), "male": ("short", DEFAULT_COLOUR),
+                "neutral": ("short", DEFAULT_COLOUR)}
 HAIR_ROUGHNESS = 0.5  # hair has a sheen skin and cotton do not
 BUN_RADII_M = (0.036, 0.036, 0.032)
 LOCS = 16
@@ -70,11 +75,11 @@ class HairMesh:
     roughness: float
 
 
-def check_hair(style: str, colour: str) -> None:
-    """ValueError naming the choices for an unknown style or colour."""
-    if style not in HAIRSTYLES:
-        raise ValueError(f"hair must be one of {', '.join(HAIRSTYLES)}, got {style!r}")
-    if colour not in HAIR_COLOURS:
+def check_hair(style: str | None, colour: str | None) -> None:
+    """ValueError naming the choices for an unknown style (or ``NO_HAIR``) or colour; None passes."""
+    if style is not None and style not in HAIRSTYLES and style != NO_HAIR:
+        raise ValueError(f"hair must be one of {', '.join([*HAIRSTYLES, NO_HAIR])}, got {style!r}")
+    if colour is not None and colour not in HAIR_COLOURS:
         raise ValueError(f"hair colour must be one of {', '.join(HAIR_COLOURS)}, got {colour!r}")
 
 

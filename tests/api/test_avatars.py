@@ -28,6 +28,7 @@ def test_bad_filters_are_422_with_the_field(client, auth):
 def test_get_one(client, auth):
     avatar = client.get("/v1/avatars/f165-eu40", headers=auth("publishable")).get_json()
     assert avatar["id"] == "f165-eu40" and avatar["eu_size"] == 40 and avatar["height_cm"] == 165
+    assert (avatar["hair"], avatar["hair_colour"]) == ("afro", "black")
     assert_problem(client.get("/v1/avatars/nobody", headers=auth("publishable")), 404, "avatar_id")
 
 
@@ -40,6 +41,7 @@ def test_create_from_measurements(client, auth):
     assert abs(avatar["measurements"]["waist_girth"] - 75) <= 1 and abs(avatar["errors_cm"]["hips"]) <= 1
     again = client.get(response.headers["Location"], headers=auth("publishable"))
     assert again.get_json()["measurements"] == avatar["measurements"]
+    assert (avatar["hair"], avatar["hair_colour"]) == ("shoulder-length", "dark-brown")  # the shopper can change it
     # the same measurements name the same body
     assert client.post("/v1/avatars", json=body, headers=auth("merchant")).get_json()["id"] == avatar["id"]
 

@@ -137,9 +137,38 @@ def test_fifty_identical_requests_render_once(render_app, auth, monkeypatch):
     ("avatar=f165-eu40&size=M", 422, "garment"),
     ("avatar=nobody", 404, "avatar"),
     ("avatar=f165-eu40&garment=nothing&size=M", 404, "garment"),
+    ("avatar=f165-eu40&hair=mohawk", 422, "hair"),
+    ("avatar=f165-eu40&hair_colour=green", 422, "hair_colour"),
 ])
 def test_bad_render_parameters_are_problems(rclient, auth, query, status, field):
     assert_problem(rclient.get(f"/v1/render?{query}", headers=auth("publishable")), status, field)
+
+
+def test_a_render_in_other_hair_than_the_body_s_own(rclient, render_app, auth):
+    """A shopper changes the hair: another key, another picture; the body's own hair is the default."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    configure(render_app, RENDER_BUDGET_S=60)
+    headers = auth("publishable")
+    query = "/v1/render?avatar=f165-eu40&width=128&height=192&background=ffffff"
+    own = rclient.get(query, headers=headers)  # f165-eu40 wears an afro, black
+    same = rclient.get(query + "&hair=afro&hair_colour=black", headers=headers)
+    blonde_bob = rclient.get(query + "&hair=bob&hair_colour=blonde", headers=headers)
+    bald = rclient.get(query + "&hair=none", headers=headers)
+    for response in (own, same, blonde_bob, bald):
+        assert response.status_code == 200, response.get_data(as_text=True)
+    assert len({r.headers["ETag"] for r in (own, same, blonde_bob, bald)}) == 4  # asked for: its own key
+    assert np.array_equal(*(np.asarray(Image.open(io.BytesIO(r.data))) for r in (own, same)))
+    pictures = [np.asarray(Image.open(io.BytesIO(r.data)).convert("RGB")).astype(int)
+                for r in (own, blonde_bob, bald)]
+    top = [np.flatnonzero((np.abs(p - 255).sum(axis=2) > 30).any(axis=1)).min() for p in pictures]
+    assert top[0] < top[2] and top[1] < top[2]  # hair stands above the bald head
+    row = pictures[1][top[1] + 3]
+    hair = row[np.abs(row - 255).sum(axis=1) > 30]
+    assert len(hair) and hair[:, 0].mean() > hair[:, 2].mean() + 20  # blonde: warm, not the black afro
 
 
 def test_size_not_in_the_garment(rclient, auth):

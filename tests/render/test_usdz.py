@@ -85,7 +85,7 @@ def test_the_skirt_scene_stands_on_the_floor_in_metres_y_up(avatar, tmp_path):
     stage = _open(data, tmp_path)
     _check_stage(stage)
     meshes = {p.GetName(): UsdGeom.Mesh(p) for p in stage.Traverse() if p.GetTypeName() == "Mesh"}
-    assert set(meshes) == {"body", "leggings", "tank_top", "garment"}
+    assert set(meshes) == {"body", "leggings", "tank_top", "garment", "hair"}  # a library body wears its hair
     counts = {name: len(mesh.GetPointsAttr().Get()) for name, mesh in meshes.items()}
     assert counts["body"] == get_body_model(avatar.sex).vertex_count
     assert counts["garment"] == len(store.load_size(skirt, "M").vertices)

@@ -139,6 +139,16 @@ def test_shopper_tries_on_the_dress(server, browser):
     assert changed["source"] == "library" and label.startswith(changed["avatar"]["label"])
     wait_for_renders(page, avatar=changed["avatar"]["id"], size="S")
     shot(page, "07-tall-body")
+    # other hair on this body: the chooser's hair controls, remembered on the device
+    viewer.get_by_role("button", name="Change body").click()
+    dialog.get_by_label("Hairstyle").select_option("bob")
+    wait_for_renders(page, avatar=changed["avatar"]["id"], hair="bob", hair_colour="dark-brown")
+    dialog.get_by_label("Blonde hair").check()
+    wait_for_renders(page, avatar=changed["avatar"]["id"], hair="bob", hair_colour="blonde")
+    dialog.get_by_role("button", name="Close").click()
+    shot(page, "07a-hair-bob-blonde")
+    assert page.evaluate("() => JSON.parse(localStorage.getItem('tryon:hair:v1'))") == {
+        "style": "bob", "colour": "blonde"}
     # the store themes it: dark, and its own accent colour through a custom property
     viewer.locator(".fit .regions").wait_for()
     page.evaluate("""() => { const v = document.querySelector('tryon-viewer');

@@ -1,9 +1,10 @@
 """The content address of a render: a hash of every input that changes its bytes.
 
-A render is named by ``render_key``: sha256 over the avatar (its id and its
-body shape), the garment (its id and the digest of the size's mesh file),
-the size, the colorway (its id and the digest of its look), view, pose,
-pixel size, format, fit map, background, the disclosure label, and
+A render is named by ``render_key``: sha256 over the avatar (its id, its
+body shape and the hair it wears, its own or the one asked for), the
+garment (its id and the digest of the size's mesh file), the size, the
+colorway (its id and the digest of its look), view, pose, pixel size,
+format, fit map, background, the disclosure label, and
 ``RENDERER_VERSION``. Equal keys mean equal images, so a key can name a
 cache entry, an ETag, or a job's dedupe key. Re-uploading a garment size or
 changing the renderer changes the key; nothing stale is ever served.
@@ -14,8 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
+from avatars.avatar import Avatar
+from avatars.hair.styles import DEFAULT_COLOUR, NO_HAIR, check_hair
 from garments.sizes import normalize_size
 from garments.store import GarmentStore
 from tryon.fit.strain import FIT_MAPS
@@ -29,7 +33,7 @@ RENDERER_VERSION = "2"  # 2: the face textured on the skin, and hair
 
 DEFAULTS = {"garment": None, "size": None, "colorway": None, "view": "front", "pose": "a-pose",
             "width": 512, "height": 768, "format": "png", "fit_map": None, "background": None,
-            "label": None}
+            "label": None, "hair": None, "hair_colour": None}
 
 
 def fit_map_mode(value: Any) -> str | None:
@@ -65,6 +69,7 @@ def normalize_render_params(params: Mapping[str, Any]) -> dict[str, Any]:
     p["format"] = check_format(p["format"])
     p["fit_map"] = fit_map_mode(p["fit_map"])
     p["label"] = None if p["label"] is None else bool(p["label"])  # None: on for twins
+    check_hair(p["hair"], p["hair_colour"])
     if p["background"] is not None:
         rgb = list(p["background"])
         if len(rgb) != 3 or not all(isinstance(c, int) and 0 <= c <= 255 for c in rgb):
@@ -98,13 +103,28 @@ def render_key_for(params: Mapping[str, Any], garments: GarmentStore) -> str:
     it (once per file and process).
     """
     p = normalize_render_params(params)
-    avatar = resolve_avatar(p["avatar"])
+    avatar = requested_avatar(p)
     return render_key(p, avatar.shape, *garment_digests(p, garments), hair=avatar_hair(avatar))
 
 
 def avatar_hair(avatar) -> tuple[str | None, str | None]:
     """(style, colour) of an avatar's hair, part of every key of its outputs."""
     return avatar.hair, avatar.hair_colour
+
+
+def with_hair(avatar: Avatar, style: str | None, colour: str | None) -> Avatar:
+    """``avatar`` wearing the hair a request asks for: ``style`` (``NO_HAIR``: none) and
+    ``colour``, each None to keep the avatar's own."""
+    if style is None and colour is None:
+        return avatar
+    style = avatar.hair if style is None else (None if style == NO_HAIR else style)
+    colour = (colour or avatar.hair_colour or DEFAULT_COLOUR) if style is not None else None
+    return replace(avatar, hair=style, hair_colour=colour)
+
+
+def requested_avatar(params: Mapping[str, Any]) -> Avatar:
+    """The avatar of a job's ``params``, with the hair they ask for; NotFound if there is none."""
+    return with_hair(resolve_avatar(params["avatar"]), params.get("hair"), params.get("hair_colour"))
 
 
 def garment_digests(params: Mapping[str, Any], garments: GarmentStore

@@ -35,6 +35,7 @@ from tryon.outputs.keys import (
     normalize_render_params,
     render_key,
     render_key_for,
+    requested_avatar,
 )
 from tryon.render.params import MEDIA_TYPES
 from tryon.outputs.stored import sidecar_key, stored_output
@@ -65,7 +66,7 @@ def run_render(params: Mapping[str, Any], config: Settings) -> str:
 
     store = GarmentStore(config.garments_dir)
     p = normalize_render_params(params)
-    avatar = resolve_avatar(p["avatar"])
+    avatar = requested_avatar(p)
     key = render_key(p, avatar.shape, *garment_digests(p, store), hair=avatar_hair(avatar))
     background = None if p["background"] is None else tuple(p["background"])
     # a twin's image says visibly that it is one (tryon.render.disclosure) unless asked not to
@@ -114,6 +115,8 @@ def scene_key(params: Mapping[str, Any], store: GarmentStore) -> str:
         garment = store.get(params["garment"])
         looks = ",".join([garment.fabric, *(c["digest"] for c in garment.colorways)])
     fmt, motion = params.get("format") or "glb", params.get("motion")
+    # the hair asked for (the avatar's own is in the render key)
+    looks += f":hair:{params.get('hair')}:{params.get('hair_colour')}"
     if fmt == "usdz":
         looks += f":usdz-v1:{params.get('colorway')}"
     elif motion is not None:
@@ -137,7 +140,7 @@ def run_scene(params: Mapping[str, Any], config: Settings) -> str:
     key = scene_key(params, store)
 
     def make() -> bytes:  # pyrender, torch, usd: job processes only
-        avatar = resolve_avatar(p["avatar"])
+        avatar = requested_avatar({**p, "hair": params.get("hair"), "hair_colour": params.get("hair_colour")})
         if fmt == "usdz":
             from tryon.render.usdz import scene_usdz
 

@@ -18,14 +18,14 @@ from typing import Any
 
 import numpy as np
 
+from avatars.hair.styles import check_hair
 from avatars.motion.names import MOTIONS
 from garments.sizes import normalize_size
 from garments.store import GarmentStore
 from tryon.core.errors import Invalid, NotFound
 from tryon.core.settings import Settings
 from tryon.jobs.queue import report_progress
-from tryon.outputs.avatar_lookup import resolve_avatar
-from tryon.outputs.keys import avatar_hair, garment_digests
+from tryon.outputs.keys import avatar_hair, garment_digests, requested_avatar
 from tryon.outputs.stored import sidecar_key, stored_output
 from tryon.render.video_params import (
     VIDEO_MEDIA_TYPES,
@@ -50,7 +50,7 @@ MOTION_PATTERN = rf"^({'|'.join(MOTIONS)}|{MOTION_PREFIX}[0-9a-f]{{64}})$"  # wh
 DEFAULT_VIEWS = {"walk": "three-quarter", "catwalk": "three-quarter"}
 DEFAULTS = {"garment": None, "size": None, "colorway": None, "motion": "turntable", "seconds": 4.0,
             "fps": 24, "width": 512, "height": 768, "format": "mp4", "view": None,
-            "background": None, "label": None, "root_motion": False}
+            "background": None, "label": None, "root_motion": False, "hair": None, "hair_colour": None}
 
 
 def motion_id(data: bytes) -> str:
@@ -79,6 +79,10 @@ def normalize_video_params(params: Mapping[str, Any]) -> dict[str, Any]:
         raise Invalid(f"view is one of {', '.join(VIEWS)}", "view")
     p["label"] = None if p["label"] is None else bool(p["label"])
     p["root_motion"] = bool(p["root_motion"]) and _is_motion_id(motion)  # only a BVH travels
+    try:
+        check_hair(p["hair"], p["hair_colour"])
+    except ValueError as error:
+        raise Invalid(str(error), "hair") from None
     if p["background"] is not None:
         rgb = list(p["background"])
         if len(rgb) != 3 or not all(isinstance(c, int) and 0 <= c <= 255 for c in rgb):
@@ -101,7 +105,7 @@ def video_key(params: Mapping[str, Any], store: GarmentStore) -> str:
     size or colorway.
     """
     p = normalize_video_params(params)
-    avatar = resolve_avatar(p["avatar"])
+    avatar = requested_avatar(p)
     size_digest, colorway_digest = garment_digests(p, store)
     payload = {"video": VIDEO_VERSION, "params": p, "avatar_shape": [float(x) for x in avatar.shape],
                "hair": list(avatar_hair(avatar)),
@@ -140,7 +144,7 @@ def run_video(params: Mapping[str, Any], config: Settings) -> str:
     store = GarmentStore(config.garments_dir)
     blobs = open_blob_store(config)
     p = normalize_video_params(params)
-    avatar = resolve_avatar(p["avatar"])
+    avatar = requested_avatar(p)
     key = video_key(p, store)
     label = access.is_twin_id(avatar.id) if p["label"] is None else p["label"]
     subject = access.credential_subject(avatar.id)

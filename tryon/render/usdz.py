@@ -35,7 +35,8 @@ from garments.ingest.textures import limit_pillow
 from garments.store import GarmentStore
 from tryon.drape.draping import cached_drape
 from tryon.render.gltf import gltf_frame
-from tryon.render.scene import SKIN_ROUGHNESS, srgb_to_linear, vertex_normals
+from tryon.render.hair import hair_layer
+from tryon.render.scene import SKIN_ROUGHNESS, GarmentLayer, srgb_to_linear, vertex_normals
 
 USDZ_MEDIA_TYPE = "model/vnd.usdz+zip"
 ROOT = "/Scene"  # the default prim: AR Quick Look shows what is under it
@@ -99,7 +100,7 @@ def _scene_parts(avatar, garment_id, size, store, colorway) -> list[_Part]:
     for name, (v, n, f, rgb) in zip(("leggings", "tank_top"), outfit):
         parts.append(_Part(name, gltf_frame(v), gltf_frame(n), f, srgb_to_linear(rgb), BASE_ROUGHNESS))
     if garment_id is None:
-        return parts
+        return parts + _hair_parts(model, vertices, avatar, ())
     if store is None:
         raise TypeError("a garment is draped from its store: pass store")
     drape = cached_drape(avatar, garment_id, size, "a-pose", store=store)
@@ -115,7 +116,18 @@ def _scene_parts(avatar, garment_id, size, store, colorway) -> list[_Part]:
                        np.asarray(mesh.faces), rgb, float(material.roughness),
                        uvs=mesh.uvs, texture=material.texture if textured else None,
                        double_sided=True))
-    return parts
+    worn = (GarmentLayer(drape.render_positions, np.asarray(mesh.faces), (0, 0, 0)),)
+    return parts + _hair_parts(model, vertices, avatar, worn)
+
+
+def _hair_parts(model, vertices, avatar, worn) -> list[_Part]:
+    """The avatar's hair (none for a twin), in its mean colour: Quick Look has no vertex colours."""
+    hair = hair_layer(model, vertices, avatar, worn)
+    if hair is None:
+        return []
+    rgb = srgb_to_linear([int(c) for c in np.asarray(hair.vertex_rgb).mean(axis=0)])
+    return [_Part("hair", gltf_frame(hair.vertices), gltf_frame(vertex_normals(hair.vertices, hair.faces)),
+                  hair.faces, rgb, hair.roughness, double_sided=True)]
 
 
 def _add_part(stage: Usd.Stage, part: _Part, folder: Path) -> None:

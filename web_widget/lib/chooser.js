@@ -1,10 +1,12 @@
 /**
  * The body chooser: a modal <dialog> with two tabs, the avatar library
  * (filtered by height, EU size and Monk skin tone, with small renders) and
- * "My measurements" (POST /v1/avatars; remembered on this device only).
+ * "My measurements" (POST /v1/avatars; remembered on this device only),
+ * and the hair to wear on the body picked.
  */
 import { describeAvatar, euSizes, filterAvatars, HEIGHT_BANDS, isTwin, MONK_TONES } from './avatars.js';
 import { h, replace, show } from './dom.js';
+import { hairPanel } from './hair.js';
 import { describeError } from './errors.js';
 import { forgetBody, LABELS, LIMITS, loadBody, saveBody, validateMeasurements } from './measurements.js';
 
@@ -18,9 +20,10 @@ let uid = 0;
  * Open the chooser over the widget.
  * @param {ShadowRoot} root the widget's shadow root
  * @param {{client: import('./api.js').Client, avatars: object[], current: object,
- *   onPick: (avatar: object, source: 'library'|'measurements') => void}} options
+ *   onPick: (avatar: object, source: 'library'|'measurements') => void,
+ *   hair: {style: string, colour: string}, onHair: (hair: {style: string, colour: string}) => void}} options
  */
-export function openChooser(root, { client, avatars, current, onPick }) {
+export function openChooser(root, { client, avatars, current, onPick, hair, onHair }) {
   const id = `tc${uid += 1}`;
   const filters = { height: '', size: '', tone: '' };
   const thumbs = new ThumbLoader(client);
@@ -89,7 +92,7 @@ export function openChooser(root, { client, avatars, current, onPick }) {
       h('h2', { id: `${id}-title`, text: 'Pick a body like yours' }),
       h('button', { class: 'icon', type: 'button', 'aria-label': 'Close', text: '\u00d7', onclick: () => dialog.close() })),
     h('div', { class: 'tabs', role: 'tablist' }, tabs.lib, tabs.mine),
-    library, mine));
+    library, mine, hairPanel(id, hair, onHair)));
   root.append(dialog);
   drawGrid();
   dialog.showModal();

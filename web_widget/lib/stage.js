@@ -9,6 +9,7 @@ import { describeAvatar, isTwin } from './avatars.js';
 import { h, replace, show } from './dom.js';
 import { describeError } from './errors.js';
 import { FIT_MAPS } from './fit.js';
+import { hairParams } from './hair.js';
 import { heightFor, pickWidth, srcset, WIDTHS } from './images.js';
 import { dragSteps, DRAG_STEP_PX, turn, VIEW_LABELS, viewForKey } from './views.js';
 
@@ -26,6 +27,7 @@ export const stageMethods = {
       width, height: heightFor(width), format: FORMAT, fit_map: s.fitMap || null,
       // a twin's picture carries the widget's own badge; the drawn label is for images shown elsewhere
       label: isTwin(s.avatar) ? 0 : null,
+      ...hairParams(s.hair),
     });
   },
 

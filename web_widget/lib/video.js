@@ -10,6 +10,7 @@
  */
 import { TryonError } from './api.js';
 import { describeAvatar, isTwin } from './avatars.js';
+import { hairParams } from './hair.js';
 import { h, replace, show } from './dom.js';
 import { heightFor, pickWidth } from './images.js';
 import { BUSY_DELAY_MS } from './stage.js';
@@ -40,17 +41,18 @@ const even = (n) => 2 * Math.round(n / 2);
 /**
  * The query of a clip, and of its poster, for what the stage shows.
  * @param {{avatar: {id: string, kind?: string}, garment: {id: string}, size: string,
- *   colorway: string|null, motion: string}} shown the widget's state
+ *   colorway: string|null, motion: string, hair?: {style: string, colour: string}}} shown the widget's state
  * @param {{width: number, height: number}} frame from `videoSize`
  * @param {string|null} [background] 'R,G,B'; null: the API's white
  * @returns {Record<string, string|number|null>}
  */
-export function videoQuery({ avatar, garment, size, colorway, motion }, { width, height }, background = null) {
+export function videoQuery({ avatar, garment, size, colorway, motion, hair }, { width, height }, background = null) {
   return {
     avatar: avatar.id, garment: garment.id, size, colorway, motion, seconds: SECONDS, fps: FPS,
     width, height, format: 'mp4', background,
     // as the pictures: a twin's clip carries the widget's own badge
     label: isTwin(avatar) ? 0 : null,
+    ...hairParams(hair),
   };
 }
 

@@ -9,6 +9,7 @@ import { describeAvatar, isTwin, MONK_TONES, startingAvatar } from './avatars.js
 import { openChooser } from './chooser.js';
 import { drawSwatches, startingColorway } from './colorways.js';
 import { h, replace, show } from './dom.js';
+import { hairParams, loadHair, saveHair } from './hair.js';
 import { EASE_LEGEND, FIT_MAPS, LEGEND } from './fit.js';
 import { loadBody } from './measurements.js';
 import { normalizeView, turn } from './views.js';
@@ -41,6 +42,7 @@ class Widget {
       view: normalizeView(host.getAttribute('view')), fitMap: false, report: null,
       mode: 'photos', // | 'video' | '3d'
       motion: 'turntable', // of the video
+      hair: loadHair(globalThis.localStorage), // {style, colour}; '' the body's own
     };
     this.renderRun = null; // AbortController of the renders being loaded
     this.fitRun = null;
@@ -325,7 +327,16 @@ class Widget {
     openChooser(this.root, {
       client: this.client, avatars: this.state.avatars, current: this.state.avatar,
       onPick: (avatar, source) => this.setAvatar(avatar, source),
+      hair: this.state.hair, onHair: (hair) => this.setHair(hair),
     });
+  }
+
+  /** Another hairstyle or colour on every body, remembered on this device. */
+  setHair(hair) {
+    this.state.hair = hair;
+    saveHair(globalThis.localStorage, hair);
+    if (this.state.mode === '3d') this.reopen3d();
+    else this.drawRenders();
   }
 
   /** The 3D view again, for another motion. */
@@ -360,7 +371,7 @@ class Widget {
     try {
       this.scene = await openScene({
         client: this.client, viewerSrc: this.viewerSrc, stage: this.stage, signal: run.signal,
-        params: { avatar: s.avatar.id, garment: s.garment.id, size: s.size },
+        params: { avatar: s.avatar.id, garment: s.garment.id, size: s.size, ...hairParams(s.hair) },
         variant: this.colorwayLabel(), colorway: s.colorway, motion, seconds: SECONDS,
         alt: `${s.garment.name}, size ${s.size}, on a body: ${describeAvatar(s.avatar)}. Computer-generated 3D model; drag to turn it.`,
         isCurrent: () => s.mode === '3d' && !run.signal.aborted,
