@@ -86,8 +86,14 @@ def hair_colour_field() -> String:
 
 
 def hair_params(query: dict) -> dict:
-    """The hair a validated query asks for, only the fields it gives."""
-    return {k: query[k] for k in ("hair", "hair_colour") if query.get(k) is not None}
+    """The hair a validated query asks for, only the fields it gives; 422 on a digital
+    twin, who is shown as she was captured, not restyled."""
+    asked = {k: query[k] for k in ("hair", "hair_colour") if query.get(k) is not None}
+    if asked and avatar_kind(query["avatar"]) == "twin":
+        raise ProblemError(422, "Unprocessable Entity", "a digital twin is shown as she was captured: "
+                           "hair and hair_colour are for library bodies and bodies from measurements",
+                           next(iter(asked)))
+    return asked
 
 
 def render_params(query: dict) -> dict:

@@ -63,6 +63,9 @@ def test_a_twin_render_is_credentialed_private_and_ledgered(client, auth, twin, 
     # the stored bytes say their digest (RFC 9530), which the ledger takes as it is
     assert image.headers["Repr-Digest"] == (
         f"sha-256=:{base64.b64encode(hashlib.sha256(image.data).digest()).decode()}:")
+    # a twin is shown as she was captured: no other hair (and no use recorded for the refusal)
+    assert_problem(client.get(url + "&hair=bob", headers=auth("shop")), 422, "hair")
+    assert len(_ledger()) == 1
 
     again = client.get(url, headers={**auth("shop"), "If-None-Match": image.headers["ETag"]})
     assert again.status_code == 304 and again.headers["Cache-Control"] == "private, no-cache"

@@ -104,7 +104,8 @@ def limit_strain(
     max_length: wp.array[float],
     inv_mass: wp.array[float],
 ):
-    """Shorten an edge longer than ``max_length`` (rest * (1 + max strain)) back to it; ``sweep`` as in ``solve_stretch``."""
+    """Shorten an edge longer than ``max_length`` (rest * (1 + max strain)) back to it;
+    ``sweep`` as in ``solve_stretch``."""
     first = sweep[0] + wp.tid() * sweep[2]
     for k in range(first, wp.min(first + sweep[2], sweep[0] + sweep[1])):
         e = order[k]

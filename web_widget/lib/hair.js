@@ -3,6 +3,7 @@
  * (the server's avatars/hair/styles.py), chosen in the body chooser and
  * remembered on this device only. Unchosen, each body wears its own.
  */
+import { isTwin } from './avatars.js';
 import { h } from './dom.js';
 
 /** [value, label]: '' keeps the body's own hair; 'none' shows it without. */
@@ -43,11 +44,14 @@ export function saveHair(storage, hair) {
 }
 
 /**
- * The query parameters of a choice (none for the body's own).
+ * The query parameters of a choice on a body: none for the body's own, and
+ * none on a digital twin, who is shown as she was captured.
  * @param {{style: string, colour: string}|undefined} hair
+ * @param {{kind?: string}} avatar
  */
-export function hairParams(hair) {
-  return { hair: hair?.style || null, hair_colour: hair?.style && hair.style !== 'none' ? hair.colour || null : null };
+export function hairParams(hair, avatar) {
+  if (isTwin(avatar) || !hair?.style) return {};
+  return { hair: hair.style, hair_colour: hair.style !== 'none' ? hair.colour || null : null };
 }
 
 /**

@@ -27,7 +27,7 @@ export const stageMethods = {
       width, height: heightFor(width), format: FORMAT, fit_map: s.fitMap || null,
       // a twin's picture carries the widget's own badge; the drawn label is for images shown elsewhere
       label: isTwin(s.avatar) ? 0 : null,
-      ...hairParams(s.hair),
+      ...hairParams(s.hair, s.avatar),
     });
   },
 

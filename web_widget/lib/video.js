@@ -52,7 +52,7 @@ export function videoQuery({ avatar, garment, size, colorway, motion, hair }, { 
     width, height, format: 'mp4', background,
     // as the pictures: a twin's clip carries the widget's own badge
     label: isTwin(avatar) ? 0 : null,
-    ...hairParams(hair),
+    ...hairParams(hair, avatar),
   };
 }
 

@@ -371,7 +371,7 @@ class Widget {
     try {
       this.scene = await openScene({
         client: this.client, viewerSrc: this.viewerSrc, stage: this.stage, signal: run.signal,
-        params: { avatar: s.avatar.id, garment: s.garment.id, size: s.size, ...hairParams(s.hair) },
+        params: { avatar: s.avatar.id, garment: s.garment.id, size: s.size, ...hairParams(s.hair, s.avatar) },
         variant: this.colorwayLabel(), colorway: s.colorway, motion, seconds: SECONDS,
         alt: `${s.garment.name}, size ${s.size}, on a body: ${describeAvatar(s.avatar)}. Computer-generated 3D model; drag to turn it.`,
         isCurrent: () => s.mode === '3d' && !run.signal.aborted,
