@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 from scipy.spatial.transform import Rotation
 
+from avatars.appearance.skin_texture import skin_texture
 from avatars.body_models.registry import get_body_model
 from avatars.library import get_avatar
 from avatars.motion.clip import make_clip
@@ -31,7 +32,7 @@ from tests.widget.browser import CHROMIUM, SHOTS
 pytestmark = pytest.mark.slow  # needs the prepared body model, and simulates cloth
 
 SECONDS, FPS = 2, 12
-SKINNED = {"body", "leggings", "tank-top"}
+SKINNED = {"body", "leggings", "tank-top", "hair"}  # the hair on the head bone alone
 QUANTUM_M = 0.5 / STEPS + 1e-6  # int16 rounding, and float32 positions near 1.7 m
 # four influences a vertex, fitted to the clip, against the body model's up to nine
 # (measured on this clip: 0.67 mm at most, at the shoulders, 0.003 mm on average)
@@ -118,11 +119,18 @@ def _skinned_keys(gltf, name) -> np.ndarray:
                for a in range(4))
 
 
-def _skin_error(gltf, body_vertices) -> np.ndarray:
-    """(K, V) metres from the skinned body at each key (a key a frame, and the last
-    frame held to the clip's end) to ``body_vertices`` (T, V, 3), tryon's frame."""
+def _skin(avatar):
+    """The skin texture the GLB's body carries: its vertices are the body's, split at UV seams."""
+    return skin_texture(get_body_model(avatar.sex), avatar.skin_tone)
+
+
+def _skin_error(gltf, body_vertices, avatar) -> np.ndarray:
+    """(K, T) metres from the skinned body at each key (a key a frame, and the last
+    frame held to the clip's end) to ``body_vertices`` (T, V, 3), tryon's frame,
+    at each of the textured body's T vertices."""
     _, frames = key_frames(len(body_vertices), FPS, FPS)
-    expected = np.stack([gltf_frame(body_vertices[int(f)]) for f in frames])
+    split = _skin(avatar).corner_vertex
+    expected = np.stack([gltf_frame(body_vertices[int(f)])[split] for f in frames])
     return np.linalg.norm(_skinned_keys(gltf, "body") - expected, axis=2)
 
 
@@ -192,7 +200,8 @@ def test_the_body_and_base_outfit_are_one_skin_of_four_influences(gltf):
         assert not primitive.targets  # only the garment has morph targets
         # one set of joints and weights: all three.js (so <model-viewer>) reads
         attributes = {k for k, v in vars(primitive.attributes).items() if v is not None}
-        assert attributes == {"POSITION", "JOINTS_0", "WEIGHTS_0"}
+        textured = {"TEXCOORD_0"} if name == "body" else set()  # the face
+        assert attributes == {"POSITION", "JOINTS_0", "WEIGHTS_0"} | textured
         joints = _read(gltf, primitive.attributes.JOINTS_0)
         weights = _read(gltf, primitive.attributes.WEIGHTS_0)
         assert gltf.accessors[primitive.attributes.JOINTS_0].componentType == 5121
@@ -204,16 +213,16 @@ def test_each_key_is_its_frame_within_the_quantization_and_the_skinning(gltf, mo
     error = np.abs(_key_shapes(gltf, "garment")
                    - np.stack([gltf_frame(f) for f in moving.garment_frames])).max()
     assert error < QUANTUM_M, f"garment: {error * 1000:.4f} mm"
-    skin = _skin_error(gltf, moving.body_vertices)
+    skin = _skin_error(gltf, moving.body_vertices, avatar)
     assert skin.max() < SKIN_MAX_M and skin.mean() < SKIN_MEAN_M, (
         f"body: {skin.max() * 1000:.3f} mm at most, {skin.mean() * 1000:.4f} on average")
     # a vertex of four bones or fewer keeps its weights: exact but for float32
     few = np.count_nonzero(get_body_model(avatar.sex).skinning_weights, axis=1) <= 4
-    assert skin[:, few].max() < 1e-5
+    assert skin[:, few[_skin(avatar).corner_vertex]].max() < 1e-5
 
 
 def test_the_base_outfit_rides_on_the_moving_body(gltf, moving, avatar):
-    faces = np.asarray(get_body_model(avatar.sex).faces)
+    faces = _skin(avatar).uv_faces  # the textured body's
     bodies = _skinned_keys(gltf, "body")
     for name, lift in (("leggings", LEGGINGS_OFFSET_M), ("tank-top", TANK_OFFSET_M)):
         shapes = _skinned_keys(gltf, name)
@@ -258,7 +267,7 @@ def test_a_walk_without_a_garment_is_a_skin_alone(avatar):
     gltf = pygltflib.GLTF2.load_from_bytes(motion_glb(avatar, bare))
     assert {m.name for m in gltf.meshes} == SKINNED and not gltf.extensionsUsed
     assert {c.target.path for c in gltf.animations[0].channels} == {"translation", "rotation"}
-    assert _skin_error(gltf, bare.body_vertices).max() < SKIN_MAX_M
+    assert _skin_error(gltf, bare.body_vertices, avatar).max() < SKIN_MAX_M
 
 
 def test_a_clip_that_walks_away_moves_its_joints_and_scales_the_garment(avatar, moving):
@@ -274,7 +283,7 @@ def test_a_clip_that_walks_away_moves_its_joints_and_scales_the_garment(avatar, 
                    - np.stack([gltf_frame(f) for f in walking.garment_frames])).max()
     assert error < scale * QUANTUM_M, f"{error * 1000:.4f} mm"
     # the root motion is in the joints' translations: the body keeps its precision
-    assert _skin_error(gltf, walking.body_vertices).max() < SKIN_MAX_M
+    assert _skin_error(gltf, walking.body_vertices, avatar).max() < SKIN_MAX_M
 
 
 # the walk alone on a white page; an empty progress-bar slot: no loading bar over the figure

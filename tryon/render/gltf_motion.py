@@ -11,6 +11,9 @@ average either way at 12 keys a second. The leggings and tank top, cut
 from the first key's body, are skinned with it: each vertex takes the
 weights of the skin point it was cut at (``closest_on_surface``), and its
 rest position is where that point's blended transform there takes it from.
+The body carries its skin texture (the face; UV seams split its vertices,
+each copy with its vertex's weights), and the hair is carried rigidly by
+the head bone.
 
 Viewers read four influences a vertex (three.js, so ``<model-viewer>``,
 reads JOINTS_0 only); anny's weights have up to nine. Dropping the
@@ -30,8 +33,8 @@ length, holds its last frame, as a video shows it for one frame.
 
 A 4 s, 24 fps walk in the midi dress (8.1k garment vertices) is 4.7 MB at
 12 keys a second, 7.9 MB at 24 (10.8 and 20.4 MB with the body in morph
-targets too). No normals are written, as in ``scene_glb``: viewers shade
-the moved triangles flat. glTF's frame is ``gltf_frame``'s (Y up, metres,
+targets too). No normals are written (a skinned or morphed mesh's would
+have to move with it): viewers shade the moved triangles flat. glTF's frame is ``gltf_frame``'s (Y up, metres,
 facing +Z). The GLB is trimesh's export, with the skin, the targets and
 the animation added by pygltflib, as ``tryon.render.gltf_looks`` adds looks.
 """
@@ -48,6 +51,7 @@ from scipy.spatial.transform import Rotation, Slerp
 
 from avatars.avatar import Avatar, avatar_shape
 from avatars.body_models.base import BodyModel
+from avatars.appearance.skin_texture import skin_texture
 from avatars.body_models.registry import get_body_model
 from avatars.skin_tones import skin_rgb
 from garments.base_outfit import (BASE_ROUGHNESS, LEGGINGS_OFFSET_M, TANK_OFFSET_M,
@@ -56,8 +60,9 @@ from garments.store import GarmentStore
 from tryon.core.errors import Invalid
 from tryon.core.geometry import closest_on_surface
 from tryon.drape.motion import MotionDrape
-from tryon.render.gltf import garment_visual, gltf_frame, matte
+from tryon.render.gltf import garment_visual, gltf_frame, matte, skin_visual
 from tryon.render.gltf_looks import add_garment_looks
+from tryon.render.hair import hair_layer
 from tryon.render.scene import SKIN_ROUGHNESS, vertex_normals
 
 QUANTIZATION = "KHR_mesh_quantization"
@@ -171,8 +176,12 @@ def _skinned(model: BodyModel, avatar: Avatar, moving: MotionDrape, rest: np.nda
     faces = np.asarray(model.faces)
     weights = model.skinning_weights.astype(np.float64)
     body = np.stack([_blend(weights, bone, rest) for bone in bones])
-    meshes = [("body", body, rest, weights, faces,
-               matte(skin_rgb(avatar.skin_tone), SKIN_ROUGHNESS))]
+    skin = skin_texture(model, avatar.skin_tone)
+    if skin is None:
+        meshes = [("body", body, rest, weights, faces, matte(skin_rgb(avatar.skin_tone), SKIN_ROUGHNESS))]
+    else:  # the face painted on, as every still shows it (UV seams split vertices)
+        split = skin.corner_vertex
+        meshes = [("body", body[:, split], rest[split], weights[split], skin.uv_faces, skin_visual(skin))]
     normals = np.stack([vertex_normals(v, faces) for v in body])
     first = body[0] @ _FRAME  # back in tryon's frame (Z up), where the outfit is cut
     for name, (v, n, f, rgb), lift in zip(
@@ -192,6 +201,17 @@ def _skinned(model: BodyModel, avatar: Avatar, moving: MotionDrape, rest: np.nda
         at_first = np.einsum("nj,jrc->nrc", blend, bones[0])
         at_rest = np.linalg.solve(at_first[:, :3, :3], (positions[0] - at_first[:, :3, 3])[..., None])
         meshes.append((name, positions, at_rest[..., 0], blend, f, matte(rgb, BASE_ROUGHNESS)))
+    hair = hair_layer(model, first, avatar)
+    if hair is not None:  # carried by the head bone, as the head carries it
+        head = model.bone_names.index("head")
+        at_first = gltf_frame(hair.vertices).astype(np.float64)
+        to_rest = np.linalg.inv(bones[0, head])
+        at_rest = at_first @ to_rest[:3, :3].T + to_rest[:3, 3]
+        positions = np.stack([at_rest @ bone[head, :3, :3].T + bone[head, :3, 3] for bone in bones])
+        one_bone = np.zeros((len(at_rest), weights.shape[1]))
+        one_bone[:, head] = 1.0
+        rgb = tuple(int(c) for c in np.asarray(hair.vertex_rgb).mean(axis=0))
+        meshes.append(("hair", positions, at_rest, one_bone, hair.faces, matte(rgb, hair.roughness, True)))
     return meshes
 
 
