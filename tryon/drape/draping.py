@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +32,7 @@ from garments.store import GarmentStore
 from garments.surface_binding import Binding, bind, place
 from tryon.cloth.solver import FabricParams, relax
 from tryon.core.files import atomic_path, atomic_write
+from tryon.core.kept import KeptByContent
 from tryon.drape.cache import drape_cache_dir
 from tryon.fit.report import fit_report
 from tryon.fit.strain import RegionFit
@@ -138,27 +137,13 @@ def _solve(garment, mesh: GarmentMesh, authored: BodyGeometry, target: BodyGeome
 
 # Bindings of garments to the bodies they were made on, by content: a garment
 # goes onto many bodies, and its closest points were a tenth of a warm drape.
-_BINDINGS: OrderedDict[bytes, Binding] = OrderedDict()
-_BINDINGS_KEPT = 32  # about 0.3 MB each for a 5k-vertex garment
-_BINDINGS_LOCK = threading.Lock()
+_BINDINGS = KeptByContent(32)  # about 0.3 MB each for a 5k-vertex garment
 
 
 def _bound(rest: np.ndarray, authored: BodyGeometry) -> Binding:
     """``bind(rest, authored)``, kept for the garments bound most recently."""
-    key = hashlib.blake2b(np.ascontiguousarray(rest).tobytes(), digest_size=20)
-    for array in (authored.vertices, authored.faces):
-        key.update(np.ascontiguousarray(array).tobytes())
-    key = key.digest()
-    with _BINDINGS_LOCK:
-        if key in _BINDINGS:
-            _BINDINGS.move_to_end(key)
-            return _BINDINGS[key]
-    binding = bind(rest, authored.vertices, authored.faces)
-    with _BINDINGS_LOCK:
-        _BINDINGS[key] = binding
-        while len(_BINDINGS) > _BINDINGS_KEPT:
-            _BINDINGS.popitem(last=False)
-    return binding
+    return _BINDINGS.get([rest, authored.vertices, authored.faces],
+                         lambda: bind(rest, authored.vertices, authored.faces))
 
 
 def garment_fabric(garment) -> FabricParams:

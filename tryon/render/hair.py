@@ -14,17 +14,26 @@ from avatars.avatar import Avatar
 from avatars.body_models.base import BodyModel
 from avatars.hair.shapes import clear_of
 from avatars.hair.styles import hair_mesh
+from tryon.core.kept import KeptByContent
 from tryon.render.scene import GarmentLayer, vertex_normals
 
 ON_GARMENT_M = 0.004  # hair rests this far off a garment's outside
+_KEPT = KeptByContent(16)  # hair layers, about 0.1 MB each
 
 
 def hair_layer(model: BodyModel, body: np.ndarray, avatar: Avatar,
                worn: tuple[GarmentLayer, ...] = ()) -> GarmentLayer | None:
     """The hair of ``avatar`` on its posed ``body`` (V, 3) metres, over the ``worn`` layers;
-    None for an avatar without hair (a twin)."""
+    None for an avatar without hair (a twin). Kept for the bodies drawn most recently:
+    the views of one try-on share it (a curtain takes 45-55 ms to build)."""
     if avatar.hair is None:
         return None
+    parts = [np.asarray(body, np.float64), *(np.asarray(a) for layer in worn for a in (layer.vertices, layer.faces))]
+    return _KEPT.get([model.cache_key, avatar.hair, avatar.hair_colour, *parts],
+                     lambda: _hair_layer(model, parts[0], avatar, worn))
+
+
+def _hair_layer(model, body, avatar, worn) -> GarmentLayer:
     garments = [np.asarray(layer.vertices, np.float64) for layer in worn]
     hair = hair_mesh(model, body, avatar.hair, avatar.hair_colour or "brown",
                      np.concatenate(garments) if garments else None)
