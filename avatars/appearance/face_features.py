@@ -47,11 +47,15 @@ LIP_LOWER = 0.0095
 @dataclass(frozen=True)
 class FaceFeatures:
     """uvs: (T, 2) float32, the model's texture coordinates with the eyeballs
-    laid out anew (``_eyeball_layout``); (S, S) float32 masks 0-1 in that
-    layout: sclera, iris, pupil (the eyeballs), brow, lips, mouth (the
-    cavity behind the lips)."""
+    laid out anew (``_eyeball_layout``), and order: (F,) the triangles' draw
+    order that rasterizes that layout (``rasterize_uv``); skin: (S, S) bool,
+    the texels of the body's skin (not the eyeballs or the mouth); (S, S)
+    float32 masks 0-1 in that layout: sclera, iris, pupil (the eyeballs),
+    brow, lips, mouth (the cavity behind the lips)."""
 
     uvs: np.ndarray
+    order: np.ndarray
+    skin: np.ndarray
     sclera: np.ndarray
     iris: np.ndarray
     pupil: np.ndarray
@@ -99,7 +103,7 @@ def face_features(model: BodyModel) -> FaceFeatures:
         members = vertices[parts == cavity]
         front = members[members[:, 1] < members[:, 1].min() + 0.003].mean(axis=0)  # where it meets the lips
         lips = np.where(skin, _lips(point, front), 0.0).astype(np.float32)
-    return FaceFeatures(uvs, sclera, iris, pupil, brow.astype(np.float32), lips, mouth)
+    return FaceFeatures(uvs, order, skin, sclera, iris, pupil, brow.astype(np.float32), lips, mouth)
 
 
 def _eyeball_layout(model, vertices, faces, parts, eyeballs) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,7 @@ from avatars.body_models.registry import get_body_model
 from avatars.library import get_avatar
 from avatars.skin_tones import skin_rgb
 from tryon.render.gltf import gltf_frame
-from tryon.render.scene import srgb_to_linear
+from tryon.core.colour import srgb_to_linear
 from tryon.render.usdz import scene_usdz
 from tests.settings import current_garments
 

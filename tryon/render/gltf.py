@@ -20,10 +20,11 @@ from avatars.skin_tones import skin_rgb
 from garments.base_outfit import BASE_ROUGHNESS, base_outfit
 from garments.ingest.textures import limit_pillow
 from garments.store import GarmentStore
+from tryon.core.colour import srgb_to_linear
 from tryon.drape.draping import cached_drape
 from tryon.render.gltf_looks import add_garment_looks
 from tryon.render.hair import hair_layer
-from tryon.render.scene import SKIN_ROUGHNESS, GarmentLayer, srgb_to_linear, vertex_normals
+from tryon.render.scene import SKIN_ROUGHNESS, GarmentLayer, vertex_normals
 
 GLB_MEDIA_TYPE = "model/gltf-binary"
 

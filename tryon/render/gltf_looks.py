@@ -18,7 +18,7 @@ import pygltflib
 from garments.colorways import Colorway
 from garments.fabrics import LOOKS
 from garments.ingest.materials import Material
-from tryon.render.scene import srgb_to_linear
+from tryon.core.colour import srgb_to_linear
 
 VARIANTS = "KHR_materials_variants"
 SHEEN = "KHR_materials_sheen"

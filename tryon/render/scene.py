@@ -19,6 +19,7 @@ from scipy import ndimage
 
 from avatars.appearance.skin_texture import SkinTexture
 from avatars.skin_tones import skin_rgb
+from tryon.core.colour import srgb_to_linear
 from garments.base_outfit import BASE_ROUGHNESS, base_outfit
 from garments.ingest.textures import limit_pillow
 from tryon.render.platform import pyrender
@@ -37,12 +38,6 @@ LIGHTS = {"key": KEY_LIGHT, "fill": FILL_LIGHT, "rim": RIM_LIGHT}
 AMBIENT = 0.25
 SHADOW_CELL = 0.01  # metres per shadow-texture texel
 SHADOW_PAD = 0.12  # metres of floor around the footprint the shadow fades into
-
-
-def srgb_to_linear(rgb: tuple[int, int, int]) -> np.ndarray:
-    """(3,) linear RGB in [0, 1] of an sRGB colour given as 0-255 integers."""
-    c = np.asarray(rgb, dtype=np.float64) / 255.0
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
 def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:

@@ -33,10 +33,11 @@ from garments.base_outfit import BASE_ROUGHNESS, base_outfit
 from garments.colorways import TEXTURE_FORMATS
 from garments.ingest.textures import limit_pillow
 from garments.store import GarmentStore
+from tryon.core.colour import srgb_to_linear
 from tryon.drape.draping import cached_drape
 from tryon.render.gltf import gltf_frame
 from tryon.render.hair import hair_layer
-from tryon.render.scene import SKIN_ROUGHNESS, GarmentLayer, srgb_to_linear, vertex_normals
+from tryon.render.scene import SKIN_ROUGHNESS, GarmentLayer, vertex_normals
 
 USDZ_MEDIA_TYPE = "model/vnd.usdz+zip"
 ROOT = "/Scene"  # the default prim: AR Quick Look shows what is under it
