@@ -30,6 +30,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from avatars.scans.orientation import up_rotation
+from avatars.scans.point_attributes import cloud_colours, cloud_normals, surface_colours, vertex_colours
 from tryon.core.errors import Invalid
 
 MAX_SCAN_POINTS = 2_000_000
@@ -62,6 +63,8 @@ class Scan:
 
     points: (N, 3) float32 metres, Z-up, feet on z = 0, centred on the z axis.
     normals: (N, 3) float32 unit normals, or None when the file had none.
+    colours: (N, 3) uint8 sRGB of each point (PLY colours, a mesh's vertex
+        colours or its texture where it has one), or None when the file had none.
     notes: what normalisation did, in words, in the order it did it.
     transform: (4, 4) float64, the file's coordinates -> ``points``' (units, up
         axis, floor, centre), for what came in the same frame (a garment).
@@ -71,6 +74,7 @@ class Scan:
     normals: np.ndarray | None
     notes: tuple[str, ...]
     transform: np.ndarray
+    colours: np.ndarray | None = None
 
 
 def load_scan(data: bytes, filename: str, units: str | None = None) -> Scan:
@@ -80,20 +84,24 @@ def load_scan(data: bytes, filename: str, units: str | None = None) -> Scan:
     Raises ScanError for unknown formats, unreadable or empty files, more
     than ``MAX_SCAN_POINTS`` points, and scans with no body-sized object.
     """
-    points, normals, notes = _read(data, filename)
-    return normalise_points(points, normals, notes, units)
+    points, normals, colours, notes = _read(data, filename)
+    return normalise_points(points, normals, notes, units, colours)
 
 
 def normalise_points(points: np.ndarray, normals: np.ndarray | None = None,
-                     notes: tuple[str, ...] = (), units: str | None = None) -> Scan:
-    """Normalise raw scan points (N, 3), any units and up axis, into a ``Scan``."""
+                     notes: tuple[str, ...] = (), units: str | None = None,
+                     colours: np.ndarray | None = None) -> Scan:
+    """Normalise raw scan points (N, 3), any units and up axis, into a ``Scan``;
+    normals (N, 3) and colours (N, 3) sRGB 0-255, where given, follow their points."""
     points = np.asarray(points, dtype=np.float64)
     keep = np.isfinite(points).all(axis=1)
     if normals is not None:
         normals = np.asarray(normals, dtype=np.float64)
         keep &= np.isfinite(normals).all(axis=1)
+    colours = None if colours is None else np.clip(np.asarray(colours)[:, :3], 0, 255).astype(np.uint8)
     points = points[keep]
     normals = None if normals is None else normals[keep]
+    colours = None if colours is None else colours[keep]
     notes = list(notes)
     if (~keep).any():
         notes.append(f"dropped {int((~keep).sum()):,} points with non-finite coordinates")
@@ -109,10 +117,12 @@ def normalise_points(points: np.ndarray, normals: np.ndarray | None = None,
     floor = _find_floor(points)
     if floor is not None:
         normal, offset, inliers = floor
-        points, normals, removed = _remove_floor(points, normals, normal, offset, inliers)
-        notes.append(f"floor: removed a plane of {removed:,} points")
+        keep = _above_floor(points, normal, offset, inliers)
+        points, normals, colours = (None if a is None else a[keep] for a in (points, normals, colours))
+        notes.append(f"floor: removed a plane of {int((~keep).sum()):,} points")
 
-    points, normals, clutter_note = _keep_body(points, normals)
+    keep, clutter_note = _body_points(points)
+    points, normals, colours = (None if a is None else a[keep] for a in (points, normals, colours))
     notes.append(clutter_note)
 
     rotation, up_note = up_rotation(points, None if floor is None else floor[0])
@@ -133,12 +143,13 @@ def normalise_points(points: np.ndarray, normals: np.ndarray | None = None,
     return Scan(
         points=points.astype(np.float32),
         normals=None if normals is None else _unit(normals).astype(np.float32),
-        notes=tuple(notes), transform=transform,
+        notes=tuple(notes), transform=transform, colours=colours,
     )
 
 
-def _read(data: bytes, filename: str) -> tuple[np.ndarray, np.ndarray | None, tuple[str, ...]]:
-    """(N, 3) points, (N, 3) normals or None, and notes from a file's bytes."""
+def _read(data: bytes, filename: str):
+    """(N, 3) points, (N, 3) normals or None, (N, 3) uint8 colours or None, and notes
+    from a file's bytes."""
     kind = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if kind not in FORMATS:
         raise ScanError(
@@ -169,7 +180,7 @@ def _read(data: bytes, filename: str) -> tuple[np.ndarray, np.ndarray | None, tu
             f"{filename} has {count:,} points; the limit is {MAX_SCAN_POINTS:,}. "
             "Decimate or subsample the scan and send it again"
         )
-    points, normals, notes = [], [], []
+    points, normals, colours, notes = [], [], [], []
     for g in geometries:
         is_mesh = isinstance(g, trimesh.Trimesh) and len(g.faces) > 0
         if is_mesh and len(g.vertices) < _DENSE_MESH_VERTICES:
@@ -177,35 +188,31 @@ def _read(data: bytes, filename: str) -> tuple[np.ndarray, np.ndarray | None, tu
             samples, faces = trimesh.sample.sample_surface(g, _MESH_SAMPLES, seed=0)
             points.append(samples)
             normals.append(g.face_normals[faces])
+            colours.append(surface_colours(g, samples, faces))
             notes.append(
                 f"sampled {_MESH_SAMPLES:,} points on a mesh of {len(g.vertices):,} vertices"
             )
         elif is_mesh:
             points.append(np.asarray(g.vertices))
             normals.append(np.asarray(g.vertex_normals))
+            colours.append(vertex_colours(g))
         else:
             points.append(np.asarray(g.vertices))
-            normals.append(_point_cloud_normals(g))
+            normals.append(cloud_normals(g))
+            colours.append(cloud_colours(g))
     has_normals = all(n is not None for n in normals)
+    has_colours = all(c is not None for c in colours)
+    if has_colours:
+        notes.append("colours: read with the points")
     meshes = any(isinstance(g, trimesh.Trimesh) and len(g.faces) for g in geometries)
     kinds = "mesh" if meshes else "point cloud"
     notes.insert(0, f"read a {kind.upper()} {kinds} of {count:,} points")
     return (
         np.concatenate(points),
         np.concatenate(normals) if has_normals else None,
+        np.concatenate(colours) if has_colours else None,
         tuple(notes),
     )
-
-
-def _point_cloud_normals(cloud) -> np.ndarray | None:
-    """(N, 3) normals a PLY point cloud carried (nx, ny, nz), else None."""
-    raw = cloud.metadata.get("_ply_raw", {}).get("vertex", {}).get("data")
-    # trimesh keeps binary PLY properties as a structured array, ASCII ones as a dict
-    names = set(raw) if isinstance(raw, dict) else set(getattr(raw, "dtype", None) and
-                                                      raw.dtype.names or ())
-    if {"nx", "ny", "nz"} <= names:
-        return np.column_stack([raw["nx"], raw["ny"], raw["nz"]]).astype(np.float64)
-    return None
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -310,14 +317,13 @@ def _span(points: np.ndarray, normal: np.ndarray) -> np.ndarray:
     return np.percentile(in_plane, 98, axis=0) - np.percentile(in_plane, 2, axis=0)
 
 
-def _remove_floor(points, normals, normal, offset, inliers):
-    """Drop the floor's points and anything below it."""
-    keep = ~inliers & (points @ normal + offset > 0)
-    return points[keep], None if normals is None else normals[keep], int((~keep).sum())
+def _above_floor(points, normal, offset, inliers) -> np.ndarray:
+    """(N,) bool: the points that are neither the floor's nor below it."""
+    return ~inliers & (points @ normal + offset > 0)
 
 
-def _keep_body(points, normals):
-    """Keep the largest connected object and the pieces near it.
+def _body_points(points) -> tuple[np.ndarray, str]:
+    """(N,) bool: the largest connected object and the pieces near it, and a note.
 
     Points link up within ``_LINK_M`` (on a ``_VOXEL_M`` grid). Pieces of at
     least ``_PIECE_POINTS`` points within ``_PIECE_GAP_M`` of the largest
@@ -346,7 +352,7 @@ def _keep_body(points, normals):
         f"clutter: removed {dropped:,} points in {clusters:,} clusters apart from the body"
         if dropped else "clutter: none found"
     )
-    return points[keep], None if normals is None else normals[keep], note
+    return keep, note
 
 
 def _check_body_size(points: np.ndarray, ground: float) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 import trimesh
 
 from avatars.scans.reading import MAX_SCAN_POINTS, Scan, ScanError, load_scan, normalise_points
@@ -172,3 +173,43 @@ def test_scan_is_frozen(anny_model):
     with pytest.raises(AttributeError):
         scan.points = None  # type: ignore[misc]
     assert isinstance(scan.notes, tuple)
+
+
+def test_a_coloured_point_cloud_keeps_each_point_s_colour(anny_model):
+    """Colours follow their points through units, up axis, floor and clutter removal."""
+    import io
+
+    made = synthetic_scan(anny_model, seed=3, points=POINTS, file_format="ply", units="mm", y_up=True)
+    raw = np.asarray(trimesh.load(io.BytesIO(made.data), file_type="ply").vertices)
+    height = (raw[:, 1] - raw[:, 1].min()) / np.ptp(raw[:, 1])  # the file is Y-up
+    colours = np.column_stack([height * 255, 255 - height * 255, np.full(len(raw), 90),
+                               np.full(len(raw), 255)]).astype(np.uint8)
+    data = trimesh.PointCloud(raw, colors=colours).export(file_type="ply")
+    scan = load_scan(data, "coloured.ply")
+    assert scan.colours is not None and scan.colours.shape == (len(scan.points), 3)
+    assert scan.colours.dtype == np.uint8 and "colours: read with the points" in scan.notes
+    # red grows with the height in the file; after normalisation, with z
+    assert np.corrcoef(scan.colours[:, 0], scan.points[:, 2])[0, 1] > 0.99
+    assert (scan.colours[:, 2] == 90).all()
+    assert load_scan(made.data, made.filename).colours is None  # no colours, none made up
+
+
+def test_a_textured_mesh_gives_its_texture_s_colours(anny_model):
+    """A sparse GLB mesh (sampled) with a texture: red above the waist, blue below."""
+    from PIL import Image
+
+    with torch.no_grad():
+        body = anny_model.forward(anny_model.default_shape(), anny_model.named_pose("a-pose"))
+    vertices = body.vertices[0].numpy().astype(np.float64)
+    up = vertices[:, 2] / vertices[:, 2].max()
+    image = Image.new("RGB", (4, 64), (220, 30, 30))
+    image.paste((30, 30, 220), (0, 32, 4, 64))  # the image's lower half: v below 0.5
+    uv = np.column_stack([np.full(len(vertices), 0.5), up])
+    gltf_frame = np.column_stack([vertices[:, 0], vertices[:, 2], -vertices[:, 1]])  # Y up
+    mesh = trimesh.Trimesh(gltf_frame, anny_model.faces, process=False,
+                           visual=trimesh.visual.TextureVisuals(uv=uv, image=image))
+    scan = load_scan(mesh.export(file_type="glb"), "textured.glb")
+    assert scan.colours is not None and len(scan.colours) == len(scan.points)
+    z = scan.points[:, 2] / scan.points[:, 2].max()
+    red = scan.colours[:, 0] > scan.colours[:, 2]
+    assert red[z > 0.6].mean() > 0.97 and (~red)[z < 0.4].mean() > 0.97
