@@ -41,6 +41,7 @@ class SyntheticScan:
         faces: (F, 3) its triangles.
     body_points: (N, 3) the scan's body points in that frame (noise included).
     floor_points, clutter_points: how many of each the file holds.
+    body_colours: (N, 3) uint8 colours of ``body_points``, or None (no skin given).
     """
 
     data: bytes
@@ -54,6 +55,7 @@ class SyntheticScan:
     body_points: np.ndarray
     floor_points: int
     clutter_points: int
+    body_colours: np.ndarray | None = None
 
 
 def random_shape(model: BodyModel, sex: str, rng: np.random.Generator) -> torch.Tensor:
@@ -84,17 +86,29 @@ def random_pose(model: BodyModel, rng: np.random.Generator) -> torch.Tensor:
 
 
 def _sample_body(vertices, faces, count, rng):
-    """(N, 3) scanner-like points on a body surface: no soles, holes, no noise yet."""
+    """(N, 3) scanner-like points on a body surface (no soles, holes, no noise yet) and
+    (N,) the triangle each lies on."""
     mesh = trimesh.Trimesh(vertices, faces, process=False)
     seed = int(rng.integers(2**31))
-    points, _ = trimesh.sample.sample_surface(mesh, int(count * 1.15), seed=seed)
-    points = points[points[:, 2] > 0.005]  # soles on the floor are not seen
+    points, triangles = trimesh.sample.sample_surface(mesh, int(count * 1.15), seed=seed)
+    seen = points[:, 2] > 0.005  # soles on the floor are not seen
+    points, triangles = points[seen], triangles[seen]
     tree = cKDTree(points)
     hidden = np.zeros(len(points), dtype=bool)
     for centre in points[rng.choice(len(points), 6, replace=False)]:
         hidden[tree.query_ball_point(centre, float(rng.uniform(0.03, 0.08)))] = True
-    points = points[~hidden]
-    return points[rng.permutation(len(points))[:count]]
+    order = rng.permutation(int((~hidden).sum()))[:count]
+    return points[~hidden][order], triangles[~hidden][order]
+
+
+def _texture_colours(points, triangles, vertices, faces, skin) -> np.ndarray:
+    """(N, 3) uint8: the colour of ``skin`` (a ``SkinTexture``) under each point on its triangle."""
+    bary = trimesh.triangles.points_to_barycentric(vertices[faces[triangles]], points)
+    uv = np.einsum("nk,nkc->nc", bary, skin.uvs[skin.uv_faces[triangles]])
+    size = skin.image.shape[0]
+    rows = np.clip(((1.0 - uv[:, 1]) * size).astype(int), 0, size - 1)
+    cols = np.clip((uv[:, 0] * size).astype(int), 0, size - 1)
+    return skin.image[rows, cols]
 
 
 def _floor_and_clutter(body: np.ndarray, count: int, rng):
@@ -125,12 +139,15 @@ def synthetic_scan(
     y_up: bool = False,
     floor: bool = True,
     clutter: bool = True,
+    skin=None,
 ) -> SyntheticScan:
     """A seeded synthetic scan of a random body of ``model``.
 
     points: how many body points (the floor adds about 15%, clutter ~3,400).
     noise_m: standard deviation of the Gaussian noise on every coordinate.
     file_format: ply, obj or glb (a point cloud); units: m, cm or mm.
+    skin: a ``SkinTexture`` of the model: the body's points take its colours
+        (the floor grey, clutter brown) and the file carries them (PLY, GLB).
     """
     rng = np.random.default_rng(seed)
     sex = sex or ("female", "male")[rng.integers(2)]
@@ -141,7 +158,8 @@ def synthetic_scan(
     turn = roma.rotvec_to_rotmat(torch.tensor([0.0, 0.0, heading]))
     vertices = (vertices @ turn.T).numpy().astype(np.float64)
     vertices[:, :2] += rng.uniform(-0.3, 0.3, 2)  # off the origin, as scanners leave it
-    body = _sample_body(vertices, model.faces, points, rng)
+    body, triangles = _sample_body(vertices, model.faces, points, rng)
+    colours = None if skin is None else _texture_colours(body, triangles, vertices, np.asarray(model.faces), skin)
     floor_points = clutter_points = np.empty((0, 3))
     if floor or clutter:
         floor_points, clutter_points = _floor_and_clutter(body, int(0.15 * points), rng)
@@ -150,22 +168,28 @@ def synthetic_scan(
     body = body + rng.normal(0.0, noise_m, body.shape)
     floor_points = floor_points + rng.normal(0.0, noise_m, floor_points.shape)
     cloud = np.concatenate([body, floor_points, clutter_points])
-    cloud = cloud[rng.permutation(len(cloud))]
+    shuffle = rng.permutation(len(cloud))
+    cloud = cloud[shuffle]
+    cloud_colours = None
+    if colours is not None:
+        cloud_colours = np.concatenate([colours, np.full((len(floor_points), 3), 128, np.uint8),
+                                        np.tile(np.uint8([120, 90, 60]), (len(clutter_points), 1))])[shuffle]
     if y_up:
         cloud = cloud @ _TO_Y_UP.T
     cloud = cloud * _UNIT_SCALE[units]
     return SyntheticScan(
-        data=write_points(cloud, file_format),
+        data=write_points(cloud, file_format, cloud_colours),
         filename=f"synthetic-{seed}.{file_format}",
         sex=sex, shape=shape, pose=pose, heading=heading,
         vertices=vertices, faces=model.faces, body_points=body,
-        floor_points=len(floor_points), clutter_points=len(clutter_points),
+        floor_points=len(floor_points), clutter_points=len(clutter_points), body_colours=colours,
     )
 
 
-def write_points(points: np.ndarray, file_format: str) -> bytes:
-    """(N, 3) points as a PLY, OBJ or GLB point cloud file's bytes."""
-    cloud = trimesh.PointCloud(np.asarray(points, dtype=np.float64))
+def write_points(points: np.ndarray, file_format: str, colours: np.ndarray | None = None) -> bytes:
+    """(N, 3) points as a PLY, OBJ or GLB point cloud file's bytes; colours: (N, 3) uint8 or None."""
+    rgba = None if colours is None else np.column_stack([colours, np.full(len(colours), 255, np.uint8)])
+    cloud = trimesh.PointCloud(np.asarray(points, dtype=np.float64), colors=rgba)
     if file_format == "glb":
         return trimesh.Scene(cloud).export(file_type="glb")
     buffer = io.BytesIO()
