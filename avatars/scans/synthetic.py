@@ -20,7 +20,11 @@ import torch
 import trimesh
 from scipy.spatial import cKDTree
 
+from avatars.appearance.face_features import face_features
+from avatars.appearance.skin_texture import SkinTexture, skin_texture
+from avatars.appearance.uv_layout import rasterize_uv
 from avatars.body_models.base import BUILDS, BodyModel
+from avatars.hair.scalp import scalp
 
 _UNIT_SCALE = {"m": 1.0, "cm": 100.0, "mm": 1000.0}
 # Ours (Z-up, facing -Y) -> Y-up facing +Z: -90 degrees about X.
@@ -184,6 +188,24 @@ def synthetic_scan(
         vertices=vertices, faces=model.faces, body_points=body,
         floor_points=len(floor_points), clutter_points=len(clutter_points), body_colours=colours,
     )
+
+
+def synthetic_skin(model: BodyModel, tone: int, seed: int = 0) -> SkinTexture:
+    """A ``SkinTexture`` of known colours to scan: the painted skin of Monk ``tone``
+    (``avatars.appearance.skin_texture``), lighter and darker in blotches of a few
+    centimetres, the scalp another colour (short hair, seeded)."""
+    rng = np.random.default_rng(seed)
+    painted, features = skin_texture(model, tone), face_features(model)
+    size = features.skin.shape[0]
+    image = painted.image.astype(np.float64)
+    rows, cols = np.mgrid[0:size, 0:size]
+    phase = rng.uniform(0.0, 2 * math.pi, 2)
+    blotches = 1.0 + 0.06 * np.sin(cols / 17.0 + phase[0]) * np.cos(rows / 29.0 + phase[1])
+    image[features.skin] *= blotches[features.skin][:, None]
+    raster = rasterize_uv(features.uvs, model.uv_faces, size, features.order)
+    image[np.isin(raster.face, scalp(model).faces) & features.skin] = rng.integers(30, 140, 3)
+    return SkinTexture(painted.uvs, painted.uv_faces, painted.corner_vertex,
+                       np.clip(np.round(image), 0, 255).astype(np.uint8))
 
 
 def write_points(points: np.ndarray, file_format: str, colours: np.ndarray | None = None) -> bytes:

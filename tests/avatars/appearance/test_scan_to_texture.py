@@ -3,8 +3,8 @@
 The issue's measure: the body rendered with the baked texture against the
 true body rendered with the scan's true colours, from the same camera.
 The scan is a synthetic one (``avatars.scans.synthetic``) whose points take
-a known texture: the painted skin of a tone, with lighter and darker
-blotches and a scalp of another colour.
+a known texture (``synthetic_skin``): the painted skin of a tone, with
+lighter and darker blotches and a scalp of another colour.
 """
 
 from __future__ import annotations
@@ -15,44 +15,25 @@ import pytest
 import torch
 
 from avatars.appearance.bake import bake_skin
-from avatars.appearance.face_features import face_features
-from avatars.appearance.skin_texture import SkinTexture, skin_texture
-from avatars.appearance.uv_layout import rasterize_uv
 from avatars.body_models.registry import get_body_model
-from avatars.hair.scalp import scalp
 from avatars.scans.fitting import fit_scan
 from avatars.scans.reading import load_scan
-from avatars.scans.synthetic import synthetic_scan
+from avatars.scans.synthetic import synthetic_scan, synthetic_skin
 from tryon.render.renderer import get_renderer
 from tryon.render.scene import body_scene
 
 pytestmark = pytest.mark.slow  # the body model, a fit, renders
 
 TONE = 4
-SCALP = (88, 60, 40)
 
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
     return colour.XYZ_to_Lab(colour.sRGB_to_XYZ(np.asarray(rgb, float) / 255.0))
 
 
-def _truth(model) -> SkinTexture:
-    painted = skin_texture(model, TONE)
-    features = face_features(model)
-    size = features.skin.shape[0]
-    image = painted.image.astype(np.float64)
-    rows, cols = np.mgrid[0:size, 0:size]
-    blotches = 1.0 + 0.06 * np.sin(cols / 17.0) * np.cos(rows / 29.0)
-    image[features.skin] *= blotches[features.skin][:, None]
-    raster = rasterize_uv(features.uvs, model.uv_faces, size, features.order)
-    image[np.isin(raster.face, scalp(model).faces) & features.skin] = SCALP
-    return SkinTexture(painted.uvs, painted.uv_faces, painted.corner_vertex,
-                       np.clip(np.round(image), 0, 255).astype(np.uint8))
-
-
 def test_a_coloured_scan_becomes_a_body_with_its_colours():
     model = get_body_model("female")
-    truth = _truth(model)
+    truth = synthetic_skin(model, TONE, seed=3)
     made = synthetic_scan(model, seed=11, sex="female", points=120_000, noise_m=0.002,
                           file_format="ply", units="mm", y_up=True, skin=truth)
     scan = load_scan(made.data, made.filename)
