@@ -73,7 +73,7 @@ def face_features(model: BodyModel) -> FaceFeatures:
     vertices = body.vertices[0].detach().numpy().astype(np.float64)
     joints = body.joints[0].detach().numpy().astype(np.float64)
     faces = np.asarray(model.faces)
-    parts = _parts(len(vertices), faces)
+    parts = connected_parts(len(vertices), faces)
     eyes = [joints[model.bone_names.index(name)] for pair in EYE_BONES
             if all(name in model.bone_names for name in pair) for name in pair][:2]
     eyeballs = {k: e for k, e in enumerate(_component_near(vertices, parts, eye, 0.02) for eye in eyes)
@@ -142,7 +142,7 @@ def _eyeball_layout(model, vertices, faces, parts, eyeballs) -> tuple[np.ndarray
     return uvs, np.concatenate([rest, eyeball_faces[np.argsort(-depth)]])
 
 
-def _parts(vertex_count: int, faces: np.ndarray) -> np.ndarray:
+def connected_parts(vertex_count: int, faces: np.ndarray) -> np.ndarray:
     """(V,) connected component of each vertex."""
     edges = scipy.sparse.coo_matrix((np.ones(faces.size), (faces.ravel(), np.roll(faces, 1, axis=1).ravel())),
                                     shape=(vertex_count, vertex_count))

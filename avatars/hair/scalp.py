@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-import scipy.sparse
-from scipy.sparse import csgraph
 
+from avatars.appearance.face_features import connected_parts
 from avatars.body_models.base import BodyModel
 
 HEAD_BONES = ("head",)  # anny's and SMPL-X's
@@ -76,16 +75,9 @@ def scalp(model: BodyModel) -> Scalp:
     faces = np.asarray(model.faces)
     grows = (on_head & (above > 0.0))[faces].all(axis=1)
     head = np.flatnonzero(on_head)
-    skin = _skin_faces(len(vertices), faces)
+    parts = connected_parts(len(vertices), faces)
+    skin = parts[faces[:, 0]] == np.bincount(parts).argmax()  # not the eyeballs or the mouth
     return Scalp(np.flatnonzero(grows & skin), above.astype(np.float32), head, vertices[head], centre, eyes)
-
-
-def _skin_faces(vertex_count: int, faces: np.ndarray) -> np.ndarray:
-    """(F,) bool: the faces of the body's largest connected part (not the eyeballs or the mouth)."""
-    edges = scipy.sparse.coo_matrix((np.ones(faces.size), (faces.ravel(), np.roll(faces, 1, axis=1).ravel())),
-                                    shape=(vertex_count, vertex_count))
-    parts = csgraph.connected_components(edges, directed=False)[1]
-    return parts[faces[:, 0]] == np.bincount(parts).argmax()
 
 
 def head_hairline_height(points: np.ndarray, centre: np.ndarray, eyes: np.ndarray) -> np.ndarray:

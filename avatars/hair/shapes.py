@@ -84,18 +84,17 @@ def _sector_radius(points: np.ndarray, centre: np.ndarray, forward: np.ndarray, 
     return out
 
 
-def curtain(hair_cap: np.ndarray, body: np.ndarray, centre: np.ndarray, forward: np.ndarray,
-            top_z: float, bottom_z: float, front_azimuth: float, side_bottom_z: float | None = None,
-            obstacles: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def curtain(hair_cap: np.ndarray, obstacles: np.ndarray, centre: np.ndarray, forward: np.ndarray,
+            top_z: float, bottom_z: float, front_azimuth: float,
+            side_bottom_z: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Hair falling from the cap's circumference at ``top_z`` down to ``bottom_z`` (metres),
     round the back between azimuths +-``front_azimuth`` (radians from the face).
 
     Each column hangs straight down from the cap and moves out only where
-    the body (``obstacles``: (K, 3) points of it, arms left out) comes
-    within CLEARANCE_M; ``side_bottom_z``: the columns beside the face stop
+    the body or what it wears (``obstacles``: (K, 3) points, arms left out)
+    comes within CLEARANCE_M; ``side_bottom_z``: the columns beside the face stop
     there (on the shoulders) while the back falls to ``bottom_z``.
     """
-    obstacles = body if obstacles is None else obstacles
     azimuth = np.linspace(front_azimuth, 2 * math.pi - front_azimuth, CURTAIN_COLUMNS)
     azimuth = (azimuth + math.pi) % (2 * math.pi) - math.pi
     heights = np.linspace(top_z, bottom_z, CURTAIN_ROWS)

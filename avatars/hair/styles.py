@@ -27,7 +27,6 @@ class Hairstyle:
     side_length_m: the curtain beside the face stops this far below the eyes
     (on the shoulders); bun, locs: a bun at the back, locs hanging round it."""
 
-    label: str
     crown_m: float
     hairline_m: float
     top_m: float = 0.0
@@ -39,15 +38,14 @@ class Hairstyle:
 
 
 HAIRSTYLES = {
-    "very-short": Hairstyle("Very short", 0.004, 0.002),
-    "short": Hairstyle("Short", 0.014, 0.004, top_m=0.01),
-    "bob": Hairstyle("Bob", 0.014, 0.005, length_m=0.085, front_deg=62.0),
-    "shoulder-length": Hairstyle("Shoulder-length", 0.014, 0.005, length_m=0.2, front_deg=62.0,
-                                 side_length_m=0.17),
-    "long": Hairstyle("Long", 0.014, 0.005, length_m=0.38, front_deg=62.0, side_length_m=0.17),
-    "tied-back": Hairstyle("Tied back", 0.006, 0.003, bun=True),
-    "afro": Hairstyle("Curly (afro)", 0.045, 0.022, top_m=0.015),
-    "locs": Hairstyle("Locs", 0.012, 0.004, locs=True),
+    "very-short": Hairstyle(0.004, 0.002),
+    "short": Hairstyle(0.014, 0.004, top_m=0.01),
+    "bob": Hairstyle(0.014, 0.005, length_m=0.085, front_deg=62.0),
+    "shoulder-length": Hairstyle(0.014, 0.005, length_m=0.2, front_deg=62.0, side_length_m=0.17),
+    "long": Hairstyle(0.014, 0.005, length_m=0.38, front_deg=62.0, side_length_m=0.17),
+    "tied-back": Hairstyle(0.006, 0.003, bun=True),
+    "afro": Hairstyle(0.045, 0.022, top_m=0.015),
+    "locs": Hairstyle(0.012, 0.004, locs=True),
 }
 HAIR_COLOURS = {  # sRGB
     "black": (28, 24, 22), "dark-brown": (52, 36, 26), "brown": (92, 62, 40), "auburn": (120, 56, 32),
@@ -100,8 +98,8 @@ def hair_mesh(model: BodyModel, body: np.ndarray, style: str, colour: str,
     if spec.length_m is not None:
         top = eyes[2] + 0.03
         side = None if spec.side_length_m is None else eyes[2] - spec.side_length_m
-        parts.append(shapes.curtain(parts[0][0], body, centre, forward, top, eyes[2] - spec.length_m,
-                                    math.radians(spec.front_deg), side, torso))
+        parts.append(shapes.curtain(parts[0][0], torso, centre, forward, top, eyes[2] - spec.length_m,
+                                    math.radians(spec.front_deg), side))
     if spec.bun:  # on the back of the head at eye level, sunk into the hair but not the head
         cap_points = parts[0][0].astype(np.float64)
         level = np.abs(cap_points[:, 2] - eyes[2]) < 0.03
@@ -116,7 +114,7 @@ def hair_mesh(model: BodyModel, body: np.ndarray, style: str, colour: str,
 def _locs(hair_cap, centre, forward, eyes, torso) -> tuple[np.ndarray, np.ndarray]:
     """LOCS tubes from round the back of the cap down to the shoulders."""
     grid, _ = shapes.curtain(hair_cap, torso, centre, forward, eyes[2] + 0.01, eyes[2] - 0.24,
-                             math.radians(95.0), eyes[2] - 0.17, torso)
+                             math.radians(95.0), eyes[2] - 0.17)
     columns = grid.reshape(shapes.CURTAIN_COLUMNS, shapes.CURTAIN_ROWS, 3)
     pick = np.linspace(0, shapes.CURTAIN_COLUMNS - 1, LOCS).round().astype(int)
     return shapes.tubes([columns[i] for i in pick], LOC_RADIUS_M)

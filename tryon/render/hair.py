@@ -13,7 +13,7 @@ import numpy as np
 from avatars.avatar import Avatar
 from avatars.body_models.base import BodyModel
 from avatars.hair.shapes import clear_of
-from avatars.hair.styles import hair_mesh
+from avatars.hair.styles import DEFAULT_COLOUR, hair_mesh
 from tryon.core.kept import KeptByContent
 from tryon.render.scene import GarmentLayer, vertex_normals
 
@@ -35,7 +35,7 @@ def hair_layer(model: BodyModel, body: np.ndarray, avatar: Avatar,
 
 def _hair_layer(model, body, avatar, worn) -> GarmentLayer:
     garments = [np.asarray(layer.vertices, np.float64) for layer in worn]
-    hair = hair_mesh(model, body, avatar.hair, avatar.hair_colour or "brown",
+    hair = hair_mesh(model, body, avatar.hair, avatar.hair_colour or DEFAULT_COLOUR,
                      np.concatenate(garments) if garments else None)
     vertices = hair.vertices
     for layer in worn:
