@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, replace
 
+import numpy as np
 import torch
 
+from avatars.appearance.captured import Appearance
+from avatars.appearance.displacement import displace
+from avatars.appearance.skin_texture import SkinTexture, skin_texture
+from avatars.body_models.base import BodyModel, BodyOutput
 from avatars.body_models.registry import backend_name, get_body_model
 from avatars.from_measurements import BodyDescription, solve_body
 from avatars.hair.styles import DEFAULT_HAIR
@@ -34,7 +39,9 @@ class Avatar:
     """A body ready to dress: shape (S,) parameters of its sex's body model,
     measurements in centimetres (ISO 8559-1 names); hair and hair_colour: a
     style and colour of ``avatars.hair.styles``, or None (no hair: a twin,
-    whose own hair is not captured yet)."""
+    whose own hair is in her captured appearance); appearance: a twin's
+    captured skin colours and surface detail (``avatars.appearance.captured``),
+    or None for a body drawn in its ``skin_tone``."""
 
     id: str
     label: str
@@ -46,6 +53,7 @@ class Avatar:
     measurements: dict[str, float | None]
     hair: str | None = None
     hair_colour: str | None = None
+    appearance: Appearance | None = None
 
     @property
     def height_cm(self) -> float:
@@ -53,9 +61,9 @@ class Avatar:
 
     def summary(self) -> dict:
         """JSON-ready description (what ``tryon avatars --json`` prints)."""
-        data = asdict(self)
-        del data["shape"]
-        return {**data, "height_cm": self.height_cm}
+        data = {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in ("shape", "appearance")}
+        return {**data, "measurements": dict(self.measurements), "height_cm": self.height_cm}
 
 
 def spec(id, label, sex, height, chest, waist, hips, build, age, tone) -> AvatarSpec:
@@ -121,4 +129,33 @@ def avatar_shape(avatar: Avatar) -> torch.Tensor:
 def pose_avatar(avatar: Avatar, pose: str = "a-pose"):
     """(body model, BodyOutput of batch 1) of an avatar in a named pose."""
     model = get_body_model(avatar.sex)
-    return model, model.forward(avatar_shape(avatar), model.named_pose(pose))
+    return model, pose_body(model, avatar, model.named_pose(pose))
+
+
+@torch.no_grad()
+def pose_body(model: BodyModel, avatar: Avatar, poses: torch.Tensor) -> BodyOutput:
+    """``model.forward`` of ``avatar`` in ``poses`` ((J, 3) or (B, J, 3) axis-angle),
+    with a twin's displacement on its vertices: every posed body of an avatar
+    (drawn, draped on, moving) comes from here."""
+    out = model.forward(avatar_shape(avatar), poses)
+    displacement = avatar_displacement(model, avatar)
+    return out if displacement is None else replace(out, vertices=displace(model, out, displacement))
+
+
+def avatar_surface(avatar: Avatar) -> tuple[str, ...]:
+    """What a cache of draped or posed bodies is keyed by beyond the shape: the digest
+    of a twin's captured appearance (its displacement), none for other bodies."""
+    return () if avatar.appearance is None else (avatar.appearance.digest,)
+
+
+def avatar_displacement(model: BodyModel, avatar: Avatar) -> np.ndarray | None:
+    """(V,) metres along the normals: a twin's captured surface detail, or None."""
+    return None if avatar.appearance is None else avatar.appearance.load().displacement(model)
+
+
+def avatar_skin(model: BodyModel, avatar: Avatar) -> SkinTexture | None:
+    """The texture ``avatar`` is drawn in: a twin's captured colours, else the
+    painted skin of its tone (None for a model without UVs)."""
+    if avatar.appearance is None:
+        return skin_texture(model, avatar.skin_tone)
+    return avatar.appearance.load().skin(model, avatar.skin_tone)

@@ -69,7 +69,7 @@ HAIR = {
     "f152-eu34": ("long", "dark-brown"), "f155-eu44": ("bob", "black"), "f157-eu40": ("tied-back", "grey"),
     "f158-eu38": ("shoulder-length", "brown"), "f160-eu50": ("locs", "black"), "f162-eu48": ("bob", "grey"),
     "f163-eu36": ("long", "blonde"), "f165-eu40": ("afro", "black"), "f166-eu32": ("tied-back", "black"),
-    "f168-eu42": ("bob", "brown"), "f170-eu46": ("short", "grey"), "f172-eu38": ("long", "auburn"),
+    "f168-eu42": ("head-covering", "black"), "f170-eu46": ("short", "grey"), "f172-eu38": ("long", "auburn"),
     "f174-eu54": ("shoulder-length", "black"), "f176-eu36": ("locs", "black"), "f178-eu40": ("long", "brown"),
     "f180-eu44": ("tied-back", "dark-brown"),
     "m165-eu46": ("short", "black"), "m168-eu52": ("very-short", "grey"), "m170-eu50": ("short", "blonde"), "m172-eu56": ("very-short", "grey"),

@@ -16,6 +16,8 @@ import torch
 import trimesh
 from scipy.spatial import cKDTree
 
+from avatars.appearance.captured import Appearance
+from avatars.appearance.displacement import displace
 from avatars.body_models.base import BodyModel
 from avatars.body_models.registry import get_body_model
 from avatars.measurements import measurer_for
@@ -71,16 +73,20 @@ def _reach_along(points, start, middle, end):
 
 
 @lru_cache(maxsize=32)
-def posed_geometry(sex: str, shape: tuple[float, ...], pose: str | tuple) -> BodyGeometry:
+def posed_geometry(sex: str, shape: tuple[float, ...], pose: str | tuple,
+                   appearance: Appearance | None = None) -> BodyGeometry:
     """The body of ``shape`` (S,) posed as the named ``pose`` or as the (J, 3)
-    axis-angle rows of a fitted pose, with its regions and levels. The most
+    axis-angle rows of a fitted pose, with its regions and levels; with a
+    twin's captured ``appearance``, its surface displaced as hers. The most
     recent are kept: a shopper tries several sizes and garments on one body."""
     model = get_body_model(sex)
     rotations = (model.named_pose(pose) if isinstance(pose, str)
                  else torch.tensor(pose, dtype=torch.float32))
     with torch.no_grad():
         body = model.forward(torch.tensor(shape, dtype=torch.float32), rotations)
-    return body_geometry(model, body.vertices[0].numpy().astype(np.float64),
+        vertices = body.vertices if appearance is None else displace(
+            model, body, appearance.load().displacement(model))
+    return body_geometry(model, vertices[0].numpy().astype(np.float64),
                          body.joints[0].numpy().astype(np.float64))
 
 

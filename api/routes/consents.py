@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Dict, File, Integer, List, Nested, String
+from apiflask.fields import Boolean, Dict, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 from flask import Response, g
 
@@ -93,6 +93,8 @@ class ConsentOut(Schema):
     ends_at = String()
     document = Dict(metadata={"description": "{sha256, name, media_type} of the signed document"})
     scan_retention = String(allow_none=True)
+    captures_appearance = Boolean(allow_none=True, metadata={
+        "description": "creation grants: the twin carries her skin's colours and surface detail"})
     created_at = String()
     revoked_at = String(allow_none=True)
     revoked_reason = String(allow_none=True)
@@ -126,6 +128,10 @@ ConsentForm = Schema.from_dict({
     "ends_at": String(required=True, metadata={"description": "ISO 8601; a date runs through that day"}),
     "scan_retention": String(validate=OneOf(SCAN_RETENTIONS), metadata={
         "description": "creation grants: keep the raw scan encrypted, or delete it after fitting"}),
+    "captures_appearance": Boolean(load_default=False, metadata={
+        "description": "creation grants: the twin carries the model's appearance (her skin's "
+                       "colours and her surface's detail, baked from the scan, sealed, deleted "
+                       "on withdrawal); false (the default): her shape only"}),
     "document": File(required=True, metadata={"description": "the signed consent document"}),
 }, name="ConsentForm")
 
@@ -174,7 +180,8 @@ def create_consent(form_and_files_data):
                 twin_id=data.get("twin"), pay_basis=data["pay_basis"],
                 pay_currency=data["pay_currency"], pay_amount_minor=data["pay_amount_minor"],
                 starts_at=data["starts_at"], ends_at=data["ends_at"],
-                scan_retention=data.get("scan_retention"), document=document.read(),
+                scan_retention=data.get("scan_retention"),
+                captures_appearance=data["captures_appearance"], document=document.read(),
                 document_name=document.filename or "consent",
                 document_media_type=document.mimetype or "application/octet-stream",
                 recorded_by_key_id=key.id, blobs=blob_store())

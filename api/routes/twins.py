@@ -29,7 +29,7 @@ from __future__ import annotations
 
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Dict, File, Float, Integer, List, Nested, String
+from apiflask.fields import Boolean, Dict, File, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 from flask import Response, g, request
 from sqlalchemy import select, update
@@ -84,12 +84,23 @@ TwinForm = Schema.from_dict({
 }, name="TwinForm")
 
 
+class TwinAppearanceOut(Schema):
+    surface_mm = Dict(keys=String(), values=Float(), metadata={
+        "description": "scan-to-twin distance with her displacement: mean, p50, p90, p95, p99, max"})
+    texture = Boolean(metadata={"description": "her colours were baked (the scan had colours)"})
+    seen = Float(allow_none=True, metadata={"description": "share of her skin the scan's colours reached"})
+    colour_delta_e = Float(allow_none=True, metadata={
+        "description": "mean CIEDE2000 between her twin and her scan, same cameras"})
+
+
 class TwinFitOut(Schema):
     percentiles_mm = Dict(keys=String(), values=Float(),
                           metadata={"description": "scan-to-body distance: mean, p50, p90, p95, p99, max"})
     seconds = Float()
     points = Integer()
     backend = String()
+    appearance = Nested(TwinAppearanceOut, allow_none=True, metadata={
+        "description": "where the creation consent captures her appearance: how close it is"})
 
 
 class TwinOut(Schema):
@@ -107,6 +118,9 @@ class TwinOut(Schema):
     fit = Nested(TwinFitOut, allow_none=True)
     error = String(allow_none=True, metadata={"description": "why a fit was refused"})
     scan = Dict(metadata={"description": "{sha256, name, kept: encrypted|deleted}"})
+    appearance = String(allow_none=True, metadata={
+        "description": "sealed: her captured texture and displacement are kept encrypted; "
+                       "null: none captured (or deleted on withdrawal)"})
     preview_url = String(allow_none=True)
     job = String(allow_none=True)
     location = String(allow_none=True)

@@ -1,5 +1,5 @@
 """Hair as meshes built on a body's own head: a cap over the scalp, a curtain of
-hair falling from it, a bun, locs.
+hair falling from it, a bun, locs; and cloth wrapped over the head (a head covering).
 
 Every shape is made from the posed body it is for (vertices (V, 3) metres,
 the model's frame: Z up, facing -Y) and the model's scalp
@@ -26,6 +26,8 @@ CLEARANCE_M = 0.012  # hair rests this far off the skin
 CURTAIN_COLUMNS = 64
 CURTAIN_ROWS = 36
 INWARD_M = 0.025  # how far a curtain closes in under the head over its length
+WRAP_ITERATIONS = 40  # rounds of relaxing wrapped cloth: enough to bridge the hollow under a chin
+REACH_M = 0.08  # wrapped cloth is kept clear of the body within this distance
 
 
 def _smoothstep(x: np.ndarray) -> np.ndarray:
@@ -33,18 +35,92 @@ def _smoothstep(x: np.ndarray) -> np.ndarray:
     return x * x * (3.0 - 2.0 * x)
 
 
+def _adjacency(count: int, faces: np.ndarray) -> scipy.sparse.csr_matrix:
+    """(N, N) 1 where two vertices share an edge."""
+    rows = np.concatenate([faces[:, 0], faces[:, 1], faces[:, 2], faces[:, 1], faces[:, 2], faces[:, 0]])
+    cols = np.concatenate([faces[:, 1], faces[:, 2], faces[:, 0], faces[:, 0], faces[:, 1], faces[:, 2]])
+    adjacency = scipy.sparse.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(count, count)).tocsr()
+    adjacency.data[:] = 1.0
+    return adjacency
+
+
 def _smoothed_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """(N, 3) unit vertex normals of a mesh, averaged with their neighbours' SMOOTHING_ITERATIONS times."""
     normals = trimesh.Trimesh(vertices, faces, process=False).vertex_normals.copy()
-    n = len(vertices)
-    rows = np.concatenate([faces[:, 0], faces[:, 1], faces[:, 2], faces[:, 1], faces[:, 2], faces[:, 0]])
-    cols = np.concatenate([faces[:, 1], faces[:, 2], faces[:, 0], faces[:, 0], faces[:, 1], faces[:, 2]])
-    adjacency = scipy.sparse.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n)).tocsr()
-    adjacency.data[:] = 1.0
+    adjacency = _adjacency(len(vertices), faces)
     degree = np.asarray(adjacency.sum(axis=1)).ravel() + 1.0
     for _ in range(SMOOTHING_ITERATIONS):
         normals = (adjacency @ normals + normals) / degree[:, None]
     return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+
+
+def wrap(body: np.ndarray, body_faces: np.ndarray, covered: np.ndarray, clearance_m: float,
+         axis: np.ndarray, hang_below_z: float, hangs: np.ndarray, feeds: np.ndarray,
+         iterations: int = WRAP_ITERATIONS) -> tuple[np.ndarray, np.ndarray]:
+    """Cloth wrapped over the ``covered`` (V,) bool part of a body (V, 3) metres.
+
+    The part's surface pushed ``clearance_m`` out is relaxed as a taut
+    membrane (each vertex pulled to its neighbours' mean) kept ``clearance_m``
+    outside the body; where ``hangs`` (V,) bool and below ``hang_below_z`` it
+    hangs: no closer to the vertical ``axis`` (a point (3,)) than the cloth
+    above it where ``feeds`` (V,) bool, less INWARD_M over its fall, as
+    cloth falls from a head past the neck. Its borders are
+    smoothed along themselves so they run as a hem does, not along the body's
+    triangles.
+    """
+    faces = np.asarray(body_faces)
+    faces = faces[covered[faces].all(axis=1)]
+    used, local = np.unique(faces, return_inverse=True)
+    faces = local.reshape(-1, 3)
+    body_normals = trimesh.Trimesh(body, body_faces, process=False).vertex_normals
+    points = body[used] + _smoothed_normals(body[used], faces) * clearance_m
+    # the body near the cloth, searched once for every round
+    near = cKDTree(points).query(body, distance_upper_bound=REACH_M)[0] < np.inf
+    surface, surface_normals = body[near], body_normals[near]
+    tree = cKDTree(surface)
+    adjacency = _adjacency(len(points), faces)
+    degree = np.asarray(adjacency.sum(axis=1)).ravel()
+    border = _border_adjacency(len(points), faces)
+    on_border = np.asarray(border.sum(axis=1)).ravel() > 0
+    for i in range(iterations):
+        mean = np.where(on_border[:, None], border @ points / np.maximum(border.sum(axis=1), 1),
+                        adjacency @ points / degree[:, None])
+        points = points + 0.6 * (mean - points)
+        if i == iterations // 2:
+            points = _hang(points, axis, hang_below_z, hangs[used], feeds[used])
+        if i % 4 == 3 or i == iterations - 1:  # a few rounds of relaxing move it millimetres
+            points = clear_of(points, surface, surface_normals, clearance_m, reach=REACH_M, tree=tree)
+    return points.astype(np.float32), faces.astype(np.int64)
+
+
+def _border_adjacency(count: int, faces: np.ndarray) -> scipy.sparse.csr_matrix:
+    """(N, N) 1 between the two ends of each border edge (an edge of one face only)."""
+    edges = np.sort(faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
+    unique, counts = np.unique(edges, axis=0, return_counts=True)
+    ends = unique[counts == 1]
+    return _adjacency(count, np.column_stack([ends, ends[:, :1]]))
+
+
+def _hang(points: np.ndarray, axis: np.ndarray, below_z: float, hangs: np.ndarray,
+          feeds: np.ndarray) -> np.ndarray:
+    """``points`` below ``below_z`` where ``hangs`` moved out from the vertical ``axis``
+    to the radius of the cloth above them where ``feeds``, in their direction
+    (5-degree sectors, 1 cm bands), less INWARD_M per 30 cm of fall."""
+    delta = points[:, :2] - axis[:2]
+    radius = np.linalg.norm(delta, axis=1)
+    sector = ((np.arctan2(delta[:, 1], delta[:, 0]) + math.pi) / math.radians(5.0)).astype(int) % 72
+    band = np.floor((below_z - points[:, 2]) / 0.01).astype(int)
+    top = band.min()
+    grid = np.zeros((72, band.max() - top + 1))
+    np.maximum.at(grid, (sector[feeds], band[feeds] - top), radius[feeds])
+    for k in range(1, grid.shape[1]):
+        grid[:, k] = np.maximum(grid[:, k], grid[:, k - 1] - INWARD_M * 0.01 / 0.3)
+    falls = (band > 0) & hangs
+    wanted = np.maximum(radius, grid[sector, band - top])
+    scale = np.where(falls, wanted / np.maximum(radius, 1e-9), 1.0)
+    moved = points.copy()
+    moved[:, :2] = axis[:2] + delta * scale[:, None]
+    return moved
 
 
 def cap(body: np.ndarray, body_faces: np.ndarray, scalp: Scalp, crown_m: float, hairline_m: float,
@@ -159,12 +235,13 @@ def _ring_faces(rings: int, sides: int) -> np.ndarray:
 
 
 def clear_of(points: np.ndarray, surface: np.ndarray, normals: np.ndarray, clearance: float,
-             reach: float = 0.05) -> np.ndarray:
+             reach: float = 0.05, tree: cKDTree | None = None) -> np.ndarray:
     """(N, 3) ``points`` moved out along the normals (K, 3) of a surface's points (K, 3)
-    to lie ``clearance`` metres outside it, where they are within ``reach`` of it."""
+    to lie ``clearance`` metres outside it, where they are within ``reach`` of it;
+    ``tree``: a ``cKDTree`` of ``surface``, to reuse."""
     if len(surface) == 0:
         return points
-    distance, nearest = cKDTree(surface).query(points, distance_upper_bound=reach)
+    distance, nearest = (tree or cKDTree(surface)).query(points, distance_upper_bound=reach)
     near = np.isfinite(distance)
     moved = points.copy()
     idx = nearest[near]

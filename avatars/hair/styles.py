@@ -1,7 +1,8 @@
 """The hairstyles and hair colours bodies can wear, and the hair mesh of one on a posed body.
 
 Styles (``HAIRSTYLES``): very short, short, bob, shoulder-length, long,
-tied back (a bun), afro, locs. Colours (``HAIR_COLOURS``): natural ones, sRGB.
+tied back (a bun), afro, locs, and a head covering (a fabric scarf, coloured
+from ``COVERING_COLOURS`` by the hair colour asked for). Colours (``HAIR_COLOURS``): natural ones, sRGB.
 ``hair_mesh`` builds the style on a posed body of a model
 (``avatars.hair.shapes``): the same style fits every body and pose.
 Metres; the model's frame (Z up, facing -Y).
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from avatars.appearance.face_features import connected_parts
 from avatars.body_models.base import BodyModel
 from avatars.hair import shapes
 from avatars.hair.scalp import scalp
@@ -25,7 +27,9 @@ class Hairstyle:
     top_m: extra volume on top; length_m: how far below the eyes the hair falls
     (None: no curtain); front_deg: where the curtain starts round the face;
     side_length_m: the curtain beside the face stops this far below the eyes
-    (on the shoulders); bun, locs: a bun at the back, locs hanging round it."""
+    (on the shoulders); bun, locs: a bun at the back, locs hanging round it;
+    covering: a head covering of fabric (a scarf worn over the hair, round the
+    face and onto the shoulders) instead of hair."""
 
     crown_m: float
     hairline_m: float
@@ -35,6 +39,7 @@ class Hairstyle:
     side_length_m: float | None = None
     bun: bool = False
     locs: bool = False
+    covering: bool = False
 
 
 HAIRSTYLES = {
@@ -46,6 +51,7 @@ HAIRSTYLES = {
     "tied-back": Hairstyle(0.006, 0.003, bun=True),
     "afro": Hairstyle(0.045, 0.022, top_m=0.015),
     "locs": Hairstyle(0.012, 0.004, locs=True),
+    "head-covering": Hairstyle(0.016, 0.016, covering=True),
 }
 HAIR_COLOURS = {  # sRGB
     "black": (28, 24, 22), "dark-brown": (52, 36, 26), "brown": (92, 62, 40), "auburn": (120, 56, 32),
@@ -57,6 +63,15 @@ DEFAULT_COLOUR = "dark-brown"  # for a body given a style without a colour
 DEFAULT_HAIR = {"female": ("shoulder-length", DEFAULT_COLOUR), "male": ("short", DEFAULT_COLOUR),
                 "neutral": ("short", DEFAULT_COLOUR)}
 HAIR_ROUGHNESS = 0.5  # hair has a sheen skin and cotton do not
+# a head covering is a fabric: its colour (sRGB) for each hair colour asked for, matte
+COVERING_COLOURS = {"black": (30, 30, 36), "dark-brown": (70, 52, 44), "brown": (122, 98, 80),
+                    "auburn": (128, 46, 46), "blonde": (206, 190, 160), "grey": (120, 124, 132)}
+COVERING_ROUGHNESS = 0.85
+# the face left open by a head covering: within this azimuth of the face, and between
+# these heights (m) below and above the eyes
+FACE_OPENING = (math.radians(52.0), -0.115, 0.05)
+COVERING_DEPTH_M = 0.25  # below the eyes, where a head covering ends in front and behind
+COVERING_CLEARANCE_M = 0.008
 BUN_RADII_M = (0.036, 0.036, 0.032)
 LOCS = 16
 LOC_RADIUS_M = 0.006
@@ -95,6 +110,8 @@ def hair_mesh(model: BodyModel, body: np.ndarray, style: str, colour: str,
     torso = body[~model.arm_vertex_mask()]
     if worn is not None and len(worn):
         torso = np.concatenate([torso, np.asarray(worn, np.float64)])
+    if spec.covering:
+        return _covering(model, body, head, centre, eyes, forward, colour)
     if spec.length_m is not None:
         top = eyes[2] + 0.03
         side = None if spec.side_length_m is None else eyes[2] - spec.side_length_m
@@ -109,6 +126,39 @@ def hair_mesh(model: BodyModel, body: np.ndarray, style: str, colour: str,
         parts.append(_locs(parts[0][0], centre, forward, eyes, torso))
     vertices, faces = _merge(parts)
     return HairMesh(vertices, faces, _streaks(vertices, centre, forward, HAIR_COLOURS[colour]), HAIR_ROUGHNESS)
+
+
+def _covering(model, body, head, centre, eyes, forward, colour) -> HairMesh:
+    """A scarf wrapped over the head, neck and the top of the shoulders, the face left
+    open in an oval (as tall as the head is, for the template's): the body's surface
+    there, wrapped (``shapes.wrap``)."""
+    half_width, below, above = FACE_OPENING
+    scale = (body[head.head, 2].max() - eyes[2]) / (head.template_head[:, 2].max() - head.eyes[2])
+    below, above = below * scale, above * scale
+    azimuth = _azimuth(body, centre, forward)
+    middle, half_height = eyes[2] + 0.5 * (below + above), 0.5 * (above - below)
+    face = (azimuth / half_width) ** 2 + ((body[:, 2] - middle) / half_height) ** 2 < 1.0
+    # down to the collarbones in front and behind, to the top of the shoulders at the sides
+    lowest = eyes[2] - COVERING_DEPTH_M + 0.06 * np.sin(azimuth) ** 2
+    parts = connected_parts(len(body), np.asarray(model.faces))
+    skin = parts == np.bincount(parts).argmax()  # not the eyeballs or the mouth
+    covered = skin & ~face & ~model.arm_vertex_mask() & (body[:, 2] > lowest)
+    # beside the face the cloth follows the cheeks and the jaw; from under the jaw, and
+    # round the sides and back from the ears, it falls
+    beside_face = azimuth < half_width + math.radians(20.0)
+    hangs = ~beside_face | (body[:, 2] < eyes[2] + below - 0.03)
+    feeds = ~beside_face | (body[:, 2] < eyes[2] + below + 0.01)
+    vertices, faces = shapes.wrap(body, model.faces, covered, COVERING_CLEARANCE_M, centre, eyes[2] + above,
+                                  hangs, feeds)
+    rgb = np.tile(np.uint8(COVERING_COLOURS[colour]), (len(vertices), 1))
+    return HairMesh(vertices, faces, rgb, COVERING_ROUGHNESS)
+
+
+def _azimuth(points, centre, forward) -> np.ndarray:
+    """(N,) radians round the head's axis from the face, 0-pi either side."""
+    side = np.array([-forward[1], forward[0], 0.0])
+    delta = np.asarray(points, np.float64) - centre
+    return np.abs(np.arctan2(delta @ side, delta @ forward))
 
 
 def _locs(hair_cap, centre, forward, eyes, torso) -> tuple[np.ndarray, np.ndarray]:

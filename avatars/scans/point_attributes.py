@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import trimesh
 
+PLACEHOLDER_TEXELS = 4  # a texture this small is trimesh's placeholder, not a scan's colours
+
 
 def cloud_normals(cloud) -> np.ndarray | None:
     """(N, 3) normals a PLY point cloud carried (nx, ny, nz), else None."""
@@ -34,7 +36,10 @@ def has_colour(mesh: trimesh.Trimesh) -> bool:
     if visual.kind == "vertex":
         return True
     if visual.kind == "texture":
-        return _image(getattr(visual, "material", None)) is not None and getattr(visual, "uv", None) is not None
+        image = _image(getattr(visual, "material", None))
+        # trimesh puts a 2x2 grey image where an OBJ's MTL or texture is missing: no scan's colours
+        return image is not None and image.size[0] * image.size[1] > PLACEHOLDER_TEXELS and \
+            getattr(visual, "uv", None) is not None
     return False
 
 

@@ -1,6 +1,7 @@
 """Body scans: read a studio's scan file and bring it into the body models' frame.
 
-``load_scan`` reads PLY, OBJ or GLB (a mesh or a point cloud) with trimesh
+``load_scan`` reads PLY, OBJ or GLB (a mesh or a point cloud; an OBJ with its
+MTL and textures zipped) with trimesh
 and normalises it: units (millimetres, centimetres or metres, guessed from
 the extent), up axis (from the floor plane when there is one, else the
 coordinate axis along which the points spread most evenly), floor removal
@@ -29,12 +30,13 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from avatars.scans.archive import ArchiveError, unzip_scan
 from avatars.scans.orientation import up_rotation
 from avatars.scans.point_attributes import cloud_colours, cloud_normals, surface_colours, vertex_colours
 from tryon.core.errors import Invalid
 
 MAX_SCAN_POINTS = 2_000_000
-FORMATS = ("ply", "obj", "glb")
+FORMATS = ("ply", "obj", "glb", "zip")  # zip: an OBJ with its MTL and textures (avatars.scans.archive)
 MIN_BODY_POINTS = 2_000
 BODY_HEIGHT_M = (0.8, 2.5)  # what a standing person's scan may measure
 BODY_WIDTH_M = 2.5
@@ -158,8 +160,14 @@ def _read(data: bytes, filename: str):
         )
     if not data:
         raise ScanError(f"{filename} is empty")
+    resolver = None
+    if kind == "zip":
+        try:
+            data, kind, resolver = unzip_scan(data, filename)
+        except ArchiveError as error:
+            raise ScanError(str(error)) from None
     try:
-        loaded = trimesh.load(io.BytesIO(data), file_type=kind, process=False)
+        loaded = trimesh.load(io.BytesIO(data), file_type=kind, process=False, resolver=resolver)
     except Exception as error:  # trimesh raises many types for broken files
         raise ScanError(f"could not read {filename} as {kind.upper()}: {error}") from error
     geometries = []

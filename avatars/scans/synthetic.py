@@ -105,6 +105,22 @@ def _sample_body(vertices, faces, count, rng):
     return points[~hidden][order], triangles[~hidden][order]
 
 
+def _hair_lift(model: BodyModel, vertices: np.ndarray, triangles: np.ndarray, volume_m: float) -> np.ndarray:
+    """(N, 3) how far hair lifts each point off the scalp: along its triangle's normal,
+    ``volume_m`` over the top half of the scalp, fading to 0 at its lowest edge."""
+    faces = np.asarray(model.faces)
+    on_scalp = np.zeros(len(faces), bool)
+    on_scalp[scalp(model).faces] = True
+    corners = vertices[faces]
+    normals = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+    normals /= np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
+    height = corners[:, :, 2].mean(axis=1)
+    low, high = height[on_scalp].min(), height[on_scalp].max()
+    fade = np.clip((height - low) / (0.5 * (high - low)), 0.0, 1.0)
+    lift = np.where(on_scalp, volume_m * fade * fade * (3 - 2 * fade), 0.0)
+    return normals[triangles] * lift[triangles, None]
+
+
 def _texture_colours(points, triangles, vertices, faces, skin) -> np.ndarray:
     """(N, 3) uint8: the colour of ``skin`` (a ``SkinTexture``) under each point on its triangle."""
     bary = trimesh.triangles.points_to_barycentric(vertices[faces[triangles]], points)
@@ -144,6 +160,7 @@ def synthetic_scan(
     floor: bool = True,
     clutter: bool = True,
     skin=None,
+    hair_volume_m: float = 0.0,
 ) -> SyntheticScan:
     """A seeded synthetic scan of a random body of ``model``.
 
@@ -152,6 +169,8 @@ def synthetic_scan(
     file_format: ply, obj or glb (a point cloud); units: m, cm or mm.
     skin: a ``SkinTexture`` of the model: the body's points take its colours
         (the floor grey, clutter brown) and the file carries them (PLY, GLB).
+    hair_volume_m: hair standing off the scalp by up to this much (the
+        crown; less towards the hairline), detail no body shape holds.
     """
     rng = np.random.default_rng(seed)
     sex = sex or ("female", "male")[rng.integers(2)]
@@ -164,6 +183,8 @@ def synthetic_scan(
     vertices[:, :2] += rng.uniform(-0.3, 0.3, 2)  # off the origin, as scanners leave it
     body, triangles = _sample_body(vertices, model.faces, points, rng)
     colours = None if skin is None else _texture_colours(body, triangles, vertices, np.asarray(model.faces), skin)
+    if hair_volume_m:
+        body = body + _hair_lift(model, vertices, triangles, hair_volume_m)
     floor_points = clutter_points = np.empty((0, 3))
     if floor or clutter:
         floor_points, clutter_points = _floor_and_clutter(body, int(0.15 * points), rng)

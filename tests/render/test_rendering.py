@@ -18,7 +18,8 @@ from tryon.render.body import render_body, render_body_rgba
 from tryon.render.encoding import encode_image
 from tryon.render.renderer import get_renderer
 from garments.base_outfit import clip_mesh
-from tryon.render.scene import body_scene, vertex_normals
+from tryon.core.geometry import vertex_normals
+from tryon.render.scene import body_scene
 from tryon.render.views import VIEWS, frame_points, turntable_views
 
 pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers

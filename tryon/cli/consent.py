@@ -53,7 +53,7 @@ def cmd_consent_create(args) -> int:
                 scope_origins=args.origin, twin_id=args.twin, pay_basis=args.pay_basis,
                 pay_currency=args.currency, pay_amount_minor=args.amount_minor,
                 starts_at=args.start, ends_at=args.end, scan_retention=args.scan_retention,
-                document=document, document_name=Path(args.document).name,
+                captures_appearance=args.captures_appearance, document=document, document_name=Path(args.document).name,
                 document_media_type=media_type, blobs=open_blob_store(settings()))
             body = describe_grant(grant)
     except InvalidGrant as e:
@@ -122,6 +122,9 @@ def add_commands(commands) -> None:
     create.add_argument("--twin", help="use grants: cover this twin only")
     create.add_argument("--scan-retention", choices=SCAN_RETENTIONS,
                         help="creation grants: keep the raw scan encrypted, or delete it after fitting")
+    create.add_argument("--captures-appearance", action="store_true",
+                        help="creation grants: the twin carries her skin's colours and surface detail "
+                             "from the scan (sealed, deleted on withdrawal); else her shape only")
     create.set_defaults(run=cmd_consent_create)
     listing = actions.add_parser("list", help="list grants and their status")
     listing.add_argument("--talent")

@@ -1,4 +1,4 @@
-"""Closest points on triangle meshes, shared by garment binding and scan fitting.
+"""Closest points on triangle meshes, shared by garment binding and scan fitting; vertex normals.
 
 Shapes: points (N, 3), vertices (V, 3), faces (F, 3); lengths in the
 inputs' units (metres everywhere in this project).
@@ -71,6 +71,20 @@ def closest_on_surface(points, vertices, faces, neighbours=1, centroids=0, verte
         bary[chunk] = weights[rows, pick]
         distance[chunk] = gap[rows, pick]
     return face, bary, distance
+
+
+def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """(V, 3) unit normals, the area-weighted mean of the adjacent faces' normals.
+
+    vertices: (V, 3) metres; faces: (F, 3) counter-clockwise seen from outside.
+    """
+    v0, v1, v2 = (vertices[faces[:, i]] for i in range(3))
+    face_normals = np.cross(v1 - v0, v2 - v0)  # length = 2 * area: area weighting
+    normals = np.stack(
+        [np.bincount(faces.ravel(), np.repeat(face_normals[:, axis], 3), len(vertices)) for axis in range(3)],
+        axis=1,
+    )
+    return normals / np.linalg.norm(normals, axis=1, keepdims=True).clip(1e-12)
 
 
 def vertex_face_table(vertex_count: int, faces: np.ndarray) -> np.ndarray:

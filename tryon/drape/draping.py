@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from avatars.avatar import Avatar
+from avatars.avatar import Avatar, avatar_surface
 from garments.base_outfit import BASE_OFFSET_M
 from garments.body_regions import BodyGeometry, posed_geometry
 from garments.fabrics import fabric as fabric_preset
@@ -82,11 +82,12 @@ def authored_on(store: GarmentStore, garment, size: str) -> BodyGeometry:
 def _target(avatar: Avatar, pose: str) -> BodyGeometry:
     """The posed body and its regions, kept for the bodies draped on most
     recently (a shopper tries several sizes and garments on one body)."""
-    return posed_geometry(avatar.sex, avatar.shape, pose)
+    return posed_geometry(avatar.sex, avatar.shape, pose, avatar.appearance)
 
 
 def _cache_key(avatar: Avatar, garment_id: str, size: str, pose: str, digest: str) -> str:
-    payload = json.dumps([DRAPE_VERSION, avatar.shape, avatar.sex, garment_id, size, pose, digest])
+    payload = json.dumps([DRAPE_VERSION, avatar.shape, avatar.sex, garment_id, size, pose, digest,
+                          *avatar_surface(avatar)])
     return hashlib.sha256(payload.encode()).hexdigest()[:40]
 
 

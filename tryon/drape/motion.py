@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from avatars.avatar import Avatar, avatar_shape
+from avatars.avatar import Avatar, avatar_surface, pose_body
 from avatars.body_models.registry import get_body_model
 from avatars.motion.clip import Clip
 from garments.store import GarmentStore
@@ -53,7 +53,7 @@ def drape_motion(avatar: Avatar, garment_id: str | None, size: str | None, clip:
                  store: GarmentStore | None = None) -> MotionDrape:
     """Pose ``avatar`` through ``clip`` and move ``garment_id`` in ``size`` with it (or none)."""
     model = get_body_model(avatar.sex)
-    body = model.forward(avatar_shape(avatar), clip.poses)
+    body = pose_body(model, avatar, clip.poses)
     shift = np.asarray(clip.translation, dtype=np.float32)[:, None]
     vertices = body.vertices.detach().numpy() + shift
     joints = body.joints.detach().numpy() + shift
@@ -87,7 +87,7 @@ def drape_motion(avatar: Avatar, garment_id: str | None, size: str | None, clip:
 
 def _clip_key(avatar: Avatar, garment_id: str, size: str, clip: Clip, store: GarmentStore) -> str:
     """sha256 (40 hex) over the drape's inputs, the clip's poses, travel and rate, and the versions."""
-    digest = hashlib.sha256(json.dumps([DRAPE_VERSION, DYNAMICS_VERSION, avatar.shape, avatar.sex,
+    digest = hashlib.sha256(json.dumps([DRAPE_VERSION, DYNAMICS_VERSION, avatar.shape, *avatar_surface(avatar), avatar.sex,
                                         garment_id, size, store.size_digest(garment_id, size),
                                         clip.fps]).encode())
     digest.update(np.ascontiguousarray(clip.poses.numpy(), dtype=np.float32).tobytes())

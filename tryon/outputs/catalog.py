@@ -23,7 +23,7 @@ from garments.store import GarmentStore
 from tryon.core.errors import ConsentError, Invalid, error_code
 from tryon.jobs.queue import ACTIVE, DEDUPE_PARAM, describe_error
 from tryon.outputs.avatar_lookup import resolve_avatar  # library bodies, measured, twins
-from tryon.outputs.keys import avatar_hair, normalize_render_params, render_key
+from tryon.outputs.keys import avatar_appearance, avatar_hair, normalize_render_params, render_key
 from tryon.storage.blobs import open_blob_store
 from tryon.storage.database import write_scope
 from tryon.storage.models import Job, RenderRecord, utcnow
@@ -71,7 +71,8 @@ def render_keys(renders: Iterable[Mapping[str, Any]], garments: GarmentStore) ->
         if size_key not in digests:
             digests[size_key] = garments.size_digest(*size_key)
         avatar = avatars[p["avatar"]]
-        keys.append(render_key(p, avatar.shape, digests[size_key], hair=avatar_hair(avatar)))
+        keys.append(render_key(p, avatar.shape, digests[size_key], hair=avatar_hair(avatar),
+                               appearance=avatar_appearance(avatar)))
     return keys
 
 

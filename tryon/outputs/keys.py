@@ -79,18 +79,21 @@ def normalize_render_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def render_key(params: Mapping[str, Any], avatar_shape, size_digest: str | None,
-               colorway_digest: str | None = None, *, hair: tuple[str | None, str | None] = (None, None)) -> str:
+               colorway_digest: str | None = None, *, hair: tuple[str | None, str | None] = (None, None),
+               appearance: str | None = None) -> str:
     """The sha256 (hex) naming the render of normalised ``params``.
 
     avatar_shape: the avatar's body-model shape parameters (a sequence of
     floats); size_digest: ``GarmentStore().size_digest`` of the garment's
     size, or None when no garment is worn; colorway_digest: the chosen
     colorway's ``digest`` (None: the garment as uploaded); hair: the avatar's
-    (style, colour), ``avatar_hair``.
+    (style, colour), ``avatar_hair``; appearance: a twin's captured
+    appearance, ``avatar_appearance`` (absent from the key when None, so
+    bodies without one keep their keys).
     """
     payload = {"renderer": RENDERER_VERSION, "params": dict(params), "hair": list(hair),
                "avatar_shape": [float(x) for x in avatar_shape], "size_digest": size_digest,
-               "colorway_digest": colorway_digest}
+               "colorway_digest": colorway_digest, **appearance_part(appearance)}
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -104,12 +107,24 @@ def render_key_for(params: Mapping[str, Any], garments: GarmentStore) -> str:
     """
     p = normalize_render_params(params)
     avatar = requested_avatar(p)
-    return render_key(p, avatar.shape, *garment_digests(p, garments), hair=avatar_hair(avatar))
+    return render_key(p, avatar.shape, *garment_digests(p, garments), hair=avatar_hair(avatar),
+                      appearance=avatar_appearance(avatar))
 
 
 def avatar_hair(avatar) -> tuple[str | None, str | None]:
     """(style, colour) of an avatar's hair, part of every key of its outputs."""
     return avatar.hair, avatar.hair_colour
+
+
+def avatar_appearance(avatar) -> str | None:
+    """The digest of a twin's captured appearance (None for other bodies), part of
+    every key of its outputs."""
+    return None if avatar.appearance is None else avatar.appearance.digest
+
+
+def appearance_part(digest: str | None) -> dict[str, str]:
+    """The entry a key's payload gains for a captured appearance: none without one."""
+    return {} if digest is None else {"appearance": digest}
 
 
 def with_hair(avatar: Avatar, style: str | None, colour: str | None) -> Avatar:

@@ -30,6 +30,7 @@ from tryon.jobs.queue import Task
 from tryon.outputs.avatar_lookup import resolve_avatar
 from tryon.outputs.garment_import import GARMENT_IMPORT, run_garment_import
 from tryon.outputs.keys import (
+    avatar_appearance,
     avatar_hair,
     garment_digests,
     normalize_render_params,
@@ -67,7 +68,8 @@ def run_render(params: Mapping[str, Any], config: Settings) -> str:
     store = GarmentStore(config.garments_dir)
     p = normalize_render_params(params)
     avatar = requested_avatar(p)
-    key = render_key(p, avatar.shape, *garment_digests(p, store), hair=avatar_hair(avatar))
+    key = render_key(p, avatar.shape, *garment_digests(p, store), hair=avatar_hair(avatar),
+                     appearance=avatar_appearance(avatar))
     background = None if p["background"] is None else tuple(p["background"])
     # a twin's image says visibly that it is one (tryon.render.disclosure) unless asked not to
     label = access.is_twin_id(avatar.id) if p["label"] is None else p["label"]

@@ -25,7 +25,7 @@ from garments.store import GarmentStore
 from tryon.core.errors import Invalid, NotFound
 from tryon.core.settings import Settings
 from tryon.jobs.queue import report_progress
-from tryon.outputs.keys import avatar_hair, garment_digests, requested_avatar
+from tryon.outputs.keys import appearance_part, avatar_appearance, avatar_hair, garment_digests, requested_avatar
 from tryon.outputs.stored import sidecar_key, stored_output
 from tryon.render.video_params import (
     VIDEO_MEDIA_TYPES,
@@ -108,7 +108,7 @@ def video_key(params: Mapping[str, Any], store: GarmentStore) -> str:
     avatar = requested_avatar(p)
     size_digest, colorway_digest = garment_digests(p, store)
     payload = {"video": VIDEO_VERSION, "params": p, "avatar_shape": [float(x) for x in avatar.shape],
-               "hair": list(avatar_hair(avatar)),
+               "hair": list(avatar_hair(avatar)), **appearance_part(avatar_appearance(avatar)),
                "size_digest": size_digest, "colorway_digest": colorway_digest}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 

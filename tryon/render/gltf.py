@@ -14,8 +14,8 @@ import numpy as np
 import trimesh
 from PIL import Image
 
-from avatars.avatar import pose_avatar
-from avatars.appearance.skin_texture import SkinTexture, skin_texture
+from avatars.appearance.skin_texture import SkinTexture
+from avatars.avatar import avatar_skin, pose_avatar
 from avatars.skin_tones import skin_rgb
 from garments.base_outfit import BASE_ROUGHNESS, base_outfit
 from garments.ingest.textures import limit_pillow
@@ -24,7 +24,8 @@ from tryon.core.colour import srgb_to_linear
 from tryon.drape.draping import cached_drape
 from tryon.render.gltf_looks import add_garment_looks
 from tryon.render.hair import hair_layer
-from tryon.render.scene import SKIN_ROUGHNESS, GarmentLayer, vertex_normals
+from tryon.core.geometry import vertex_normals
+from tryon.render.scene import SKIN_ROUGHNESS, GarmentLayer
 
 GLB_MEDIA_TYPE = "model/gltf-binary"
 
@@ -41,7 +42,7 @@ def scene_glb(avatar, garment_id: str | None, size: str | None,
     model, body = pose_avatar(avatar, "a-pose")
     scene = trimesh.Scene()
     vertices, faces = body.vertices[0].numpy().astype(np.float64), np.asarray(model.faces)
-    skin = skin_texture(model, avatar.skin_tone)
+    skin = avatar_skin(model, avatar)
     if skin is None:
         body_mesh = trimesh.Trimesh(gltf_frame(vertices), faces, process=False)
         body_mesh.visual = matte(skin_rgb(avatar.skin_tone), SKIN_ROUGHNESS)

@@ -49,9 +49,8 @@ import torch
 import trimesh
 from scipy.spatial.transform import Rotation, Slerp
 
-from avatars.avatar import Avatar, avatar_shape
+from avatars.avatar import Avatar, avatar_displacement, avatar_shape, avatar_skin
 from avatars.body_models.base import BodyModel
-from avatars.appearance.skin_texture import skin_texture
 from avatars.body_models.registry import get_body_model
 from avatars.skin_tones import skin_rgb
 from garments.base_outfit import (BASE_ROUGHNESS, LEGGINGS_OFFSET_M, TANK_OFFSET_M,
@@ -63,7 +62,8 @@ from tryon.drape.motion import MotionDrape
 from tryon.render.gltf import garment_visual, gltf_frame, matte, skin_visual
 from tryon.render.gltf_looks import add_garment_looks
 from tryon.render.hair import hair_layer
-from tryon.render.scene import SKIN_ROUGHNESS, vertex_normals
+from tryon.core.geometry import vertex_normals
+from tryon.render.scene import SKIN_ROUGHNESS
 
 QUANTIZATION = "KHR_mesh_quantization"
 STEPS = 32767  # int16 normalised: a stored value q means q / 32767 of the mesh's scale
@@ -162,7 +162,11 @@ def _bones(model: BodyModel, avatar: Avatar, moving: MotionDrape,
         bones[:, j, :3, :3] = Slerp(frames, Rotation.from_matrix(spin[:, j]))(shapes).as_matrix()
         for axis in range(3):
             bones[:, j, axis, 3] = np.interp(shapes, frames, shift[:, j, axis])
-    return out.rest_vertices[0].double().numpy() @ _FRAME.T, bones
+    rest = out.rest_vertices[0].double().numpy()
+    displacement = avatar_displacement(model, avatar)
+    if displacement is not None:  # a twin's surface detail, skinned with her body
+        rest = rest + vertex_normals(rest, np.asarray(model.faces)) * displacement[:, None]
+    return rest @ _FRAME.T, bones
 
 
 def _skinned(model: BodyModel, avatar: Avatar, moving: MotionDrape, rest: np.ndarray,
@@ -176,7 +180,7 @@ def _skinned(model: BodyModel, avatar: Avatar, moving: MotionDrape, rest: np.nda
     faces = np.asarray(model.faces)
     weights = model.skinning_weights.astype(np.float64)
     body = np.stack([_blend(weights, bone, rest) for bone in bones])
-    skin = skin_texture(model, avatar.skin_tone)
+    skin = avatar_skin(model, avatar)
     if skin is None:
         meshes = [("body", body, rest, weights, faces, matte(skin_rgb(avatar.skin_tone), SKIN_ROUGHNESS))]
     else:  # the face painted on, as every still shows it (UV seams split vertices)

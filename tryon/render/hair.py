@@ -15,7 +15,8 @@ from avatars.body_models.base import BodyModel
 from avatars.hair.shapes import clear_of
 from avatars.hair.styles import DEFAULT_COLOUR, hair_mesh
 from tryon.core.kept import KeptByContent
-from tryon.render.scene import GarmentLayer, vertex_normals
+from tryon.core.geometry import vertex_normals
+from tryon.render.scene import GarmentLayer
 
 ON_GARMENT_M = 0.004  # hair rests this far off a garment's outside
 _KEPT = KeptByContent(16)  # hair layers, about 0.1 MB each

@@ -61,9 +61,11 @@ class Renderer:
         return future
 
     def render(
-        self, scene: pyrender.Scene, width: int, height: int, timeout: float | None = None
+        self, scene: pyrender.Scene, width: int, height: int, timeout: float | None = None,
+        flat: bool = False,
     ) -> np.ndarray:
-        """(height, width, 4) uint8 straight RGBA of ``scene`` seen by its main camera.
+        """(height, width, 4) uint8 straight RGBA of ``scene`` seen by its main camera;
+        ``flat``: unlit, every surface its base colour (a measure of colours, not a picture).
 
         The scene must not be changed until this returns. Raises ValueError
         for sizes outside 1..MAX_SIZE, TimeoutError after ``timeout`` seconds
@@ -74,7 +76,8 @@ class Renderer:
 
         def job(offscreen: pyrender.OffscreenRenderer) -> np.ndarray:
             offscreen.viewport_width, offscreen.viewport_height = width, height
-            color, _ = offscreen.render(scene, flags=pyrender.RenderFlags.RGBA)
+            flags = pyrender.RenderFlags.RGBA | (pyrender.RenderFlags.FLAT if flat else 0)
+            color, _ = offscreen.render(scene, flags=flags)
             return straight_alpha(np.array(color), opaque)  # np.array: the read-back is read-only
 
         future = self.submit(job)

@@ -22,6 +22,7 @@ from avatars.skin_tones import skin_rgb
 from tryon.core.colour import srgb_to_linear
 from garments.base_outfit import BASE_ROUGHNESS, base_outfit
 from garments.ingest.textures import limit_pillow
+from tryon.core.geometry import vertex_normals
 from tryon.render.platform import pyrender
 from tryon.render.views import DEFAULT_YFOV, camera_axes, frame_points
 
@@ -38,20 +39,6 @@ LIGHTS = {"key": KEY_LIGHT, "fill": FILL_LIGHT, "rim": RIM_LIGHT}
 AMBIENT = 0.25
 SHADOW_CELL = 0.01  # metres per shadow-texture texel
 SHADOW_PAD = 0.12  # metres of floor around the footprint the shadow fades into
-
-
-def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """(V, 3) unit normals, the area-weighted mean of the adjacent faces' normals.
-
-    vertices: (V, 3) metres; faces: (F, 3) counter-clockwise seen from outside.
-    """
-    v0, v1, v2 = (vertices[faces[:, i]] for i in range(3))
-    face_normals = np.cross(v1 - v0, v2 - v0)  # length = 2 * area: area weighting
-    normals = np.stack(
-        [np.bincount(faces.ravel(), np.repeat(face_normals[:, axis], 3), len(vertices)) for axis in range(3)],
-        axis=1,
-    )
-    return normals / np.linalg.norm(normals, axis=1, keepdims=True).clip(1e-12)
 
 
 def _smoothstep(edge0: float, edge1: float, x: np.ndarray) -> np.ndarray:

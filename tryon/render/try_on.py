@@ -13,8 +13,7 @@ from dataclasses import asdict
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from avatars.appearance.skin_texture import skin_texture
-from avatars.avatar import Avatar, pose_avatar
+from avatars.avatar import Avatar, avatar_skin, pose_avatar
 from garments.ingest.materials import Material
 from garments.store import GarmentStore
 from tryon.drape.draping import Drape, cached_drape
@@ -83,7 +82,7 @@ def draw_legend(rgba: np.ndarray, fit_map: str = "stretch") -> np.ndarray:
     return np.asarray(image)
 
 
-def _caption(rgba: np.ndarray, text: str) -> np.ndarray:
+def caption(rgba: np.ndarray, text: str) -> np.ndarray:
     """``rgba`` with ``text`` centred across its top, in as many lines as it needs."""
     image = Image.fromarray(rgba)
     font = _font(image.height)
@@ -123,7 +122,7 @@ def try_on_rgba(avatar: Avatar, garment_id: str | None = None, size: str | None 
     rgba = render_body_rgba(
         body.vertices[0], model.faces, body.joints[0], model.landmarks, model.arm_vertex_mask(),
         avatar.skin_tone, view, width, height, background, garments=layers + ((hair,) if hair else ()),
-        skin=skin_texture(model, avatar.skin_tone),
+        skin=avatar_skin(model, avatar),
     )
     return (draw_legend(rgba, fit_map) if fit_map and drape is not None else rgba), drape
 
@@ -157,7 +156,7 @@ def render_size_comparison(avatar: Avatar, garment_id: str, sizes: tuple[str, st
     for size in sizes:
         rgba, drape = try_on_rgba(avatar, garment_id, size, background=background, store=store,
                                   **options)
-        halves.append(_caption(rgba, size_caption(drape.size, advice, reports[drape.size],
+        halves.append(caption(rgba, size_caption(drape.size, advice, reports[drape.size],
                                                   garment.category)))
     return encode_image(np.concatenate(halves, axis=1), fmt, background=background)
 

@@ -37,7 +37,8 @@ from tryon.core.colour import srgb_to_linear
 from tryon.drape.draping import cached_drape
 from tryon.render.gltf import gltf_frame
 from tryon.render.hair import hair_layer
-from tryon.render.scene import SKIN_ROUGHNESS, GarmentLayer, vertex_normals
+from tryon.core.geometry import vertex_normals
+from tryon.render.scene import SKIN_ROUGHNESS, GarmentLayer
 
 USDZ_MEDIA_TYPE = "model/vnd.usdz+zip"
 ROOT = "/Scene"  # the default prim: AR Quick Look shows what is under it

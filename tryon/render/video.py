@@ -16,8 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from avatars.appearance.skin_texture import skin_texture
-from avatars.avatar import Avatar
+from avatars.avatar import Avatar, avatar_skin
 from avatars.body_models.registry import get_body_model
 from avatars.motion.clip import Clip, Motion, make_clip
 from garments.store import GarmentStore
@@ -71,7 +70,7 @@ def clip_frames(avatar: Avatar, moving: MotionDrape, width: int, height: int, vi
     points += [contact_shadow(frame, True)[1] for frame in moving.body_vertices[:: max(1, clip.fps // 4)]]
     poses, znear, zfar = clip_framing(np.concatenate(points), azimuths, width / height)
     renderer = get_renderer()
-    skin = skin_texture(model, avatar.skin_tone)
+    skin = avatar_skin(model, avatar)
     scene = None
     for k in range(clip.frame_count):
         if scene is None or not clip.orbit:

@@ -292,6 +292,9 @@ class ConsentGrant(Base):
     document_name: Mapped[str] = mapped_column(String(200))
     document_media_type: Mapped[str] = mapped_column(String(100))
     scan_retention: Mapped[str | None] = mapped_column(String(16))
+    # a creation grant that lets the twin carry the model's appearance (skin
+    # colours, surface detail) as well as her shape: biometric data, sealed
+    captures_appearance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
@@ -309,7 +312,8 @@ class Twin(Base):
     ``shape``/``measurements`` are those of ``avatars.avatar.Avatar``;
     ``fit`` holds the fit's percentiles (mm), time and point count. The raw
     scan is sealed in the blob store (``scan_blob``) or gone, as the
-    creation grant says. A withdrawn twin keeps its row (the ledger names
+    creation grant says; her appearance (``appearance_blob``) is sealed
+    where the grant captures it. A withdrawn twin keeps its row (the ledger names
     it) but not its body.
     """
 
@@ -330,6 +334,9 @@ class Twin(Base):
     scan_sha256: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
     scan_name: Mapped[str] = mapped_column(String(200))
     scan_blob: Mapped[str | None] = mapped_column(String(DIGEST_LENGTH))
+    # her captured appearance (``avatars.appearance.captured``), sealed; None
+    # when the creation grant did not capture it, or once the twin is withdrawn
+    appearance_blob: Mapped[str | None] = mapped_column(String(DIGEST_LENGTH))
     error: Mapped[str | None] = mapped_column(Text)
     job_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -9,7 +9,9 @@ purpose, the rate of pay (per render, per day of use, or flat; currency and
 amount in minor units), start and end, and the signed document (its sha256
 recorded; the bytes sealed in the blob store, ``tryon.storage.sealed``, and
 never served publicly). A creation grant also says what becomes of the raw
-scan: kept encrypted, or deleted after fitting.
+scan (kept encrypted, or deleted after fitting) and whether the twin
+captures the model's appearance (her skin's colours and her surface's
+detail) or only her shape.
 
 Status is computed on every read, never cached: ``revoked`` once
 ``revoked_at`` is set, ``pending`` before the start, ``expired`` from the
@@ -110,7 +112,9 @@ def describe_grant(grant: ConsentGrant, now: datetime | None = None) -> dict:
         "starts_at": when(grant.starts_at), "ends_at": when(grant.ends_at),
         "document": {"sha256": grant.document_sha256, "name": grant.document_name,
                      "media_type": grant.document_media_type},
-        "scan_retention": grant.scan_retention, "created_at": when(grant.created_at),
+        "scan_retention": grant.scan_retention,
+        "captures_appearance": bool(grant.captures_appearance) if grant.kind == "creation" else None,
+        "created_at": when(grant.created_at),
         "revoked_at": when(grant.revoked_at), "revoked_reason": grant.revoked_reason,
         "revoked_by": grant.revoked_by,
     }
@@ -191,6 +195,7 @@ def create_grant(
     document_media_type: str = "application/octet-stream",
     channels: Sequence[str] | str | None = None, scope_key_ids: Sequence[int] | str | None = None,
     scope_origins: Sequence[str] | str | None = None, scan_retention: str | None = None,
+    captures_appearance: bool = False,
     scope_key_prefixes: Sequence[str] | str | None = None, twin_id: str | None = None,
     recorded_by_key_id: int | None = None, blobs: BlobStore,
 ) -> ConsentGrant:
@@ -198,7 +203,10 @@ def create_grant(
 
     Raises ``InvalidGrant`` (with the field at fault) for anything missing
     or inconsistent: use grants need channels and a scope (key ids or
-    origins); creation grants need a scan retention; the end follows the start.
+    origins); creation grants need a scan retention, and say whether the
+    twin carries the model's appearance (``captures_appearance``: her skin's
+    colours and her surface's detail, baked from the scan; else her shape
+    only); the end follows the start.
     """
 
     # reads (talent, keys, twin), then writes: SQLite's write lock first (see tryon.storage.database)
@@ -267,6 +275,9 @@ def create_grant(
     else:
         if scan_retention is not None:
             raise InvalidGrant("scan retention belongs to creation consents", "scan_retention")
+        if captures_appearance:
+            raise InvalidGrant("capturing appearance belongs to creation consents",
+                               "captures_appearance")
         if not channels:
             raise InvalidGrant(f"a use consent names its channels ({', '.join(CHANNELS)})",
                                "channels")
@@ -285,7 +296,8 @@ def create_grant(
         pay_currency=currency, pay_amount_minor=amount, starts_at=start, ends_at=end,
         document_sha256=hashlib.sha256(document).hexdigest(), document_blob=seal(document, blobs),
         document_name=name, document_media_type=(document_media_type or "application/octet-stream")[:100],
-        scan_retention=scan_retention, created_at=utcnow())
+        scan_retention=scan_retention, captures_appearance=bool(captures_appearance),
+        created_at=utcnow())
     session.add(grant)
     session.flush()
     return grant

@@ -8,9 +8,12 @@ Creation (``start_twin`` then ``fit_twin``, the ``twin`` job):
 3. the raw scan is sealed in the blob store (``tryon.storage.sealed``) and a
    twin row is written with status ``fitting``;
 4. the job fits the body (``avatars.scans.fitting.fit_scan``, up to about a
-   minute), renders a preview with content credentials, stores both, and
-   marks the twin ``ready``; then keeps or deletes the sealed scan as the
-   grant says. A fit that is refused (``FitRejected``) marks the twin
+   minute); where the grant ``captures_appearance``, captures her skin's
+   colours and her surface's detail (``avatars.appearance.capture``) and
+   seals them (``appearance_blob``); renders a preview with content
+   credentials (beside her scan when her appearance was captured), stores
+   it, and marks the twin ``ready``; then keeps or deletes the sealed scan
+   as the grant says. A fit that is refused (``FitRejected``) marks the twin
    ``rejected`` with the reason and deletes the scan. A failure of the
    infrastructure (``tryon.storage.transient``: the database restarting, a
    full disk) leaves the twin ``fitting`` with its sealed scan: the job is
@@ -36,12 +39,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from avatars.avatar import Avatar
-from avatars.body_models.registry import backend_name
+from avatars.appearance.capture import Capture, capture_appearance
+from avatars.appearance.captured import Appearance, appearance_digest
+from avatars.avatar import Avatar, avatar_skin
+from avatars.body_models.registry import backend_name, get_body_model
 from avatars.scans.fitting import FitRejected, fit_scan
 from avatars.scans.reading import ScanError, load_scan
 from tryon.core.errors import ConsentError, ConsentRequired, Invalid, NotFound
-from tryon.storage.blobs import BlobStore
+from tryon.core.settings import settings
+from tryon.storage.blobs import BlobStore, open_blob_store
 from tryon.storage.database import session_scope, write_scope
 from tryon.storage.models import ConsentGrant, Twin, utcnow
 from tryon.storage.sealed import seal, unseal
@@ -59,23 +65,29 @@ MAX_LABEL = 200
 
 # --- twins as avatars ----------------------------------------------------------------------
 
-def twin_avatar(twin: Twin) -> Avatar | None:
-    """The twin as an ``Avatar`` (A-pose body of its fitted shape); None unless ready
-    on the active body model."""
+def twin_avatar(twin: Twin, blobs: BlobStore | None = None) -> Avatar | None:
+    """The twin as an ``Avatar`` (A-pose body of its fitted shape, with her captured
+    appearance, read from ``blobs`` (default: the settings' store) when it is
+    drawn); None unless ready on the active body model."""
     if twin.status != "ready" or not twin.shape or not twin.measurements:
         return None
     if (twin.fit or {}).get("backend", backend_name()) != backend_name():
         return None  # fitted on another body model: its shape means nothing here
+    appearance = None
+    if twin.appearance_blob is not None:
+        sealed = twin.appearance_blob
+        appearance = Appearance(twin.fit["appearance"]["sha256"],
+                                lambda: unseal(sealed, blobs or open_blob_store(settings())))
     return Avatar(id=twin.id, label=twin.label, sex=twin.sex, age_years=None, build="scan",
                   skin_tone=twin.skin_tone, shape=tuple(float(x) for x in twin.shape),
-                  measurements=dict(twin.measurements))
+                  measurements=dict(twin.measurements), appearance=appearance)
 
 
-def load_twin_avatar(twin_id: str) -> Avatar | None:
+def load_twin_avatar(twin_id: str, blobs: BlobStore | None = None) -> Avatar | None:
     """The ready twin ``twin_id`` as an Avatar, or None (no consent check: see ``authorize_use``)."""
     with session_scope() as session:
         twin = session.get(Twin, twin_id)
-        return twin_avatar(twin) if twin is not None else None
+        return twin_avatar(twin, blobs) if twin is not None else None
 
 
 def describe_twin(twin: Twin, with_scan: bool = True) -> dict:
@@ -87,7 +99,9 @@ def describe_twin(twin: Twin, with_scan: bool = True) -> dict:
         "skin_tone": twin.skin_tone, "measurements": twin.measurements,
         "height_cm": (twin.measurements or {}).get("stature"),
         "fit": {"percentiles_mm": fit.get("percentiles_mm"), "seconds": fit.get("seconds"),
-                "points": fit.get("points"), "backend": fit.get("backend")} if fit else None,
+                "points": fit.get("points"), "backend": fit.get("backend"),
+                "appearance": _appearance_figures(fit.get("appearance"))} if fit else None,
+        "appearance": "sealed" if twin.appearance_blob else None,
         "error": twin.error,
         **({"scan": {"sha256": twin.scan_sha256, "name": twin.scan_name,
                      "kept": "encrypted" if twin.scan_blob else "deleted"}} if with_scan else {}),
@@ -160,22 +174,54 @@ def fit_twin(twin_id: str, blobs: BlobStore) -> Twin:
             raise NotFound(f"no twin {twin_id!r}", "twin_id")
         if twin.status != "fitting":
             return twin
-        scan_blob, scan_name, sex = twin.scan_blob, twin.scan_name, twin.sex
+        scan_blob, scan_name, sex, tone = twin.scan_blob, twin.scan_name, twin.sex, twin.skin_tone
+        captures = bool(session.get(ConsentGrant, twin.creation_grant_id).captures_appearance)
     try:
         _require_creation(twin_id)
-        fit = fit_scan(load_scan(unseal(scan_blob, blobs), scan_name), sex)
+        scan = load_scan(unseal(scan_blob, blobs), scan_name)
+        fit = fit_scan(scan, sex)
     except (ConsentError, FitRejected, ScanError) as e:
         return _reject(twin_id, str(e), blobs)
     shape = [float(x) for x in fit.shape]
     measurements = {k: (None if v is None else float(v)) for k, v in fit.measurements.items()}
+    captured, appearance = None, None
+    if captures:  # the grant lets her twin look like her: seal what was captured
+        captured = capture_appearance(get_body_model(fit.sex), fit, scan, tone)
+        data = captured.appearance.to_bytes()
+        appearance = Appearance(appearance_digest(data), lambda: data)
     with session_scope() as session:
         twin = session.get(Twin, twin_id)
         avatar = Avatar(id=twin.id, label=twin.label, sex=fit.sex, age_years=None, build="scan",
-                        skin_tone=twin.skin_tone, shape=tuple(shape), measurements=measurements)
+                        skin_tone=twin.skin_tone, shape=tuple(shape), measurements=measurements,
+                        appearance=appearance)
     _require_creation(twin_id)  # right before rendering
-    preview = credential_render(_render_preview(avatar), "png", twin_id)
+    preview, compared = _render_preview(avatar, captured)
+    preview = credential_render(preview, "png", twin_id)
     store_output(preview_key(twin_id), twin_id, "preview", preview, PREVIEW_MEDIA_TYPE, blobs,
                  index=False)
+    figures, appearance_blob = None, None
+    if captured is not None:
+        figures = {**captured.summary(), **compared, "sha256": appearance.digest}
+        appearance_blob = seal(data, blobs)
+    try:
+        ended, grant = _mark_ready(twin_id, fit, shape, measurements, figures, appearance_blob)
+    except BaseException:
+        if appearance_blob:  # not recorded: it must not stay behind
+            blobs.delete(appearance_blob)
+        raise
+    if ended:  # the consent ended while we fitted: nothing of it may stay
+        if appearance_blob:
+            blobs.delete(appearance_blob)
+        return _reject(twin_id, end_reason(grant), blobs)
+    if grant.scan_retention == "delete":
+        blobs.delete(scan_blob)
+    with session_scope() as session:
+        return session.get(Twin, twin_id)
+
+
+def _mark_ready(twin_id, fit, shape, measurements, figures, appearance_blob):
+    """Record the fit (with the sealed appearance and its ``figures``, if captured) and
+    mark the twin ready, unless its consent ended meanwhile; (ended, creation grant)."""
     with write_scope() as session:
         twin = session.get(Twin, twin_id)
         grant = session.get(ConsentGrant, twin.creation_grant_id)
@@ -187,22 +233,34 @@ def fit_twin(twin_id: str, blobs: BlobStore) -> Twin:
             twin.fit = {"percentiles_mm": {k: round(float(v), 3) for k, v in fit.percentiles_mm.items()},
                         "seconds": round(float(fit.seconds), 2), "points": int(len(fit.error_m)),
                         "backend": fit.backend}
+            if figures is not None:
+                twin.fit["appearance"], twin.appearance_blob = figures, appearance_blob
             twin.status, twin.ready_at = "ready", utcnow()
             if grant.scan_retention == "delete":
                 twin.scan_blob = None
-    if ended:  # the consent ended while we fitted: nothing of it may stay
-        return _reject(twin_id, end_reason(grant), blobs)
-    if grant.scan_retention == "delete":
-        blobs.delete(scan_blob)
-    with session_scope() as session:
-        return session.get(Twin, twin_id)
+        return ended, grant
 
 
-def _render_preview(avatar: Avatar) -> bytes:
-    from tryon.render.try_on import render_try_on  # pyrender: only processes that fit twins
+def _appearance_figures(figures: dict | None) -> dict | None:
+    """A twin's captured appearance as the API shows it (its digest stays inside)."""
+    return None if figures is None else {k: v for k, v in figures.items() if k != "sha256"}
+
+
+def _render_preview(avatar: Avatar, captured: Capture | None) -> tuple[bytes, dict]:
+    """(PNG, figures): the twin as renders show her; with a captured appearance, beside
+    her scan, front and back, with the colour error (``tryon.render.twin_preview``)."""
+    from tryon.render.encoding import encode_image  # pyrender: only processes that fit twins
+    from tryon.render.try_on import render_try_on
+    from tryon.render.twin_preview import twin_preview
 
     width, height = PREVIEW_SIZE
-    return render_try_on(avatar, None, None, fmt="png", view="front", width=width, height=height)
+    if captured is None:
+        return render_try_on(avatar, None, None, fmt="png", view="front", width=width, height=height), {}
+    model = get_body_model(avatar.sex)
+    rgba, figures = twin_preview(model, captured.body, captured.joints, avatar_skin(model, avatar),
+                                 avatar.skin_tone, captured.points, captured.colours,
+                                 captured.surface_mm, width=width * 2 // 3, height=height * 2 // 3)
+    return encode_image(rgba, "png"), {"colour_delta_e": figures["colour_delta_e"]}
 
 
 def _require_creation(twin_id: str) -> None:
@@ -217,12 +275,12 @@ def _reject(twin_id: str, reason: str, blobs: BlobStore) -> Twin | None:
         twin = session.get(Twin, twin_id)
         if twin is None:
             return None
-        scan_blob = twin.scan_blob
+        sealed = [twin.scan_blob, twin.appearance_blob]
         if twin.status != "withdrawn":  # a withdrawal says more than a rejection
             twin.status = "rejected"
-        twin.error, twin.scan_blob = reason[:2000], None
-    if scan_blob:
-        blobs.delete(scan_blob)
+        twin.error, twin.scan_blob, twin.appearance_blob = reason[:2000], None, None
+    for digest in filter(None, sealed):
+        blobs.delete(digest)
     purge_outputs(twin_id, blobs)
     with session_scope() as session:
         return session.get(Twin, twin_id)

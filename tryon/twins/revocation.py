@@ -7,9 +7,9 @@ a grant touched (``close_twin``):
 
 - its creation grant ended: the twin is withdrawn: every stored output
   deleted (blobs, render index, mapping), its queued jobs failed, its
-  sealed scan and cached drapes deleted and its body (shape, measurements)
-  wiped; the row
-  stays, as the usage ledger names it;
+  sealed scan, its sealed appearance (texture, displacement) and cached
+  drapes deleted and its body (shape, measurements) wiped; the row stays,
+  as the usage ledger names it;
 - no active use grant is left: its outputs but the preview (which only the
   creation grant governs) are deleted and its queued jobs failed; a new
   grant lets it be shown again;
@@ -102,21 +102,21 @@ def close_twin(twin_id: str, blobs: BlobStore) -> str:
         creation = session.get(ConsentGrant, twin.creation_grant_id)
         if grant_status(creation) in ("revoked", "expired"):
             reason = end_reason(creation)
-            scan_blob = twin.scan_blob
+            sealed = [twin.scan_blob, twin.appearance_blob]
             if twin.status != "withdrawn":
                 twin.status, twin.withdrawn_at = "withdrawn", utcnow()
-            twin.shape, twin.measurements, twin.scan_blob = None, None, None
+            twin.shape, twin.measurements, twin.scan_blob, twin.appearance_blob = None, None, None, None
             action = "withdrawn"
         elif not servable(session, twin):
-            reason, scan_blob, action = f"no active consent allows showing twin {twin_id}", None, "purged"
+            reason, sealed, action = f"no active consent allows showing twin {twin_id}", [], "purged"
         else:
             return "kept"
     fail_jobs(twin_id, reason)
     purge_outputs(twin_id, blobs, keep_preview=action == "purged")
     if action == "withdrawn":  # garments draped on the person's body go with it
         shutil.rmtree(drape_cache_dir(twin_id), ignore_errors=True)
-    if scan_blob:
-        blobs.delete(scan_blob)
+    for digest in filter(None, sealed):  # her scan and her appearance: biometric data
+        blobs.delete(digest)
     return action
 
 

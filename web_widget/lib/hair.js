@@ -10,7 +10,7 @@ import { h } from './dom.js';
 export const HAIRSTYLES = Object.freeze([
   ['', 'The body\u2019s own'], ['very-short', 'Very short'], ['short', 'Short'], ['bob', 'Bob'],
   ['shoulder-length', 'Shoulder-length'], ['long', 'Long'], ['tied-back', 'Tied back'],
-  ['afro', 'Curly (afro)'], ['locs', 'Locs'], ['none', 'No hair'],
+  ['afro', 'Curly (afro)'], ['locs', 'Locs'], ['head-covering', 'Head covering'], ['none', 'No hair'],
 ]);
 
 /** [value, label, sRGB]: the swatches. */

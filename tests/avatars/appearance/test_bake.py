@@ -9,7 +9,6 @@ must give the known texture back.
 
 from __future__ import annotations
 
-import colour
 import numpy as np
 import pytest
 import torch
@@ -19,17 +18,12 @@ from avatars.appearance.face_features import face_features
 from avatars.appearance.skin_texture import skin_texture
 from avatars.appearance.uv_layout import rasterize_uv
 from avatars.hair.scalp import scalp
+from tryon.core.colour import delta_e_2000 as delta_e
 
 pytestmark = pytest.mark.slow  # the prepared body model
 
 HAIR = (70, 46, 30)
 TONE = 6
-
-
-def delta_e(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N,) CIEDE2000 between two (N, 3) sRGB 0-255 colour arrays."""
-    lab = [colour.XYZ_to_Lab(colour.sRGB_to_XYZ(np.asarray(c, float) / 255.0)) for c in (a, b)]
-    return colour.delta_E(lab[0], lab[1], method="CIE 2000")
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +86,7 @@ def test_a_hole_takes_the_colour_of_the_skin_around_it(anny_model, scene):
 
 def test_a_body_fitted_a_little_off_still_gets_its_colours(anny_model, scene):
     vertices, truth, points, colours, _ = scene
-    from tryon.render.scene import vertex_normals
+    from tryon.core.geometry import vertex_normals
 
     off = vertices + 0.002 * vertex_normals(vertices.astype(np.float32), anny_model.faces)  # 2 mm out
     baked = bake_skin(anny_model, off, points, colours, TONE)

@@ -9,7 +9,6 @@ lighter and darker blotches and a scalp of another colour.
 
 from __future__ import annotations
 
-import colour
 import numpy as np
 import pytest
 import torch
@@ -19,16 +18,13 @@ from avatars.body_models.registry import get_body_model
 from avatars.scans.fitting import fit_scan
 from avatars.scans.reading import load_scan
 from avatars.scans.synthetic import synthetic_scan, synthetic_skin
+from tryon.core.colour import delta_e_2000
 from tryon.render.renderer import get_renderer
 from tryon.render.scene import body_scene
 
 pytestmark = pytest.mark.slow  # the body model, a fit, renders
 
 TONE = 4
-
-
-def _lab(rgb: np.ndarray) -> np.ndarray:
-    return colour.XYZ_to_Lab(colour.sRGB_to_XYZ(np.asarray(rgb, float) / 255.0))
 
 
 def test_a_coloured_scan_becomes_a_body_with_its_colours():
@@ -66,5 +62,5 @@ def test_a_coloured_scan_becomes_a_body_with_its_colours():
     for mask in masks:
         skin &= (np.abs(mask - tone_1).sum(axis=2) < 200) & (mask.sum(axis=2) > 400) & (mask.sum(axis=2) < 760)
     assert skin.sum() > 2000
-    difference = colour.delta_E(_lab(renders[0][skin]), _lab(renders[1][skin]), method="CIE 2000")
+    difference = delta_e_2000(renders[0][skin], renders[1][skin])
     assert np.mean(difference) < 5.0, np.mean(difference)

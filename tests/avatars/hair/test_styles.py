@@ -35,7 +35,7 @@ def _signed_to_body(points, body, normals):
 
 @pytest.mark.parametrize("style", list(HAIRSTYLES))
 def test_every_style_sits_on_the_head_and_outside_every_body(style):
-    from tryon.render.scene import vertex_normals
+    from tryon.core.geometry import vertex_normals
 
     for avatar_id in BODIES:
         _, model, body, joints = _posed(avatar_id)
