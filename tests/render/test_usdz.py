@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 from pxr import Usd, UsdGeom, UsdShade, UsdValidation
 
-from avatars.avatar import pose_avatar
+from avatars.avatar import avatar_skin, pose_avatar
 from avatars.body_models.registry import get_body_model
 from avatars.library import get_avatar
-from avatars.skin_tones import skin_rgb
 from tryon.render.gltf import gltf_frame
 from tryon.core.colour import srgb_to_linear
 from tryon.render.usdz import scene_usdz
@@ -81,13 +80,15 @@ def test_the_skirt_scene_stands_on_the_floor_in_metres_y_up(avatar, tmp_path):
     store = current_garments()
     skirt = _garment_id("A-line skirt")
     data = scene_usdz(avatar, skirt, "M", store)
-    assert [e.filename for e in _check_package(data)] == ["scene.usdc"]  # no texture: one file
+    # the body's skin texture (the face painted on) beside the stage; the skirt has none
+    assert [e.filename.rsplit("/", 1)[-1] for e in _check_package(data)] == ["scene.usdc", "body.png"]
     stage = _open(data, tmp_path)
     _check_stage(stage)
     meshes = {p.GetName(): UsdGeom.Mesh(p) for p in stage.Traverse() if p.GetTypeName() == "Mesh"}
     assert set(meshes) == {"body", "leggings", "tank_top", "garment", "hair"}  # a library body wears its hair
     counts = {name: len(mesh.GetPointsAttr().Get()) for name, mesh in meshes.items()}
-    assert counts["body"] == get_body_model(avatar.sex).vertex_count
+    skin_texture = avatar_skin(get_body_model(avatar.sex), avatar)
+    assert counts["body"] == len(skin_texture.corner_vertex)  # UV seams split the body's vertices
     assert counts["garment"] == len(store.load_size(skirt, "M").vertices)
     for mesh in meshes.values():
         points = np.asarray(mesh.GetPointsAttr().Get())
@@ -106,10 +107,12 @@ def test_the_skirt_scene_stands_on_the_floor_in_metres_y_up(avatar, tmp_path):
     assert 0.3 < skirt_points[:, 1].min() and skirt_points[:, 1].max() < 0.7 * high[1]
     # the A-pose body of scene_glb, in glTF's frame (facing +Z, as AR Quick Look wants)
     _, posed = pose_avatar(avatar, "a-pose")
-    assert np.allclose(meshes["body"].GetPointsAttr().Get(), gltf_frame(posed.vertices[0].numpy()))
+    assert np.allclose(meshes["body"].GetPointsAttr().Get(),
+                       gltf_frame(posed.vertices[0].numpy()[skin_texture.corner_vertex]))
+    assert np.allclose(UsdGeom.PrimvarsAPI(meshes["body"]).GetPrimvar("st").Get(), skin_texture.uvs)
     skin = _surface(stage, "body")
     assert skin.GetIdAttr().Get() == "UsdPreviewSurface"
-    assert np.allclose(skin.GetInput("diffuseColor").Get(), srgb_to_linear(skin_rgb(avatar.skin_tone)))
+    assert skin.GetInput("diffuseColor").GetConnectedSources()[0]  # read from the texture
     assert skin.GetInput("metallic").Get() == 0.0
     cloth = _surface(stage, "garment")
     colour = store.load_size(skirt, "M").material.base_color[:3]
@@ -124,7 +127,7 @@ def test_a_printed_colorway_brings_its_texture_into_the_package(avatar, tmp_path
     gingham = store.colorway(dress, "gingham")
     data = scene_usdz(avatar, dress, "M", store, colorway="gingham")
     entries = _check_package(data)
-    [texture_entry] = [e for e in entries if e.filename.endswith(".png")]
+    [texture_entry] = [e for e in entries if e.filename.endswith(".png") and "body" not in e.filename]
     assert zipfile.ZipFile(io.BytesIO(data)).read(texture_entry) == gingham.texture
     stage = _open(data, tmp_path)
     _check_stage(stage)

@@ -149,6 +149,11 @@ def test_shopper_tries_on_the_dress(server, browser):
     shot(page, "07a-hair-bob-blonde")
     assert page.evaluate("() => JSON.parse(localStorage.getItem('tryon:hair:v1'))") == {
         "style": "bob", "colour": "blonde"}
+    viewer.get_by_role("button", name="Change body").click()
+    dialog.get_by_label("Hairstyle").select_option(label="Head covering")
+    wait_for_renders(page, avatar=changed["avatar"]["id"], hair="head-covering", hair_colour="blonde")
+    dialog.get_by_role("button", name="Close").click()
+    shot(page, "07c-head-covering")
     # the store themes it: dark, and its own accent colour through a custom property
     viewer.locator(".fit .regions").wait_for()
     page.evaluate("""() => { const v = document.querySelector('tryon-viewer');

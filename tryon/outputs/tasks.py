@@ -120,7 +120,7 @@ def scene_key(params: Mapping[str, Any], store: GarmentStore) -> str:
     # the hair asked for (the avatar's own is in the render key)
     looks += f":hair:{params.get('hair')}:{params.get('hair_colour')}"
     if fmt == "usdz":
-        looks += f":usdz-v1:{params.get('colorway')}"
+        looks += f":usdz-v2:{params.get('colorway')}"  # v2: the body's skin texture
     elif motion is not None:
         looks += f":motion-v{SCENE_MOTION_VERSION}:{motion}:{float(params.get('seconds') or 4.0)}"
     # v5: a twin's GLB has a sidecar manifest (made with the GLB, so none is missing)

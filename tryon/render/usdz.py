@@ -1,13 +1,13 @@
 """The draped scene as USDZ: body, base outfit and garment, for iOS AR Quick Look.
 
-The scene ``tryon.render.gltf.scene_glb`` makes (the body in the A-pose in
-its skin colour, the leggings and tank top, the garment draped on them),
+The scene ``tryon.render.gltf.scene_glb`` makes (the body in the A-pose with
+its skin texture, the leggings and tank top, the garment draped on them),
 written with Pixar's USD (``usd-core``): a Y-up stage in metres, the body
 facing +Z and standing on y = 0 (``gltf_frame``: AR Quick Look puts a
 model's y = 0 on the floor and its +Z towards the viewer), one
 UsdPreviewSurface material per mesh with linear colours as glTF's, smooth
-vertex normals, and the garment's UVs as the ``st`` primvar with its
-texture, if it has one, inside the package. ``UsdUtils`` packs the stage
+vertex normals, and the body's and the garment's UVs as the ``st`` primvar
+with their textures (the garment's if it has one) inside the package. ``UsdUtils`` packs the stage
 and texture as AR Quick Look wants: one binary (usdc) layer, and a zip that
 stores every file uncompressed at a 64-byte aligned offset.
 
@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdShade, UsdUtils, Vt
 
-from avatars.avatar import pose_avatar
+from avatars.avatar import avatar_skin, pose_avatar
 from avatars.skin_tones import skin_rgb
 from garments.base_outfit import BASE_ROUGHNESS, base_outfit
 from garments.colorways import TEXTURE_FORMATS
@@ -95,8 +95,14 @@ def _scene_parts(avatar, garment_id, size, store, colorway) -> list[_Part]:
     model, body = pose_avatar(avatar, "a-pose")
     vertices, faces = body.vertices[0].numpy().astype(np.float64), np.asarray(model.faces)
     normals = vertex_normals(vertices, faces)
-    parts = [_Part("body", gltf_frame(vertices), gltf_frame(normals), faces,
-                   srgb_to_linear(skin_rgb(avatar.skin_tone)), SKIN_ROUGHNESS)]
+    skin = avatar_skin(model, avatar)
+    if skin is None:
+        parts = [_Part("body", gltf_frame(vertices), gltf_frame(normals), faces,
+                       srgb_to_linear(skin_rgb(avatar.skin_tone)), SKIN_ROUGHNESS)]
+    else:  # the face painted on (or a twin's own colours), as the GLB; UV seams split vertices
+        split = skin.corner_vertex
+        parts = [_Part("body", gltf_frame(vertices[split]), gltf_frame(normals[split]), skin.uv_faces,
+                       np.ones(3), SKIN_ROUGHNESS, uvs=skin.uvs, texture=_png(skin.image))]
     outfit = base_outfit(vertices, normals, faces, body.joints[0].numpy(), model.landmarks,
                          model.arm_vertex_mask())
     for name, (v, n, f, rgb) in zip(("leggings", "tank_top"), outfit):
@@ -120,6 +126,12 @@ def _scene_parts(avatar, garment_id, size, store, colorway) -> list[_Part]:
                        double_sided=True))
     worn = (GarmentLayer(drape.render_positions, np.asarray(mesh.faces), (0, 0, 0)),)
     return parts + _hair_parts(model, vertices, avatar, worn)
+
+
+def _png(image: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(image).save(out, format="PNG")
+    return out.getvalue()
 
 
 def _hair_parts(model, vertices, avatar, worn) -> list[_Part]:

@@ -58,3 +58,36 @@ def test_hair_volume_and_noise_are_fitted_holes_relax_and_clutter_is_ignored(ann
     elsewhere = ~on_scalp & ~hole
     assert np.abs(fitted[elsewhere]).mean() < 0.001
     assert np.abs(fitted[hole]).max() < 0.004
+
+
+def test_a_twin_s_displacement_is_on_every_body_posed_for_her(anny_model):
+    """Renders (``pose_avatar``), drapes (``posed_geometry``: garments collide with it) and
+    clips (``pose_body``) all pose the displaced body."""
+    from dataclasses import replace
+
+    from avatars.appearance.captured import Appearance, CapturedAppearance, appearance_digest
+    from avatars.avatar import pose_avatar, pose_body
+    from avatars.library import library
+    from garments.body_regions import posed_geometry
+
+    displacement = np.full(anny_model.vertex_count, 0.01, np.float32)
+    data = CapturedAppearance(anny_model.name, None, displacement).to_bytes()
+    plain = library()["f165-eu40"]
+    twin = replace(plain, id="t-displaced", appearance=Appearance(appearance_digest(data), lambda: data))
+    model, drawn = pose_avatar(twin)
+    _, bare = pose_avatar(plain)
+    lift = np.linalg.norm((drawn.vertices - bare.vertices)[0].numpy(), axis=1)
+    _near(lift, 0.01)
+    draped_on = posed_geometry(twin.sex, twin.shape, "a-pose", twin.appearance).vertices
+    assert np.abs(draped_on - drawn.vertices[0].numpy()).max() < 1e-5
+    walking = pose_body(model, twin, model.named_pose("t-pose")[None].repeat(2, 1, 1))
+    _near(np.linalg.norm((walking.vertices - model.forward(
+        torch.tensor(twin.shape), model.named_pose("t-pose")[None].repeat(2, 1, 1)).vertices).numpy(), axis=2),
+        0.01)
+
+
+def _near(lengths: np.ndarray, wanted: float) -> None:
+    """Lengths of offsets carried by skinning: as wanted, a little less where bones blend
+    (a blend of rotations is shorter than a rotation)."""
+    assert np.percentile(np.abs(lengths - wanted), 90) < 1e-4 and lengths.max() < wanted * 1.001
+    assert lengths.min() > wanted * 0.8
