@@ -26,6 +26,7 @@ from api.routes.gallery import gallery
 from api.routes.garments import MAX_UPLOAD_BYTES, garments
 from api.routes.health import health
 from api.routes.jobs import jobs
+from api.routes.patterns import patterns
 from api.routes.renders import renders
 from api.routes.videos import videos
 from api.routes.consents import consents
@@ -61,7 +62,7 @@ def create_app(config: dict | None = None) -> APIFlask:
     init_cors(app)
     init_json_limits(app)  # after the rate limits: a refused body still counts against them
 
-    for blueprint in (health, avatars, garments, fit, renders, videos, jobs, catalog, gallery):
+    for blueprint in (health, avatars, garments, patterns, fit, renders, videos, jobs, catalog, gallery):
         app.register_blueprint(blueprint)
     app.register_blueprint(widget)  # the widget's files and the demo storefront at /
     app.register_blueprint(twins)

@@ -89,9 +89,18 @@ def nearest_surface_points(points, body_vertices, body_faces) -> SurfacePoints:
     vertices = np.asarray(body_vertices, dtype=np.float64)
     faces = np.asarray(body_faces, dtype=np.int64)
     face, bary, _ = closest_on_surface(points, vertices, faces, centroids=_NEAREST_CENTROIDS)
+    return surface_points_at(face, bary, vertices, faces)
+
+
+def surface_points_at(face: np.ndarray, bary: np.ndarray, vertices: np.ndarray, faces: np.ndarray,
+                      pseudo_normals: np.ndarray | None = None) -> SurfacePoints:
+    """The ``SurfacePoints`` at (N,) faces and (N, 3) barycentric coordinates of a mesh
+    (vertices (V, 3), faces (F, 3)); ``pseudo_normals``: its ``vertex_pseudo_normals``, to reuse."""
+    vertices = np.asarray(vertices, dtype=np.float64)
+    faces = np.asarray(faces, dtype=np.int64)
+    normals = vertex_pseudo_normals(vertices, faces) if pseudo_normals is None else pseudo_normals
     point = np.einsum("nk,nkj->nj", bary, vertices[faces[face]])
-    corner_normals = _vertex_pseudo_normals(vertices, faces)[faces[face]]
-    normal = _unit(np.einsum("nk,nkj->nj", bary, corner_normals))
+    normal = _unit(np.einsum("nk,nkj->nj", bary, normals[faces[face]]))
     return SurfacePoints(face=face, bary=bary, point=point, normal=normal)
 
 
@@ -112,7 +121,7 @@ def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
 
 
-def _vertex_pseudo_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+def vertex_pseudo_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """(V, 3) unit vertex normals, each face weighted by its corner angle."""
     triangles = vertices[faces]
     face_normal = _unit(np.cross(triangles[:, 1] - triangles[:, 0],

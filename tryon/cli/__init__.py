@@ -6,8 +6,8 @@ import argparse
 
 from tryon.cli.common import fail
 from tryon.core.errors import TryonError
-from tryon.cli import (bodies, consent, drape, fit, garments, images, ledger, server, tenants,
-                       twins, videos)
+from tryon.cli import (bodies, consent, drape, fit, garments, images, ledger, patterns, server,
+                       tenants, twins, videos)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,8 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tryon", description="Virtual try-on for online stores.")
     commands = parser.add_subparsers(dest="command", required=True)
     # In the order `tryon --help` lists them.
-    for module in (bodies, images, videos, garments, drape, fit, server, tenants, consent, twins,
-                   ledger):
+    for module in (bodies, images, videos, garments, patterns, drape, fit, server, tenants, consent,
+                   twins, ledger):
         module.add_commands(commands)
     return parser
 

@@ -16,6 +16,8 @@ import numpy as np
 from tryon.cloth.kernels import outward_contact, wp
 
 CONTACT_REACH = 0.5  # m: the exact searches, for vertices that start deep inside
+NEAREST_REACH = 1.0e3  # m: nearest points anywhere
+SETTLED_DEPTH = wp.constant(1.0e-6)  # m: a push-out pass that moves no vertex further moved none
 COLLIDERS_KEPT = 4  # bodies whose collider the cache keeps
 
 
@@ -48,10 +50,12 @@ class BodyCollider:
                 _COLLIDERS.popitem(last=False)
         return collider
 
-    def push_out(self, x: wp.array, inv_mass: wp.array, thickness: float) -> None:
-        """Move every free vertex of ``x`` to at least ``thickness`` outside the body."""
-        wp.launch(push_out, dim=len(x), inputs=[self.mesh.id, x, inv_mass, thickness, CONTACT_REACH],
+    def push_out(self, x: wp.array, inv_mass: wp.array, thickness: float) -> int:
+        """Move every free vertex of ``x`` to at least ``thickness`` outside the body; how many moved."""
+        moved = wp.zeros(1, dtype=wp.int32, device=self.device)
+        wp.launch(push_out, dim=len(x), inputs=[self.mesh.id, x, inv_mass, thickness, CONTACT_REACH, moved],
                   device=self.device)
+        return int(moved.numpy()[0])
 
     def faces_under(self, x: wp.array, depth: float = 1.0e-3) -> np.ndarray:
         """Indices of the triangles nearest to the vertices of ``x`` more than ``depth`` m inside the body."""
@@ -60,6 +64,18 @@ class BodyCollider:
                   device=self.device)
         face = face.numpy()
         return face[face >= 0]
+
+    def nearest(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(face (N,), barycentric coordinates (N, 3)) of the body surface point nearest
+        each of (N, 3) points, metres, wherever they are: the BVH's exact answer."""
+        x = wp.array(np.asarray(points, dtype=np.float32), dtype=wp.vec3, device=self.device)
+        face = wp.zeros(len(x), dtype=wp.int32, device=self.device)
+        uv = wp.zeros(len(x), dtype=wp.vec2, device=self.device)
+        wp.launch(nearest_points, dim=len(x), inputs=[self.mesh.id, x, NEAREST_REACH, face, uv],
+                  device=self.device)
+        uv = uv.numpy().astype(np.float64)
+        # Warp's (u, v) weigh the first two corners: point = u p0 + v p1 + (1 - u - v) p2
+        return face.numpy().astype(np.int64), np.column_stack([uv, 1.0 - uv.sum(axis=1)])
 
     def max_penetration(self, x: wp.array) -> float:
         """How deep the deepest vertex of ``x`` lies inside the body, metres."""
@@ -80,8 +96,10 @@ def push_out(
     inv_mass: wp.array[float],
     thickness: float,
     max_dist: float,
+    moved: wp.array[wp.int32],
 ):
-    """Exact collision pass against the body mesh itself (no tangent planes)."""
+    """Exact collision pass against the body mesh itself (no tangent planes); ``moved[0]``
+    counts the vertices it moved by more than SETTLED_DEPTH."""
     i = wp.tid()
     if inv_mass[i] == 0.0:
         return
@@ -90,6 +108,8 @@ def push_out(
         depth = thickness - wp.dot(x[i] - point, normal)
         if depth > 0.0:
             x[i] = x[i] + normal * depth
+            if depth > SETTLED_DEPTH:  # float rounding leaves some a hair inside on every pass
+                wp.atomic_add(moved, 0, 1)
 
 
 @wp.kernel
@@ -101,6 +121,16 @@ def faces_under(mesh: wp.uint64, x: wp.array[wp.vec3], max_dist: float, depth: f
         point = wp.mesh_eval_position(mesh, query.face, query.u, query.v)
         if wp.length(x[i] - point) > depth:
             face[i] = query.face
+
+
+@wp.kernel
+def nearest_points(mesh: wp.uint64, x: wp.array[wp.vec3], max_dist: float, face: wp.array[wp.int32],
+                   uv: wp.array[wp.vec2]):
+    """``face[i]``, ``uv[i]``: where on the body the point nearest to ``x[i]`` lies."""
+    i = wp.tid()
+    query = wp.mesh_query_point_no_sign(mesh, x[i], max_dist)
+    face[i] = query.face
+    uv[i] = wp.vec2(query.u, query.v)
 
 
 @wp.kernel

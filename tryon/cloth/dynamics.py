@@ -153,7 +153,7 @@ class _MovingCloth:
         c.limit_strain()
         wp.launch(kernels.finish_step, dim=n, device=d,
                   inputs=[c.x, c.x_prev, c.inv_mass, c.contact_point, c.contact_normal, self.fabric.thickness,
-                          dt, math.exp(-dt / damping_time), c.v, c.residual])
+                          dt, math.exp(-dt / damping_time), math.inf, c.v, c.residual])
 
 
 def simulate_motion(
@@ -223,7 +223,8 @@ def _simulate(positions, faces, rest_positions, body_frames, body_faces, fps, fa
         # the full mesh between proxy vertices, and cloth held on folding skin, may dip
         # into the body: exact passes (in a crease, leaving one face can mean entering the next)
         for _ in range(FRAME_PUSH_OUT_PASSES):
-            body.push_out(full, inv_mass, fabric.thickness)
+            if body.push_out(full, inv_mass, fabric.thickness) == 0:
+                break
         penetration[k] = _penetration(body, full, body_frames[k], body_frames[0], body_faces)
         out[k] = full.numpy()
     return MotionResult(frames=out, penetration_m=penetration[:, 0], penetration_anywhere_m=penetration[:, 1],

@@ -340,12 +340,14 @@ def finish_step(
     thickness: float,
     dt: float,
     velocity_keep: float,
+    tolerance: float,
     v: wp.array[wp.vec3],
     residual: wp.array[float],
 ):
     """Push out of the body once more (collision always wins), then the damped velocity.
 
-    ``residual[0]`` collects the largest displacement of a step (m).
+    ``residual[0]`` collects the largest displacement of a step (m), ``residual[1]``
+    counts the vertices (in every step) that moved more than ``tolerance`` (m).
     """
     i = wp.tid()
     if inv_mass[i] == 0.0:
@@ -359,4 +361,7 @@ def finish_step(
         x[i] = p
     moved = p - x_prev[i]
     v[i] = moved * (velocity_keep / dt)
-    wp.atomic_max(residual, 0, wp.length(moved))
+    distance = wp.length(moved)
+    wp.atomic_max(residual, 0, distance)
+    if distance > tolerance:
+        wp.atomic_add(residual, 1, 1.0)

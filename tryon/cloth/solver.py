@@ -14,8 +14,9 @@ Gauss-Seidel sweeps, dihedral bending by averaged Jacobi, strain limiting,
 and collision with friction against tangent planes of the body that a BVH
 query refreshes every few steps. It does not simulate a fall: velocities are
 damped hard, and it stops once no vertex moves more than a tolerance in a
-step. Coarse time steps let the garment fall and fold, fine ones settle it:
-under gravity XPBD leaves a stretch that grows with the step squared. Large
+step, but for a few creeping stragglers. Coarse time steps let the garment
+fall and fold, fine ones settle it: under gravity XPBD leaves a stretch that
+grows with the step squared. Large
 garments are solved on a simplified proxy and carried back to the full mesh.
 
 Units: metres, kilograms, seconds; Z-up, gravity along -Z.
@@ -36,6 +37,7 @@ from tryon.cloth.collider import CONTACT_REACH, BodyCollider
 from tryon.cloth.kernels import wp
 from tryon.cloth.proxy import carry_back, simplify_proxy
 from tryon.cloth.topology import ClothTopology
+from tryon.core.kept import KeptByContent
 
 # Relaxation runs under a fifth of g with bending five times softer: the
 # rest shape depends on the bending length (B / weight)^(1/3) and on the
@@ -56,8 +58,14 @@ STEPS_PER_CHECK = 10  # steps between contact refreshes and convergence checks
 # No verdict of "at rest" before falling cloth reaches its damped speed
 # (about 3 DAMPING_TIME): from rest, the first steps move less than any tolerance.
 MIN_STEPS = 100
+TOLERANCE = 5.0e-5  # m per fine step (5 cm/s): a vertex moving slower is at rest
+# At rest also when no more than this share of the vertices still creeps, none
+# faster than STRAGGLER_TOLERANCES tolerances: a vertex pinched in a fold or
+# sliding at a contact can creep for hundreds of steps while the rest is still.
+STRAGGLERS = 0.005
+STRAGGLER_TOLERANCES = 4.0
 MAX_STEP = 2.0e-3  # m a vertex may move in one step, so contacts stay valid
-PUSH_OUT_PASSES = 8  # exact collision passes that end a solve
+PUSH_OUT_PASSES = 8  # exact collision passes that end a solve, at most
 
 
 @dataclass(frozen=True)
@@ -94,8 +102,9 @@ class FabricParams:
 class RelaxResult:
     """positions: (N, 3) float32, metres. iterations: steps taken.
     seconds: wall time of the solve. max_penetration_m: how deep the
-    deepest vertex lies inside the body (0 when none does). converged: the
-    largest displacement of a step fell below the tolerance."""
+    deepest vertex lies inside the body (0 when none does). converged: no
+    vertex moved more than the tolerance in a step, or all but STRAGGLERS of
+    them did not and none moved more than STRAGGLER_TOLERANCES times it."""
 
     positions: np.ndarray
     iterations: int
@@ -109,12 +118,14 @@ class ClothState:
 
     gravity_scale: the share of g the garment hangs under; bending is
     softened by the same factor (see GRAVITY_SCALE). The dynamics
-    (``tryon.cloth.dynamics``) use these arrays at full g.
+    (``tryon.cloth.dynamics``) use these arrays at full g. tolerance: metres
+    a vertex may move in a fine step and count as at rest.
     """
 
     def __init__(self, positions, topology: ClothTopology, fabric: FabricParams, pinned, collider: BodyCollider,
-                 gravity_scale: float = GRAVITY_SCALE):
+                 gravity_scale: float = GRAVITY_SCALE, tolerance: float = TOLERANCE):
         self.device = device = collider.device
+        self.tolerance = tolerance  # m per fine step: the vertices that move more are counted
         self.collider = collider
         self.fabric = fabric
         t = topology
@@ -156,7 +167,7 @@ class ClothState:
         self.bend_weight = floats(1.0 / np.maximum(bend_count, 1))
         self.contact_point = wp.zeros_like(self.x)
         self.contact_normal = wp.zeros_like(self.x)
-        self.residual = wp.zeros(1, dtype=float, device=device)
+        self.residual = wp.zeros(2, dtype=float, device=device)  # largest step, count over tolerance
         # vertices move at most STEPS_PER_CHECK * MAX_STEP between refreshes
         self.contact_radius = STEPS_PER_CHECK * MAX_STEP + fabric.thickness + 0.01
         self._graphs = {}
@@ -201,7 +212,8 @@ class ClothState:
         self.limit_strain()  # after friction, which would otherwise hold an edge overstretched
         wp.launch(kernels.finish_step, dim=n, device=d,
                   inputs=[self.x, self.x_prev, self.inv_mass, self.contact_point, self.contact_normal,
-                          self.fabric.thickness, dt, math.exp(-dt / DAMPING_TIME), self.v, self.residual])
+                          self.fabric.thickness, dt, math.exp(-dt / DAMPING_TIME), self.tolerance * dt / TIME_STEP,
+                          self.v, self.residual])
 
     def _chunk(self, dt: float) -> None:
         # friction reads the tension of the chunk's start: it changes slowly
@@ -213,8 +225,10 @@ class ClothState:
         for k in range(STEPS_PER_CHECK):
             self._step(dt, bend=k % BEND_EVERY == 0)
 
-    def chunk(self, dt: float) -> float:
-        """Advance STEPS_PER_CHECK steps of ``dt`` seconds; the largest displacement of a step, metres.
+    def chunk(self, dt: float) -> tuple[float, float]:
+        """Advance STEPS_PER_CHECK steps of ``dt`` seconds; (the largest displacement of a
+        step, metres; the share of vertices that moved more than the tolerance, over the
+        steps, the tolerance scaled by ``dt``).
 
         The launches are captured once per time step as a graph and replayed
         (a CUDA graph on a GPU, Warp's own replay on the CPU).
@@ -224,7 +238,8 @@ class ClothState:
                 self._chunk(dt)
             self._graphs[dt] = capture.graph
         wp.capture_launch(self._graphs[dt])
-        return float(self.residual.numpy()[0])
+        largest, over = self.residual.numpy()
+        return float(largest), float(over) / (len(self.x) * STEPS_PER_CHECK)
 
 
 def _sweeps(group_sizes, device) -> list[tuple[wp.vec3i, int]]:
@@ -251,7 +266,7 @@ def relax(
     fabric: FabricParams = FabricParams(),
     pinned: np.ndarray | None = None,
     max_iterations: int = 1000,
-    tolerance: float = 5.0e-5,
+    tolerance: float = TOLERANCE,
     *,
     collider: BodyCollider | None = None,
     proxy_vertices: int | None = 5000,
@@ -266,8 +281,8 @@ def relax(
         its collider is cached, or pass ``collider`` to reuse one directly.
     pinned: optional (N,) bool, vertices that stay where they are.
     max_iterations: steps at most; tolerance: metres, it stops once no vertex
-        moves more than this in a step. Both are checked every
-        STEPS_PER_CHECK steps.
+        moves more than this in a step (or all but a few stragglers, see
+        ``RelaxResult.converged``). Both are checked every STEPS_PER_CHECK steps.
     proxy_vertices: a garment with more than 1.25 times this many vertices is
         solved on a proxy simplified to about this many and carried back;
         None solves the full mesh.
@@ -284,6 +299,9 @@ def relax(
 # during a capture would be recorded into it; on the CPU, Warp runs kernels on
 # one thread anyway.
 SOLVE_LOCK = threading.Lock()
+# A garment's topology (edges, hinges, colouring), by the content of its faces and rest
+# shape: a garment is draped on many bodies.
+_TOPOLOGIES = KeptByContent(16)
 
 
 def _relax(positions, faces, rest_positions, body_vertices, body_faces, fabric, pinned,
@@ -322,19 +340,20 @@ def _relax(positions, faces, rest_positions, body_vertices, body_faces, fabric, 
 
 def _settle(positions, faces, rest_positions, fabric, pinned, collider, max_iterations, tolerance,
             coarse: bool = True) -> ClothState:
-    """Step a garment until no vertex moves more than ``tolerance`` in a step, or ``max_iterations`` steps."""
-    state = ClothState(positions, ClothTopology.build(faces, rest_positions), fabric, pinned, collider)
+    """Step a garment until it is at rest (``RelaxResult.converged``), or ``max_iterations`` steps."""
+    topology = _TOPOLOGIES.get([faces, rest_positions], lambda: ClothTopology.build(faces, rest_positions))
+    state = ClothState(positions, topology, fabric, pinned, collider, tolerance=tolerance)
     # the first search reaches far, for vertices that start deep inside the body
     state.refresh_contacts(CONTACT_REACH)
     # coarse steps while the garment falls and folds; fine ones to settle, as
     # the stretch that XPBD leaves under gravity shrinks with the step squared
     dt = COARSE_TIME_STEP if coarse else TIME_STEP
     while state.iterations < max_iterations:
-        moved = state.chunk(dt)
+        moved, moving = state.chunk(dt)
         state.iterations += STEPS_PER_CHECK
         if state.iterations < MIN_STEPS:
             continue
-        if dt == TIME_STEP and moved < tolerance:
+        if dt == TIME_STEP and (moved < tolerance or (moving < STRAGGLERS and moved < STRAGGLER_TOLERANCES * tolerance)):
             state.converged = True
             break
         if dt == COARSE_TIME_STEP and (moved * TIME_STEP / dt < SETTLING * tolerance
@@ -342,5 +361,6 @@ def _settle(positions, faces, rest_positions, fabric, pinned, collider, max_iter
             dt = TIME_STEP
     # In a crease, leaving one face can mean entering its neighbour: repeat.
     for _ in range(PUSH_OUT_PASSES):
-        collider.push_out(state.x, state.inv_mass, fabric.thickness)
+        if collider.push_out(state.x, state.inv_mass, fabric.thickness) == 0:
+            break  # all clear: another pass would move nothing
     return state

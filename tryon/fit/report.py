@@ -14,7 +14,8 @@ import numpy as np
 from garments.body_regions import BodyGeometry
 from garments.garment import Garment
 from garments.garment_mesh import GarmentMesh
-from garments.surface_binding import nearest_surface_points, signed_distance
+from garments.surface_binding import SurfacePoints, nearest_surface_points, signed_distance
+from tryon.core.kept import KeptByContent
 from tryon.fit.strain import (
     REGIONS,
     SLIDE_M,
@@ -46,9 +47,23 @@ class FitReport:
 
 
 def _torso_edges(faces: np.ndarray, over_arm: np.ndarray) -> np.ndarray:
-    """(E, 2) edges of a garment's faces, leaving out sleeves (vertices over arms)."""
-    torso_faces = faces[~over_arm[faces].any(axis=1)]
-    return np.unique(np.sort(torso_faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1), axis=0)
+    """(E, 2) edges of a garment's faces, sorted, leaving out sleeves (vertices over arms)."""
+    edges, of_faces = _EDGES.get([faces], lambda: _unique_edges(faces))
+    torso = ~over_arm[faces].any(axis=1)
+    kept = np.zeros(len(edges), bool)
+    kept[of_faces[torso].ravel()] = True
+    return edges[kept]
+
+
+# A garment's edges, by the content of its faces: it is read on many bodies.
+_EDGES = KeptByContent(32)
+
+
+def _unique_edges(faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """((E, 2) the mesh's edges, each (low, high), sorted; (F, 3) each face's edges' rows)."""
+    halves = np.sort(faces[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2), axis=1)
+    edges, row = np.unique(halves, axis=0, return_inverse=True)
+    return edges, row.reshape(-1, 3)
 
 
 def garment_girths(points: np.ndarray, faces: np.ndarray, body: BodyGeometry,
@@ -142,13 +157,16 @@ def _penetration_mm(gap: np.ndarray) -> float:
 
 
 def fit_report(garment: Garment, size: str, mesh: GarmentMesh, target: BodyGeometry,
-               mannequin_body: BodyGeometry, positions: np.ndarray) -> FitReport:
+               mannequin_body: BodyGeometry, positions: np.ndarray,
+               surface: SurfacePoints | None = None) -> FitReport:
     """Read draped ``positions`` (M, 3) of ``mesh`` on ``target``; the garment
-    was designed on ``mannequin_body``."""
+    was designed on ``mannequin_body``. ``surface``: the body's points nearest
+    ``positions``, if known (the drape has the body's BVH at hand)."""
     faces = mesh.physics_faces
     rest = mesh.physics_vertices
     stretch = face_stretch(rest, positions.astype(np.float64), faces)
-    surface = nearest_surface_points(positions, target.vertices, target.faces)
+    if surface is None:
+        surface = nearest_surface_points(positions, target.vertices, target.faces)
     gap = signed_distance(positions, surface)
     area = 0.5 * np.linalg.norm(np.cross(rest[faces[:, 1]] - rest[faces[:, 0]],
                                          rest[faces[:, 2]] - rest[faces[:, 0]]), axis=1)
