@@ -19,6 +19,7 @@ by the pieces' sizes, which the notes say; or the caller says.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections import defaultdict
 
@@ -47,6 +48,9 @@ _TEXT = re.compile(r"^\s*([A-Za-z][A-Za-z ]*?)\s*:\s*(.*?)\s*$")
 def read_dxf(data: bytes, filename: str, units: str | None = None) -> Pattern:
     """The pattern of a DXF-AAMA / ASTM file's bytes (ASCII or binary DXF); ``units``
     (mm, cm or in) when the caller knows them better than the file says."""
+    # ezdxf logs each value it repairs as a warning (hundreds for a damaged file): the
+    # notes count the repairs instead
+    logging.getLogger("ezdxf").setLevel(logging.ERROR)
     try:
         doc, auditor = recover.read(io.BytesIO(data))
     except Exception as error:  # ezdxf raises many types for broken files, as trimesh does
