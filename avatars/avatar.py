@@ -135,8 +135,9 @@ def pose_avatar(avatar: Avatar, pose: str = "a-pose"):
 @torch.no_grad()
 def pose_body(model: BodyModel, avatar: Avatar, poses: torch.Tensor) -> BodyOutput:
     """``model.forward`` of ``avatar`` in ``poses`` ((J, 3) or (B, J, 3) axis-angle),
-    with a twin's displacement on its vertices: every posed body of an avatar
-    (drawn, draped on, moving) comes from here."""
+    with a twin's displacement on its vertices: the bodies drawn and moved. (A
+    drape's body, ``garments.body_regions.posed_geometry``, and the animated GLB's
+    skinned rest mesh, ``tryon.render.gltf_motion``, displace theirs the same way.)"""
     out = model.forward(avatar_shape(avatar), poses)
     displacement = avatar_displacement(model, avatar)
     return out if displacement is None else replace(out, vertices=displace(model, out, displacement))

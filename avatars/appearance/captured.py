@@ -40,6 +40,8 @@ class CapturedAppearance:
     model: str
     texture: np.ndarray | None
     displacement_m: np.ndarray | None
+    # one SkinTexture per model and tone: renders upload a texture once per object
+    _skins: dict = field(default_factory=dict, compare=False, repr=False)
 
     def to_bytes(self) -> bytes:
         """The arrays as a compressed ``.npz``."""
@@ -63,16 +65,26 @@ class CapturedAppearance:
         painted = skin_texture(model, tone)
         if self.texture is None or painted is None:
             return painted
+        self._check(model)
         if self.texture.shape != painted.image.shape:
             raise AppearanceError(f"a {self.texture.shape} texture on a {painted.image.shape} layout")
-        return SkinTexture(painted.uvs, painted.uv_faces, painted.corner_vertex, self.texture)
+        key = (id(model), tone)
+        if key not in self._skins:
+            self._skins[key] = SkinTexture(painted.uvs, painted.uv_faces, painted.corner_vertex, self.texture)
+        return self._skins[key]
 
     def displacement(self, model: BodyModel) -> np.ndarray | None:
         """(V,) metres for ``model``'s vertices, or None."""
+        self._check(model)
         if self.displacement_m is not None and len(self.displacement_m) != model.vertex_count:
             raise AppearanceError(f"a displacement of {len(self.displacement_m)} vertices on "
                                   f"{model.name}'s {model.vertex_count}")
         return self.displacement_m
+
+
+    def _check(self, model: BodyModel) -> None:
+        if model.name != self.model:
+            raise AppearanceError(f"an appearance captured on {self.model} drawn on {model.name}")
 
 
 @dataclass(frozen=True)

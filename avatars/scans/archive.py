@@ -48,7 +48,7 @@ def unzip_scan(data: bytes, filename: str) -> tuple[bytes, str, trimesh.resolver
     try:
         files = {m.filename[len(folder):]: io.BytesIO(archive.read(m)) for m in members
                  if m.filename.startswith(folder)}
-    except (zipfile.BadZipFile, OSError, RuntimeError) as error:  # a damaged or encrypted member
+    except Exception as error:  # a damaged, encrypted or oddly compressed member: zlib, zipfile raise many types
         raise ArchiveError(f"could not unpack {filename}: {error}") from None
     name = scan.filename[len(folder):]
     return files.pop(name).getvalue(), name.rsplit(".", 1)[-1].lower(), trimesh.resolvers.ZipResolver(files)

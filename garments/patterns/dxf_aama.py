@@ -25,8 +25,17 @@ from collections import defaultdict
 
 import numpy as np
 from ezdxf import recover
+from scipy.spatial import cKDTree
 
-from garments.patterns.pattern import Pattern, PatternError, Piece, check_outline, counter_clockwise
+from garments.patterns.pattern import (
+    MAX_PIECES,
+    MAX_TURN_POINTS,
+    Pattern,
+    PatternError,
+    Piece,
+    check_outline,
+    counter_clockwise,
+)
 from garments.sizes import normalize_size
 
 LAYERS = {"1": "boundary", "boundary_line": "boundary", "2": "turn", "turn_points": "turn",
@@ -36,8 +45,10 @@ LAYERS = {"1": "boundary", "boundary_line": "boundary", "2": "turn", "turn_point
           "internal_line": "internal", "9": "stripe", "stripe_line": "stripe", "10": "plaid",
           "plaid_line": "plaid", "11": "cut-out", "internal_cut_out": "cut-out", "13": "drill",
           "drill_holes": "drill", "14": "sew", "sew_line": "sew", "15": "annotation"}
-USED = {"boundary", "turn", "notch", "grain", "internal", "sew", "curve"}
-JOIN_TOLERANCE = 0.02  # of the piece's size: boundary pieces this close are one line
+USED = {"boundary", "turn", "notch", "grain", "internal", "sew"}
+READ = ("LINE", "LWPOLYLINE", "POLYLINE", "POINT", "TEXT", "MTEXT")  # the entity types read
+MAX_ENTITIES = 50_000  # in one block
+MAX_BOUNDARY_PARTS = 2_000  # lines a boundary may come in (joined end to end: quadratic in them)
 INSUNITS = {1: (2.54, "inches"), 4: (0.1, "millimetres"), 5: (1.0, "centimetres"), 6: (100.0, "metres")}
 GIVEN_UNITS = {"mm": 0.1, "cm": 1.0, "in": 2.54}
 MM_ABOVE = 160.0  # pieces typically wider than this (file units) are in millimetres, not centimetres
@@ -58,9 +69,10 @@ def read_dxf(data: bytes, filename: str, units: str | None = None) -> Pattern:
     notes = [f"{filename}: the DXF needed repairs: {len(auditor.fixes)}"] if auditor.has_fixes else []
     style = _texts(doc.modelspace())
     raw, ignored = [], defaultdict(int)
-    for block in doc.blocks:
-        if block.name.startswith("*") or block.is_any_layout:
-            continue
+    blocks = [b for b in doc.blocks if not b.name.startswith("*") and not b.is_any_layout]
+    if len(blocks) > MAX_PIECES:
+        raise PatternError(f"{filename} has {len(blocks)} blocks; at most {MAX_PIECES} pieces")
+    for block in blocks:
         piece = _read_block(block, ignored)
         if piece is None:
             notes.append(f"block {block.name}: no boundary on layer 1; not a pattern piece")
@@ -88,7 +100,7 @@ def read_dxf(data: bytes, filename: str, units: str | None = None) -> Pattern:
             notes.append(problem)
             continue
         corners = _corners(outline, turns * scale if len(turns) else turns)
-        outline, corners = counter_clockwise(outline, corners)
+        outline, corners, _ = counter_clockwise(outline, corners)
         quantity = _quantity(fields.get("quantity"), name, notes)
         pieces.append(Piece(name, size, outline, corners, grain, notches * scale,
                             tuple(line * scale for line in internal), quantity))
@@ -105,26 +117,37 @@ def _read_block(block, ignored) -> tuple | None:
     grain (2,) unit or None, notches (Q, 2), internal lines) of one block, or None."""
     lines = defaultdict(list)
     points = defaultdict(list)
-    for entity in block:
+    entities = list(block)
+    if len(entities) > MAX_ENTITIES:
+        raise PatternError(f"block {block.name} holds {len(entities):,} entities; at most {MAX_ENTITIES:,}")
+    for entity in entities:
         kind = LAYERS.get(entity.dxf.layer.strip().lower())
+        if entity.dxftype() not in READ:  # SPLINE, ARC, CIRCLE...: said, not skipped silently
+            ignored[f"{entity.dxf.layer} ({entity.dxftype()}, not read: send polylines)"] += 1
+            continue
         if kind not in USED:
-            ignored[entity.dxf.layer] += 1 if entity.dxftype() not in ("TEXT", "MTEXT") else 0
+            if entity.dxftype() not in ("TEXT", "MTEXT"):
+                ignored[entity.dxf.layer] += 1
             continue
         polyline = _polyline(entity)
         if polyline is not None:
             lines[kind].append(polyline)
         elif entity.dxftype() == "POINT":
             points[kind].append(np.asarray(entity.dxf.location, float)[:2])
-    if not lines["boundary"]:
+    boundary = [line for line in lines["boundary"] if len(line)]
+    if not boundary:
         return None
-    outline = _join(lines["boundary"])
+    if len(boundary) > MAX_BOUNDARY_PARTS:
+        raise PatternError(f"block {block.name}: its boundary comes in {len(boundary):,} pieces; at most "
+                           f"{MAX_BOUNDARY_PARTS:,} (export it as one polyline)")
+    outline = _join(boundary)
     grain = None
     if lines["grain"]:
         start, end = lines["grain"][0][0], lines["grain"][0][-1]
         if np.linalg.norm(end - start) > 0:
             grain = (end - start) / np.linalg.norm(end - start)
     notches = np.array([line[0] for line in lines["notch"]] + points["notch"]).reshape(-1, 2)
-    turns = np.array(points["turn"]).reshape(-1, 2)
+    turns = np.array(points["turn"][:MAX_TURN_POINTS]).reshape(-1, 2)
     internal = tuple(lines["internal"] + lines["sew"])
     return block.name, _texts(block), outline, turns, grain, notches, internal
 
@@ -162,8 +185,7 @@ def _corners(outline: np.ndarray, turns: np.ndarray) -> np.ndarray:
     """Indices of the outline's corners: its points nearest the turn points, else where it
     turns more than CORNER_DEG; at least one."""
     if len(turns):
-        nearest = np.argmin(np.linalg.norm(outline[None] - turns[:, None], axis=2), axis=1)
-        return np.unique(nearest)
+        return np.unique(cKDTree(outline).query(turns)[1])
     before = outline - np.roll(outline, 1, axis=0)
     after = np.roll(outline, -1, axis=0) - outline
     angle = np.degrees(np.abs(np.arctan2(before[:, 0] * after[:, 1] - before[:, 1] * after[:, 0],
@@ -211,7 +233,7 @@ def _quantity(value: str | None, name: str, notes: list[str]) -> int:
         return 1
     try:
         quantity = int(float(value))
-    except ValueError:
+    except (ValueError, OverflowError):
         quantity = 0
     if not 1 <= quantity <= 20:
         notes.append(f"piece {name}: quantity {value!r} not understood; 1 taken")

@@ -21,12 +21,14 @@ import numpy as np
 
 from garments.patterns.pattern import (
     MAX_COORDINATE_CM,
+    MAX_PIECES,
     Pattern,
     PatternError,
     Piece,
     Stitch,
     check_outline,
     counter_clockwise,
+    flipped_edge,
 )
 
 CURVE_STEP_CM = 1.0
@@ -38,7 +40,7 @@ def read_garmentcode(data: bytes, filename: str) -> Pattern:
     makes a pattern per body)."""
     try:
         spec = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
         raise PatternError(f"could not read {filename} as JSON: {error}") from None
     pattern = spec.get("pattern") if isinstance(spec, dict) else None
     panels = pattern.get("panels") if isinstance(pattern, dict) else None
@@ -49,15 +51,19 @@ def read_garmentcode(data: bytes, filename: str) -> Pattern:
     if not isinstance(properties, dict):
         raise PatternError("properties must be an object (units_in_meter, curvature_coords)")
     try:
-        scale = 100.0 / float(properties.get("units_in_meter", 100))
-    except (TypeError, ValueError, ZeroDivisionError):
-        raise PatternError("properties.units_in_meter must be a positive number (100: centimetres)",
-                           "pattern") from None
+        units_in_meter = float(properties.get("units_in_meter", 100))
+    except (TypeError, ValueError, OverflowError):
+        units_in_meter = math.nan
+    if not 0.0 < units_in_meter < 1e9:
+        raise PatternError("properties.units_in_meter must be a positive number (100: centimetres)")
+    scale = 100.0 / units_in_meter
+    if len(panels) > MAX_PIECES:
+        raise PatternError(f"{filename} has {len(panels)} panels; at most {MAX_PIECES}")
     relative = properties.get("curvature_coords", "relative") != "absolute"
-    notes, pieces, edge_counts = [], [], {}
+    notes, pieces, edge_counts, turned = [], [], {}, {}
     for name, panel in panels.items():
         try:
-            piece = _panel(str(name), panel, scale, relative)
+            piece, turned[str(name)] = _panel(str(name), panel, scale, relative)
         except (KeyError, IndexError, TypeError, ValueError, OverflowError) as error:
             notes.append(f"panel {name}: not understood ({type(error).__name__}: {error}); left out")
             continue
@@ -81,11 +87,14 @@ def read_garmentcode(data: bytes, filename: str) -> Pattern:
         if missing:
             notes.append(f"stitch {number}: panel {missing[0][0]} has no edge {missing[0][1]}; left out")
             continue
+        # the file numbers a clockwise panel's edges the other way round
+        a, b = ((name, flipped_edge(edge, edge_counts[name]) if turned[name] else edge) for name, edge in (a, b))
         stitches.append(Stitch(a, b))
     return Pattern(tuple(pieces), (), tuple(stitches), tuple(notes), "garmentcode")
 
 
-def _panel(name: str, panel: dict, scale: float, relative: bool) -> Piece:
+def _panel(name: str, panel: dict, scale: float, relative: bool) -> tuple[Piece, bool]:
+    """The panel as a piece, and whether its outline was turned counter-clockwise."""
     vertices = np.asarray(panel["vertices"], dtype=float).reshape(-1, 2) * scale
     if not np.isfinite(vertices).all() or np.abs(vertices).max(initial=0.0) > MAX_COORDINATE_CM:
         raise ValueError(f"its vertices lie beyond {MAX_COORDINATE_CM / 100:g} m")
@@ -102,12 +111,12 @@ def _panel(name: str, panel: dict, scale: float, relative: bool) -> Piece:
         points.extend(curve[:-1])
     if previous_end != int(panel["edges"][0]["endpoints"][0]):
         raise ValueError("its edges do not close into a loop")
-    outline, corners = counter_clockwise(np.asarray(points), np.asarray(corners))
+    outline, corners, turned = counter_clockwise(np.asarray(points), np.asarray(corners))
     placement = None
     if "translation" in panel:
         placement = (np.asarray(panel["translation"], float) * scale,
                      np.asarray(panel.get("rotation", (0.0, 0.0, 0.0)), float))
-    return Piece(name, None, outline, corners, placement=placement)
+    return Piece(name, None, outline, corners, placement=placement), turned
 
 
 def _edge_points(start, end, curvature, scale, relative) -> np.ndarray:

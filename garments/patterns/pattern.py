@@ -24,6 +24,7 @@ from tryon.core.errors import Invalid
 MAX_PIECES = 400  # pieces in a file, every size counted
 MAX_OUTLINE_POINTS = 20_000  # points on one piece's outline
 MAX_COORDINATE_CM = 1.0e4  # 100 m: anything further out is a wrong unit or a broken file
+MAX_TURN_POINTS = 2_000  # corners given for one piece
 
 
 class PatternError(Invalid):
@@ -121,14 +122,22 @@ class Pattern:
                 "notes": list(self.notes)}
 
 
-def counter_clockwise(outline: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``outline`` (K, 2) and its ``corners`` turned counter-clockwise if they run clockwise
-    (the corners then number the same edges from the other end)."""
+def counter_clockwise(outline: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``outline`` (K, 2) and its ``corners`` turned counter-clockwise if they run clockwise,
+    and whether they were: the edges are then numbered from the other end, the file's
+    edge n being ``flipped_edge(n, len(corners))``."""
     x, y = outline[:, 0], outline[:, 1]
     if np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)) >= 0:
-        return outline, corners
+        return outline, corners, False
     flipped = outline[::-1].copy()
-    return flipped, np.sort((len(outline) - 1 - corners) % len(outline))
+    return flipped, np.sort((len(outline) - 1 - corners) % len(outline)), True
+
+
+def flipped_edge(number: int, edges: int) -> int:
+    """The number, on an outline turned round by ``counter_clockwise``, of edge ``number``
+    of the ``edges`` it had: corner c_n becomes the (C-1-n)-th, so edge n (c_n to
+    c_n+1) runs between the new corners C-2-n and C-1-n."""
+    return (edges - 2 - number) % edges
 
 
 def check_outline(name: str, outline: np.ndarray) -> str | None:
@@ -151,20 +160,44 @@ def check_outline(name: str, outline: np.ndarray) -> str | None:
 
 
 def _crosses_itself(outline: np.ndarray) -> bool:
-    """Whether two non-adjacent segments of the closed polyline cross (O(K^2), K is small)."""
+    """Whether two non-adjacent segments of the closed polyline cross. Segments are
+    binned into a grid of about one segment per cell, and only segments sharing a
+    cell are tested: near-linear for an outline of even segments."""
     a, b = outline, np.roll(outline, -1, axis=0)
     k = len(outline)
-    d = b - a
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    cell = max(float(np.ptp(outline, axis=0).max()) / max(np.sqrt(k), 1.0), 1e-9)
+    first = np.floor((low - outline.min(axis=0)) / cell).astype(np.int64)
+    last = np.floor((high - outline.min(axis=0)) / cell).astype(np.int64)
+    bins: dict[tuple[int, int], list[int]] = {}
     for i in range(k):
-        # segments i and j for j > i + 1, not the wrap-around neighbour
-        j = np.arange(i + 2, k if i > 0 else k - 1)
-        if not len(j):
+        if np.prod(last[i] - first[i] + 1) > 64:  # a long segment among short ones: test it against all
+            bins.setdefault((-1, -1), []).append(i)
             continue
-        cross = d[i, 0] * d[j, 1] - d[i, 1] * d[j, 0]
-        parallel = np.abs(cross) < 1e-12
-        ap = a[j] - a[i]
-        t = np.where(parallel, -1.0, (ap[:, 0] * d[j, 1] - ap[:, 1] * d[j, 0]) / np.where(parallel, 1.0, cross))
-        u = np.where(parallel, -1.0, (ap[:, 0] * d[i, 1] - ap[:, 1] * d[i, 0]) / np.where(parallel, 1.0, cross))
-        if np.any((t > 1e-9) & (t < 1 - 1e-9) & (u > 1e-9) & (u < 1 - 1e-9)):
-            return True
+        for cx in range(first[i, 0], last[i, 0] + 1):
+            for cy in range(first[i, 1], last[i, 1] + 1):
+                bins.setdefault((cx, cy), []).append(i)
+    everything = np.arange(k)
+    for key, members in bins.items():
+        group = np.asarray(members)
+        others = everything if key == (-1, -1) else group
+        for i in group:
+            if _crosses(a, b, i, others, k):
+                return True
     return False
+
+
+def _crosses(a: np.ndarray, b: np.ndarray, i: int, others: np.ndarray, k: int) -> bool:
+    """Whether segment i crosses one of ``others`` (not itself, not a neighbour)."""
+    j = others[(others != i) & (others != (i + 1) % k) & (others != (i - 1) % k)]
+    if not len(j):
+        return False
+    d_i, d_j = b[i] - a[i], b[j] - a[j]
+    cross = d_i[0] * d_j[:, 1] - d_i[1] * d_j[:, 0]
+    parallel = np.abs(cross) < 1e-12
+    safe = np.where(parallel, 1.0, cross)
+    ap = a[j] - a[i]
+    t = (ap[:, 0] * d_j[:, 1] - ap[:, 1] * d_j[:, 0]) / safe
+    u = (ap[:, 0] * d_i[1] - ap[:, 1] * d_i[0]) / safe
+    inside = (t > 1e-9) & (t < 1 - 1e-9) & (u > 1e-9) & (u < 1 - 1e-9)
+    return bool(np.any(inside & ~parallel))

@@ -31,14 +31,14 @@ from garments.sizes import normalize_size
 from garments.store import GarmentStore
 from garments.surface_binding import Binding, bind, place, surface_points_at, vertex_pseudo_normals
 from tryon.cloth.collider import BodyCollider
-from tryon.cloth.solver import FabricParams, relax
+from tryon.cloth.solver import SOLVE_LOCK, FabricParams, relax
 from tryon.core.files import atomic_path, atomic_write
 from tryon.core.kept import KeptByContent
 from tryon.drape.cache import drape_cache_dir
 from tryon.fit.report import fit_report
 from tryon.fit.strain import RegionFit
 
-DRAPE_VERSION = "1"  # bump when the solver or transfer changes results
+DRAPE_VERSION = "2"  # bump when the solver or transfer changes results (2: at rest but for stragglers)
 AUTHORING_POSE = "a-pose"
 # Clearance kept from the skin: the base outfit plus a little air, so the
 # base layer never pokes through the garment.
@@ -163,8 +163,10 @@ def _save(path, positions, numbers) -> None:
 
 def _analyse(garment, size, mesh, authored, target, positions, seconds, iterations,
              converged) -> Drape:
-    # the body's BVH finds the nearest points exactly, ten times faster than numpy
-    face, bary = BodyCollider.cached(target.vertices, target.faces).nearest(positions)
+    # the body's BVH finds the nearest points exactly, ten times faster than numpy; Warp
+    # launches take the solver's turn (a launch during another thread's capture joins it)
+    with SOLVE_LOCK:
+        face, bary = BodyCollider.cached(target.vertices, target.faces).nearest(positions)
     normals = _PSEUDO_NORMALS.get([target.vertices, target.faces],
                                   lambda: vertex_pseudo_normals(target.vertices, target.faces))
     surface = surface_points_at(face, bary, target.vertices, target.faces, normals)

@@ -28,7 +28,7 @@ from tryon.render.views import DEFAULT_YFOV, camera_axes, frame_points
 
 SPLAT_RADIUS_M = 0.006  # a scan point's disc: a little over the spacing of 100,000 points on a body
 BACKGROUND = (255, 255, 255)
-VIEWS = (("front", 0.0), ("back", math.pi))
+AZIMUTHS = (0.0, math.pi)  # front, back
 
 
 def twin_preview(model: BodyModel, vertices: np.ndarray, joints: np.ndarray, skin: SkinTexture | None,
@@ -48,7 +48,7 @@ def twin_preview(model: BodyModel, vertices: np.ndarray, joints: np.ndarray, ski
     shown = np.tile(np.uint8([150, 150, 150]), (len(points), 1)) if colours is None else colours
     renderer, aspect = get_renderer(), width / height
     panels, differences = [], []
-    for _, azimuth in VIEWS:
+    for azimuth in AZIMUTHS:
         camera = frame_points(np.concatenate([vertices, points]), azimuth, aspect)
         scan = _scan_scene(points, shown, azimuth, camera, aspect)
         twin = body_scene(vertices, model.faces, joints, model.landmarks, model.arm_vertex_mask(), tone,
@@ -94,11 +94,10 @@ def _scan_scene(points, colours, azimuth, camera, aspect) -> pyrender.Scene:
     return scene
 
 
-def _lens_scene(camera, aspect, background=None) -> pyrender.Scene:
-    """An empty scene with ``camera`` (pose, znear, zfar); transparent without ``background``."""
+def _lens_scene(camera, aspect) -> pyrender.Scene:
+    """An empty scene, transparent, with ``camera`` (pose, znear, zfar)."""
     pose, znear, zfar = camera
-    bg = [0.0, 0.0, 0.0, 0.0] if background is None else [c / 255 for c in background] + [1.0]
-    scene = pyrender.Scene(bg_color=bg)
+    scene = pyrender.Scene(bg_color=[0.0, 0.0, 0.0, 0.0])
     scene.add(pyrender.PerspectiveCamera(yfov=DEFAULT_YFOV, znear=znear, zfar=zfar, aspectRatio=aspect),
               pose=pose)
     return scene

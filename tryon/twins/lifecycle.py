@@ -55,7 +55,7 @@ from tryon.storage.transient import is_transient
 from tryon.twins.access import TWIN_PREFIX, credential_render, preview_key, store_output
 from tryon.twins.consent import end_reason, is_active
 from tryon.twins.permission import check_creation
-from tryon.twins.revocation import purge_outputs
+from tryon.twins.revocation import purge_outputs, without_appearance_digest
 
 TWIN_JOB = "twin"
 PREVIEW_SIZE = (384, 576)
@@ -279,6 +279,7 @@ def _reject(twin_id: str, reason: str, blobs: BlobStore) -> Twin | None:
         if twin.status != "withdrawn":  # a withdrawal says more than a rejection
             twin.status = "rejected"
         twin.error, twin.scan_blob, twin.appearance_blob = reason[:2000], None, None
+        twin.fit = without_appearance_digest(twin.fit)
     for digest in filter(None, sealed):
         blobs.delete(digest)
     purge_outputs(twin_id, blobs)

@@ -106,18 +106,26 @@ def close_twin(twin_id: str, blobs: BlobStore) -> str:
             if twin.status != "withdrawn":
                 twin.status, twin.withdrawn_at = "withdrawn", utcnow()
             twin.shape, twin.measurements, twin.scan_blob, twin.appearance_blob = None, None, None, None
+            twin.fit = without_appearance_digest(twin.fit)
             action = "withdrawn"
         elif not servable(session, twin):
             reason, sealed, action = f"no active consent allows showing twin {twin_id}", [], "purged"
         else:
             return "kept"
+    for digest in filter(None, sealed):  # her scan and her appearance first: biometric data
+        blobs.delete(digest)
     fail_jobs(twin_id, reason)
     purge_outputs(twin_id, blobs, keep_preview=action == "purged")
     if action == "withdrawn":  # garments draped on the person's body go with it
         shutil.rmtree(drape_cache_dir(twin_id), ignore_errors=True)
-    for digest in filter(None, sealed):  # her scan and her appearance: biometric data
-        blobs.delete(digest)
     return action
+
+
+def without_appearance_digest(fit: dict | None) -> dict | None:
+    """A twin's ``fit`` figures without the digest of her sealed appearance (once it is deleted)."""
+    if not fit or "appearance" not in fit:
+        return fit
+    return {**fit, "appearance": {k: v for k, v in fit["appearance"].items() if k != "sha256"}}
 
 
 def close_grant(grant_id: str, blobs: BlobStore) -> dict[str, str]:

@@ -139,3 +139,19 @@ def test_units_the_merchandiser_gives_win_over_the_file():
     assert "units: cm (as given)" in pattern.notes
     with pytest.raises(PatternError, match="units are one of"):
         read_pattern(graded_skirt(), "skirt.dxf", units="furlong")
+
+
+def test_a_long_outline_is_read_and_odd_entities_are_named():
+    """A 20,000-point circle (the most a piece may have) and a SPLINE on the boundary layer."""
+    doc = ezdxf.new("R2000")
+    block = doc.blocks.new(name="CIRCLE_SKIRT")
+    angles = np.linspace(0, 2 * np.pi, 20_000, endpoint=False)
+    block.add_lwpolyline(np.column_stack([np.cos(angles), np.sin(angles)]) * 700.0, close=True,
+                         dxfattribs={"layer": "1"})
+    block.add_spline([(0, 0), (100, 50), (200, 0)], dxfattribs={"layer": "1"})
+    block.add_text("Quantity: inf", dxfattribs={"layer": "1"})
+    pattern = read_pattern(_to_bytes(doc), "circle.dxf")
+    (skirt,) = pattern.pieces
+    assert skirt.area_cm2 == pytest.approx(np.pi * 70.0**2, rel=1e-3) and skirt.quantity == 1
+    assert any("SPLINE, not read" in note for note in pattern.notes)
+    assert any("quantity 'inf' not understood" in note for note in pattern.notes)

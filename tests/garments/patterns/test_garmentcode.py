@@ -92,3 +92,27 @@ def test_a_specification_with_no_usable_panel_is_refused():
     broken = _panel([[0, 0], [10, 0]], [{"endpoints": [0, 1]}, {"endpoints": [1, 0]}])
     with pytest.raises(PatternError, match="no usable pattern piece.*2 points"):
         read_pattern(_spec({"flat": broken}, []), "flat.json")
+
+
+def test_a_clockwise_panel_s_stitches_still_name_the_edges_the_file_meant():
+    """The file's edge 0 of a clockwise panel is its left side; read counter-clockwise the
+    edges are numbered from the other end, and the stitch must follow its edge."""
+    clockwise = _panel([[0, 0], [0, 50], [30, 50], [30, 0]],  # left, top, right, bottom
+                       [{"endpoints": [0, 1]}, {"endpoints": [1, 2]}, {"endpoints": [2, 3]}, {"endpoints": [3, 0]}])
+    stitches = [[{"panel": "cw", "edge": 0}, {"panel": "ccw", "edge": 1}],
+                [{"panel": "cw", "edge": 1}, {"panel": "ccw", "edge": 2}]]
+    pattern = read_pattern(_spec({"cw": clockwise, "ccw": _square_with()}, stitches), "cw.json")
+    pieces = {p.name: p for p in pattern.pieces}
+    left, top = pattern.stitches[0].a, pattern.stitches[1].a
+    assert sorted(map(tuple, pieces["cw"].edge(left[1])[[0, -1]].tolist())) == [(0.0, 0.0), (0.0, 50.0)]
+    assert sorted(map(tuple, pieces["cw"].edge(top[1])[[0, -1]].tolist())) == [(0.0, 50.0), (30.0, 50.0)]
+
+
+@pytest.mark.parametrize("data", [
+    b'{"pattern": {"panels": {"a": 1}}, "x": ' + b"9" * 5000 + b"}",  # an integer past Python's limit
+    _spec({"a": _square_with()}, [], units_in_meter=10**400),
+    _spec({"a": _square_with()}, [], units_in_meter=-100),
+])
+def test_numbers_out_of_range_are_refused_not_crashed_on(data):
+    with pytest.raises(PatternError):
+        read_pattern(data, "odd.json")
