@@ -150,3 +150,38 @@ def test_a_shape_only_consent_captures_nothing(client, auth, talent, coloured_sc
                        headers=auth("studio"), content_type="multipart/form-data").get_json()
     assert twin["status"] == "ready" and twin["appearance"] is None
     assert twin["fit"]["appearance"] is None and _twin_row(twin["id"]).appearance_blob is None
+
+
+def test_a_withdrawal_whose_deletes_fail_is_finished_by_the_sweep(talent, twin_env):
+    """The blob store cannot delete (a directory stands where the sealed file was: a real
+    failure, even as root): the revocation fails loudly, her sealed appearance stays
+    recorded, and the sweep deletes it once the store works again."""
+    import shutil
+
+    from tests.twins.conftest import ready_twin
+    from tryon.storage.database import session_scope
+    from tryon.storage.models import Twin
+    from tryon.storage.sealed import seal
+    from tryon.twins.revocation import revoke, sweep
+
+    creation = make_grant(talent, "creation", captures_appearance=True)
+    twin_id = ready_twin(talent, creation)
+    digest = seal(b"her texture and displacement", current_blobs())
+    with session_scope() as session:
+        session.get(Twin, twin_id).appearance_blob = digest
+    root = twin_env["TRYON_BLOB_URL"].removeprefix("file://")
+    path = os.path.join(root, digest[:2], digest)
+    os.remove(path)
+    os.mkdir(path)  # unlink() of a directory fails
+    with pytest.raises(OSError):
+        revoke(creation, "I withdraw", "talent", current_blobs())
+    row = _twin_row(twin_id)
+    assert row.status == "withdrawn" and row.appearance_blob == digest  # not forgotten
+    with pytest.raises(OSError):
+        sweep(current_blobs())  # still failing: still recorded
+    shutil.rmtree(path)
+    with open(path, "wb") as f:  # the store works again, the blob is there
+        f.write(b"sealed bytes")
+    assert sweep(current_blobs()) == [creation]
+    assert not os.path.exists(path) and _twin_row(twin_id).appearance_blob is None
+    assert sweep(current_blobs()) == []  # closed

@@ -55,7 +55,7 @@ from tryon.storage.transient import is_transient
 from tryon.twins.access import TWIN_PREFIX, credential_render, preview_key, store_output
 from tryon.twins.consent import end_reason, is_active
 from tryon.twins.permission import check_creation
-from tryon.twins.revocation import purge_outputs, without_appearance_digest
+from tryon.twins.revocation import delete_sealed, purge_outputs, without_appearance_digest
 
 TWIN_JOB = "twin"
 PREVIEW_SIZE = (384, 576)
@@ -213,8 +213,10 @@ def fit_twin(twin_id: str, blobs: BlobStore) -> Twin:
         if appearance_blob:
             blobs.delete(appearance_blob)
         return _reject(twin_id, end_reason(grant), blobs)
-    if grant.scan_retention == "delete":
+    if grant.scan_retention == "delete":  # recorded until deleted, as delete_sealed does
         blobs.delete(scan_blob)
+        with write_scope() as session:
+            session.get(Twin, twin_id).scan_blob = None
     with session_scope() as session:
         return session.get(Twin, twin_id)
 
@@ -236,8 +238,6 @@ def _mark_ready(twin_id, fit, shape, measurements, figures, appearance_blob):
             if figures is not None:
                 twin.fit["appearance"], twin.appearance_blob = figures, appearance_blob
             twin.status, twin.ready_at = "ready", utcnow()
-            if grant.scan_retention == "delete":
-                twin.scan_blob = None
         return ended, grant
 
 
@@ -275,13 +275,11 @@ def _reject(twin_id: str, reason: str, blobs: BlobStore) -> Twin | None:
         twin = session.get(Twin, twin_id)
         if twin is None:
             return None
-        sealed = [twin.scan_blob, twin.appearance_blob]
         if twin.status != "withdrawn":  # a withdrawal says more than a rejection
             twin.status = "rejected"
-        twin.error, twin.scan_blob, twin.appearance_blob = reason[:2000], None, None
+        twin.error = reason[:2000]
         twin.fit = without_appearance_digest(twin.fit)
-    for digest in filter(None, sealed):
-        blobs.delete(digest)
+    delete_sealed(twin_id, blobs)  # recorded until deleted: a failed delete can be retried
     purge_outputs(twin_id, blobs)
     with session_scope() as session:
         return session.get(Twin, twin_id)

@@ -102,23 +102,39 @@ def close_twin(twin_id: str, blobs: BlobStore) -> str:
         creation = session.get(ConsentGrant, twin.creation_grant_id)
         if grant_status(creation) in ("revoked", "expired"):
             reason = end_reason(creation)
-            sealed = [twin.scan_blob, twin.appearance_blob]
             if twin.status != "withdrawn":
                 twin.status, twin.withdrawn_at = "withdrawn", utcnow()
-            twin.shape, twin.measurements, twin.scan_blob, twin.appearance_blob = None, None, None, None
+            twin.shape, twin.measurements = None, None
             twin.fit = without_appearance_digest(twin.fit)
             action = "withdrawn"
         elif not servable(session, twin):
-            reason, sealed, action = f"no active consent allows showing twin {twin_id}", [], "purged"
+            reason, action = f"no active consent allows showing twin {twin_id}", "purged"
         else:
             return "kept"
-    for digest in filter(None, sealed):  # her scan and her appearance first: biometric data
-        blobs.delete(digest)
+    if action == "withdrawn":  # her scan and her appearance first: biometric data
+        delete_sealed(twin_id, blobs)
     fail_jobs(twin_id, reason)
     purge_outputs(twin_id, blobs, keep_preview=action == "purged")
     if action == "withdrawn":  # garments draped on the person's body go with it
         shutil.rmtree(drape_cache_dir(twin_id), ignore_errors=True)
     return action
+
+
+def delete_sealed(twin_id: str, blobs: BlobStore) -> None:
+    """Delete a twin's sealed scan and appearance, then forget them. A failed delete
+    raises with the digests still recorded, so the grant stays unclosed and
+    ``sweep`` (or the next request that meets it) deletes them again: nothing of
+    her is left behind unrecorded."""
+    with session_scope() as session:
+        twin = session.get(Twin, twin_id)
+        sealed = [d for d in (twin.scan_blob, twin.appearance_blob) if d] if twin is not None else []
+    for digest in sealed:
+        blobs.delete(digest)
+    if sealed:
+        with write_scope() as session:
+            twin = session.get(Twin, twin_id)
+            twin.scan_blob = None if twin.scan_blob in sealed else twin.scan_blob
+            twin.appearance_blob = None if twin.appearance_blob in sealed else twin.appearance_blob
 
 
 def without_appearance_digest(fit: dict | None) -> dict | None:
