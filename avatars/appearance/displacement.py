@@ -36,14 +36,20 @@ MIN_POINTS = 2  # fewer points than this leave a vertex unseen
 PASSES = 3  # offsets are measured again from the displaced surface
 
 
+def rest_offsets(model: BodyModel, rest: np.ndarray, displacement: np.ndarray) -> np.ndarray:
+    """(V, 3) metres: ``displacement`` (V,) along the normals of the ``rest`` (V, 3) body;
+    ``rest + rest_offsets(...)`` is the displaced body a skin carries."""
+    return vertex_normals(np.asarray(rest, np.float64), np.asarray(model.faces)) \
+        * np.asarray(displacement, np.float64)[:, None]
+
+
 def displace(model: BodyModel, out: BodyOutput, displacement: np.ndarray | None) -> torch.Tensor:
     """(B, V, 3) the posed vertices of ``out`` with ``displacement`` (V,) metres along the
     rest normals, carried by the skinning rotations; ``out.vertices`` when None."""
     if displacement is None:
         return out.vertices
-    rest = out.rest_vertices[0].detach().double().numpy()
-    offset = torch.as_tensor(vertex_normals(rest, np.asarray(model.faces))
-                             * np.asarray(displacement, np.float64)[:, None], dtype=out.vertices.dtype)
+    offset = torch.as_tensor(rest_offsets(model, out.rest_vertices[0].detach().numpy(), displacement),
+                             dtype=out.vertices.dtype)
     weights = torch.as_tensor(model.skinning_weights, dtype=out.vertices.dtype)
     rotation = torch.einsum("vj,bjrc->bvrc", weights, out.bone_transforms[..., :3, :3].to(out.vertices.dtype))
     return out.vertices + torch.einsum("bvrc,vc->bvr", rotation, offset)

@@ -59,6 +59,7 @@ def _consent(client, auth, talent, **fields):
             "purpose": "a twin for e-commerce", "pay_basis": "flat", "pay_currency": "EUR",
             "pay_amount_minor": "50000", "starts_at": "2026-01-01", "ends_at": "2030-12-31",
             "scan_retention": "delete", "document": (io.BytesIO(DOCUMENT), "consent.pdf"), **fields}
+    form = {name: value for name, value in form.items() if value is not None}  # None: left out
     return client.post("/v1/consents", data=form, headers=auth("studio"),
                        content_type="multipart/form-data")
 
@@ -73,8 +74,8 @@ def test_a_consent_says_whether_appearance_is_captured_and_the_talent_sees_it(cl
     assert {c["id"]: c["captures_appearance"] for c in seen} == {
         made.get_json()["id"]: True, shape_only.get_json()["id"]: False}
     use = _consent(client, auth, talent, kind="use", channels="e-commerce", scope_origins=SHOP,
-                   scan_retention="", captures_appearance="true")
-    assert_problem(use, 422)
+                   scan_retention=None, captures_appearance="true")
+    assert_problem(use, 422, "captures_appearance")  # a use grant, valid but for the capture
 
 
 def test_her_twin_has_her_colours_and_surface_sealed_and_withdrawal_deletes_them(

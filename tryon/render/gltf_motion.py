@@ -49,6 +49,7 @@ import torch
 import trimesh
 from scipy.spatial.transform import Rotation, Slerp
 
+from avatars.appearance.displacement import rest_offsets
 from avatars.avatar import Avatar, avatar_displacement, avatar_shape, avatar_skin
 from avatars.body_models.base import BodyModel
 from avatars.body_models.registry import get_body_model
@@ -165,7 +166,7 @@ def _bones(model: BodyModel, avatar: Avatar, moving: MotionDrape,
     rest = out.rest_vertices[0].double().numpy()
     displacement = avatar_displacement(model, avatar)
     if displacement is not None:  # a twin's surface detail, skinned with her body
-        rest = rest + vertex_normals(rest, np.asarray(model.faces)) * displacement[:, None]
+        rest = rest + rest_offsets(model, rest, displacement)
     return rest @ _FRAME.T, bones
 
 
