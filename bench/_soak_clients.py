@@ -220,7 +220,7 @@ class Client:
                      self.rng.randrange(160, 720, 2))
 
     def fit(self) -> None:
-        garment = self.rng.choice(["A-line skirt", "Midi dress", "Straight trousers"])
+        garment = self.rng.choice(["A-line skirt", "Midi dress", "Straight jeans"])
         params = {"avatar": self.rng.choice(WOMEN), "garment": self.world.garments[garment],
                   "size": self.rng.choice(SIZES)}
         headers = self.world.headers("shop")

@@ -26,7 +26,9 @@ class Garment:
     (``garments.colorways.stored_form``), in the merchandiser's order;
     tenant: the merchant account it belongs to (``tryon.storage.tenants``);
     size_chart: the body measurements per size (``garments.size_chart``,
-    its ``stored_form``), or None."""
+    its ``stored_form``), or None; pattern: for a garment sewn from a sewing
+    pattern, what was read (``Pattern.report``: pieces, grain, stitches) and
+    each size's sewing report (``tryon.sewing.sewing``), else None."""
 
     id: str
     name: str
@@ -41,6 +43,7 @@ class Garment:
     colorways: list[dict] = field(default_factory=list)
     tenant: str = DEFAULT_TENANT
     size_chart: dict | None = None
+    pattern: dict | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -257,6 +257,13 @@ class GarmentStore:
         stored = self.get(garment_id).size_chart
         return None if stored is None else parse_size_chart(stored)
 
+    def set_pattern(self, garment_id: str, pattern: dict) -> Garment:
+        """Record the sewing pattern the garment's sizes were sewn from (``Garment.pattern``)."""
+        garment = self.get(garment_id)
+        garment.pattern = pattern
+        atomic_write(self._folder(garment_id) / "garment.json", garment.to_json())
+        return garment
+
     def set_status(self, garment_id: str, status: str) -> Garment:
         """Mark a garment draft or published."""
         if status not in STATUSES:

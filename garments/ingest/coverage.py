@@ -87,7 +87,10 @@ def surround(vertices, faces, body: BodyGeometry, part: Part) -> Surround:
         near &= np.sign(body.vertices[:, 0]) == part.side
     centre = body.vertices[near].mean(axis=0)
     mesh = trimesh.Trimesh(vertices, faces, process=False)
-    points = trimesh.intersections.mesh_plane(mesh, [0, 0, 1], [0, 0, part.height]).reshape(-1, 3)
+    segments = trimesh.intersections.mesh_plane(mesh, [0, 0, 1], [0, 0, part.height])
+    # points along each segment of the section, so a coarse mesh's long edges cross their sectors
+    along = np.linspace(0.0, 1.0, 9)[None, :, None]
+    points = (segments[:, :1] * (1.0 - along) + segments[:, 1:] * along).reshape(-1, 3)
     if part.side:
         points = points[np.sign(points[:, 0]) == part.side]
     if not len(points):

@@ -17,7 +17,7 @@ def cmd_prepare(args) -> int:
     from avatars.body_models.registry import backend_name
     from avatars.library import prepare_library
     from garments.mannequin import mannequins
-    from garments.sample_garments import install_samples
+    from tryon.sewing.samples import install_samples
     from garments.store import GarmentStore
 
     if backend_name() == "anny":

@@ -121,14 +121,17 @@ class ClothState:
     """Warp arrays of one garment being relaxed, and the step that advances them.
 
     gravity_scale: the share of g the garment hangs under; bending is
-    softened by the same factor (see GRAVITY_SCALE). The dynamics
+    softened by the same factor (see GRAVITY_SCALE); gravity: the
+    acceleration its steps apply, m/s^2 (none while pieces are sewn). The dynamics
     (``tryon.cloth.dynamics``) use these arrays at full g. tolerance: metres
     a vertex may move in a fine step and count as at rest.
     """
 
     def __init__(self, positions, topology: ClothTopology, fabric: FabricParams, pinned, collider: BodyCollider,
-                 gravity_scale: float = GRAVITY_SCALE, tolerance: float = TOLERANCE):
+                 gravity_scale: float = GRAVITY_SCALE, tolerance: float = TOLERANCE,
+                 gravity: tuple[float, float, float] = GRAVITY):
         self.device = device = collider.device
+        self.gravity = wp.vec3(*gravity)
         self.tolerance = tolerance  # m per fine step: the vertices that move more are counted
         self.collider = collider
         self.fabric = fabric
@@ -207,7 +210,7 @@ class ClothState:
 
     def _step(self, dt: float, bend: bool) -> None:
         n, d = len(self.x), self.device
-        wp.launch(kernels.predict, dim=n, device=d, inputs=[self.x, self.v, self.inv_mass, wp.vec3(*GRAVITY), dt,
+        wp.launch(kernels.predict, dim=n, device=d, inputs=[self.x, self.v, self.inv_mass, self.gravity, dt,
                                                             self.x_prev])
         self.solve_constraints(dt, dt * BEND_EVERY if bend else None)
         wp.launch(kernels.collide_with_friction, dim=n, device=d,
@@ -347,6 +350,14 @@ def _settle(positions, faces, rest_positions, fabric, pinned, collider, max_iter
     """Step a garment until it is at rest (``RelaxResult.converged``), or ``max_iterations`` steps."""
     topology = _TOPOLOGIES.get([faces, rest_positions], lambda: ClothTopology.build(faces, rest_positions))
     state = ClothState(positions, topology, fabric, pinned, collider, tolerance=tolerance)
+    return settle(state, max_iterations, tolerance, coarse)
+
+
+def settle(state: ClothState, max_iterations: int, tolerance: float = TOLERANCE, coarse: bool = True) -> ClothState:
+    """Step ``state`` until it is at rest (``RelaxResult.converged``) or ``max_iterations``
+    steps, coarse steps first when ``coarse``, then push it out of the body exactly. The
+    caller holds SOLVE_LOCK."""
+    collider, fabric = state.collider, state.fabric
     # the first search reaches far, for vertices that start deep inside the body
     state.refresh_contacts(CONTACT_REACH)
     # coarse steps while the garment falls and folds; fine ones to settle, as

@@ -6,7 +6,7 @@ relaxes a transferred one towards this rest state).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -75,6 +75,16 @@ class ClothTopology:
 
         vertex_areas = np.bincount(faces.ravel(), weights=np.repeat(areas, 3) / 3.0, minlength=n)
         return cls(edges, rest_lengths, edge_areas, hinges, rest_angles, scale, vertex_areas, _colour_edges(edges))
+
+
+    def with_edges(self, edges: np.ndarray, rest_lengths: np.ndarray) -> ClothTopology:
+        """This topology with more length constraints (E2, 2) of ``rest_lengths`` (E2,) m and
+        no area (a seam's stitches), the edges coloured anew; they come after the mesh's."""
+        all_edges = np.concatenate([self.edges, np.asarray(edges, dtype=self.edges.dtype).reshape(-1, 2)])
+        return replace(self, edges=all_edges,
+                       rest_lengths=np.concatenate([self.rest_lengths, rest_lengths]),
+                       edge_areas=np.concatenate([self.edge_areas, np.zeros(len(rest_lengths))]),
+                       edge_groups=_colour_edges(all_edges))
 
 
 def _colour_edges(edges: np.ndarray) -> tuple[np.ndarray, ...]:
