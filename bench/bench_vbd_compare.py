@@ -31,6 +31,7 @@ from avatars.library import get_avatar
 from garments.fabrics import fabric as fabric_preset
 from garments.mannequin import letter_size, mannequin
 from garments.store import GarmentStore
+from tryon.cloth.garment_fabric import MIN_CLEARANCE_M
 from tryon.core.settings import settings
 from garments.surface_binding import bind, nearest_surface_points, place, signed_distance
 from tryon.drape import draping as tryon_drape  # imports Warp with tryon's kernel cache
@@ -175,7 +176,7 @@ def main() -> None:
     rest, faces = mesh.physics_vertices, mesh.physics_faces
     fabric = fabric_preset(garment.fabric).quantities()
     # our drape keeps the base outfit's clearance from the skin: Newton gets the same margin
-    fabric["thickness"] = max(fabric["thickness"], tryon_drape.MIN_CLEARANCE_M)
+    fabric["thickness"] = max(fabric["thickness"], MIN_CLEARANCE_M)
     hem = rest[:, 2] < rest[:, 2].min() + HEM_BAND
     print(f"{GARMENT} {SIZE} ({len(rest)} vertices, {garment.fabric}) on {AVATAR}, "
           f"transferred from the {garment.fit}'s {letter_size(garment.fit, SIZE)} mannequin")

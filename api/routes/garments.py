@@ -26,6 +26,12 @@ budget, else 202 with ``Location: /v1/jobs/{id}``, whose result (a JSON
 document at ``/v1/blobs/{digest}``) says whether it was accepted, with the
 fit of each source body and the validation reports.
 
+A garment that exists as a sewing pattern comes as that pattern: a file in
+the field ``pattern`` (DXF-AAMA / ASTM D6673 or GarmentCode), the sizes to
+sew, and how its pieces are sewn (``api.pattern_forms``). It is read at once
+(a 422 saying why when it cannot be used) and sewn on the mannequins by a
+job (``tryon.outputs.pattern_import``), answered as a source body's import.
+
 Colorways (``garments.colorways``): the field ``colorways``, a JSON list
 such as ``[{"name": "Navy", "color": "#1f2a44"}, {"name": "Floral",
 "texture": "floral.png", "fabric": "velvet"}]``, with each texture in the
@@ -64,6 +70,7 @@ from api.garment_forms import (
     size_chart_field,
     source_bodies,
 )
+from api.pattern_forms import PATTERN_FIELDS, queue_pattern_import
 from api.serving import POLL_AFTER_S, render_budget_s
 from garments.colorways import ColorwayError
 from garments.fabrics import FABRICS
@@ -107,6 +114,7 @@ GarmentUpload = Schema.from_dict({
                        "upload was made on"}),
     **COLORWAY_FIELDS,
     "size_chart": SIZE_CHART_FIELD,
+    **PATTERN_FIELDS,
 }, name="GarmentUpload")
 
 ColorwaysUpload = Schema.from_dict(COLORWAY_FIELDS, name="ColorwaysUpload")
@@ -135,6 +143,9 @@ class GarmentOut(Schema):
     size_chart = Dict(allow_none=True, metadata={
         "description": "body measurements per size, cm: {unit, sizes: {size: {bust, waist, hips, "
                        "height, inseam: a number or [low, high]}}}; null without one"})
+    pattern = Dict(allow_none=True, metadata={
+        "description": "for a garment sewn from a pattern: its pieces, grain and stitches "
+                       "(as /v1/patterns/check reports them) and each size's sewing report; else null"})
 
 
 class GarmentList(Schema):
@@ -164,6 +175,14 @@ def upload(form_and_files_data):
     data = dict(form_and_files_data)
     files = {key.removeprefix("size_"): data.pop(key) for key in list(data)
              if key.startswith("size_") and key != "size_chart"}
+    if data.get("pattern") is not None:
+        if files or data.get("source_body") or data.get("grade_to"):
+            raise ProblemError(422, "Unprocessable Entity", "send a pattern or meshes (size_*), not both; "
+                               "a pattern is sewn in every size it has", "pattern")
+        colorways = colorways_field(data)
+        requested = [s.strip() for s in (data.get("sizes") or "").split(",") if s.strip()]
+        chart = size_chart_field(data, requested or None)
+        return _answer_import(queue_pattern_import(data, colorways, chart), "pattern")
     if not files:
         raise ProblemError(422, "Unprocessable Entity",
                            f"upload one file per size, in fields size_{'/size_'.join(SIZES)}", "size_M")
@@ -229,15 +248,19 @@ def _import_with_source_bodies(data: dict, files: dict, extra: dict, bodies: dic
     except BaseException:  # refused or cut off: nothing of the upload stays
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    return _answer_import(job_queue().submit(GARMENT_IMPORT, params), "source_body")
+
+
+def _answer_import(job_id: str, field: str):
+    """Wait for an import job up to the request budget: 201/422 as a plain upload, else
+    202 with the job; a job that failed answers with its reason, naming ``field``."""
     queue = job_queue()
-    job_id = queue.submit(GARMENT_IMPORT, params)
     budget = render_budget_s()
     job = queue.wait(job_id, budget) if budget > 0 else queue.get(job_id)
     if job.status == "failed":
-        status = CODES.get(job.error_code, 500)  # invalid: a body that cannot be read or fitted
+        status = CODES.get(job.error_code, 500)  # invalid: a body or pattern that cannot be used
         raise ProblemError(*((status, "Unprocessable Entity") if status < 500
-                             else (503, "Import failed")), job.error.split(": ", 1)[-1],
-                           "source_body")
+                             else (503, "Import failed")), job.error.split(": ", 1)[-1], field)
     if job.status == "done":
         outcome = json.loads(blob_store().get(job.result))
         garment = None if outcome["garment"] is None else garment_store().get(

@@ -55,7 +55,7 @@ def a_line_skirt(b: Body) -> dict:
     """An A-line skirt to below the knee: front and back panels flaring from the hips, and
     a waistband whose ends meet at the right side seam."""
     length = 0.36 * b.height
-    waist, hips = (b.waist + 2.0) / 4.0, (b.hips + 4.0) / 4.0
+    waist, hips = (b.waist + 6.0) / 4.0, (b.hips + 6.0) / 4.0
     hip_depth, flare = 20.0, 0.28 * length
     def panel() -> Panel:
         return Panel().loop(
@@ -76,11 +76,11 @@ def a_line_skirt(b: Body) -> dict:
 
 def strap_dress(b: Body) -> dict:
     """A midi slip dress on straps: front and back cut in one from the straps to the hem,
-    shaped in at the waist and flared below the hips, a V neck in front."""
+    shaped in at the waist and flared below the hips, a scoop neck in front."""
     length = 0.63 * b.height
     top, under = length, length - 4.0 - b.armhole - 3.0
     waist_y, hip_y = length - b.nape_to_waist, length - b.nape_to_waist - 20.0
-    bust, waist, hips = (b.bust + 6.0) / 4.0, (b.waist + 8.0) / 4.0, (b.hips + 6.0) / 4.0
+    bust, waist, hips = (b.bust + 8.0) / 4.0, (b.waist + 10.0) / 4.0, (b.hips + 8.0) / 4.0
     hem = hips + 0.22 * hip_y
     strap_out, strap = b.shoulder_half - 4.0, 4.0
 
@@ -99,7 +99,7 @@ def strap_dress(b: Body) -> dict:
             ("side_r_waist", (-waist, waist_y), [(-waist - 0.6 * (hips - waist), waist_y - 7.0)]),
             ("side_r_low", (-hips, hip_y), None))
 
-    front, back = panel(16.0), panel(9.0)
+    front, back = panel(9.0), panel(7.0)  # a scoop no lower than the base layer's neckline
     sides = [("front", f"side_l_{part}", "back", f"side_r_{part}") for part in ("low", "waist", "high")] \
         + [("front", f"side_r_{part}", "back", f"side_l_{part}") for part in ("low", "waist", "high")]
     return spec({"front": front, "back": back},
@@ -108,7 +108,7 @@ def strap_dress(b: Body) -> dict:
 
 def jeans(b: Body) -> dict:
     """Straight jeans: four leg panels, a fly between the fronts, a waistband."""
-    rise, inseam = 0.16 * b.height, 0.45 * b.height - 4.0
+    rise, inseam = 0.185 * b.height + (b.hips - 100.0) / 10.0, 0.45 * b.height - 8.0
     length, crotch_y, hip_y = rise + inseam, inseam, inseam + rise - 18.0
     fly = 3.5
 
@@ -126,8 +126,9 @@ def jeans(b: Body) -> dict:
             ("crotch", (cf, hip_y), [(cf - 0.5, crotch_y + 1.0)]),
             ("inseam", (-side, crotch_y), None))
 
-    front = leg(b.hips / 4.0 - 1.0 - fly / 2.0, b.hips / 16.0, b.waist / 4.0 - fly / 2.0, 19.0, 1.0, 0.0)
-    back = leg(b.hips / 4.0 + 1.5, b.hips / 9.0, b.waist / 4.0 + 1.5, 21.0, 3.0, 3.0)
+    # ease: 10 cm round the hips, 6 round the waist (over the base layer as over underwear)
+    front = leg(b.hips / 4.0 + 2.5 - fly / 2.0, b.hips / 16.0, b.waist / 4.0 + 0.5 - fly / 2.0, 20.0, 1.0, 0.0)
+    back = leg(b.hips / 4.0 + 2.5, b.hips / 8.0 + 1.0, b.waist / 4.0 + 2.5, 22.0, 3.0, 3.0)
     fly_piece = Panel().loop(("right", (0, 0), None), ("top", (fly / 2.0, length - hip_y), None),
                              ("left", (-fly / 2.0, length - hip_y), None))
     waists = [fly_piece.length("top"), front.length("waist"), back.length("waist"),

@@ -13,6 +13,7 @@ from pathlib import Path
 from garments.fabrics import FABRICS
 from garments.garment import CATEGORIES
 from tryon.cli.common import fail
+from tryon.cli.patterns import add_pattern_command
 from tryon.core.settings import settings
 
 
@@ -154,6 +155,7 @@ def add_commands(commands) -> None:
                      '{"name": "Floral", "texture": "floral.png", "fabric": "knit"}], textures '
                      "relative to the file")
     add.set_defaults(run=cmd_garments_add)
+    add_pattern_command(actions, CATEGORIES, list(FABRICS))
     colorways = actions.add_parser("colorways", help="list a garment's colorways, or replace them")
     colorways.add_argument("garment", help="garment id (see `tryon garments`)")
     change = colorways.add_mutually_exclusive_group()

@@ -1,11 +1,15 @@
-"""`tryon patterns check`: what tryon reads in a sewing pattern file (DXF-AAMA or GarmentCode)."""
+"""`tryon patterns check`: what tryon reads in a sewing pattern file (DXF-AAMA or GarmentCode);
+`tryon garments add-pattern`: a garment sewn from one."""
 
 from __future__ import annotations
 
 import json
+import sys
+import tempfile
 from pathlib import Path
 
 from tryon.cli.common import fail
+from tryon.core.settings import settings
 
 
 def cmd_patterns_check(args) -> int:
@@ -32,6 +36,65 @@ def cmd_patterns_check(args) -> int:
     for note in report["notes"]:
         print(f"  note: {note}")
     return 0
+
+
+def cmd_garments_add_pattern(args) -> int:
+    # torch, Warp (the mannequins, the solver): only when the command runs
+    from garments.patterns.reading import read_pattern, sizes_to_sew
+    from garments.patterns.sewing_spec import read_sewing_spec
+    from garments.store import GarmentStore
+    from tryon.cli.garments import read_colorways
+    from tryon.outputs.pattern_import import sew_and_import
+
+    try:
+        data = Path(args.file).read_bytes()
+        sewing = Path(args.sewing).read_text() if args.sewing else None
+        colorways = read_colorways(args.colorways) if args.colorways else []
+    except (OSError, ValueError) as e:
+        return fail(str(e))
+    requested = [s.strip() for s in (args.sizes or "").split(",") if s.strip()] or None
+    pattern = read_pattern(data, Path(args.file).name, args.units)  # a PatternError: main says why
+    sizes, spec = sizes_to_sew(pattern, requested, args.fit), read_sewing_spec(sewing)
+    if spec.stitches is None and not pattern.stitches:
+        return fail("the pattern says nothing of how its pieces are sewn: give --sewing FILE.json "
+                    'with its stitches ({"stitches": [{"a": {"piece", "edge"}, "b": {"piece", "edge"}}]}); '
+                    "`tryon patterns check` numbers the edges")
+    store = GarmentStore(settings().garments_dir)
+
+    def progress(share: float, message: str) -> None:
+        print(f"  {share:4.0%} {message}", file=sys.stderr, flush=True)
+
+    details = {"name": args.name, "category": args.category, "fabric": args.fabric, "fit": args.fit}
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            garment, sewing_reports, reports = sew_and_import(store, Path(folder), pattern, spec, sizes,
+                                                              details, colorways, progress=progress)
+        except ValueError as e:  # unknown fabric or fit, a piece that cannot be meshed or placed
+            return fail(str(e))
+    print(json.dumps({"garment": None if garment is None else garment.id, "accepted": garment is not None,
+                      "sewing": sewing_reports, "reports": {s: r.as_dict() for s, r in reports.items()}},
+                     indent=2))
+    return 0 if garment is not None else 1
+
+
+def add_pattern_command(actions, categories, fabrics) -> None:
+    """`tryon garments add-pattern`, among the garments' actions."""
+    add = actions.add_parser("add-pattern", help="sew a garment from a sewing pattern on the mannequins, "
+                                                 "every size, and import it")
+    add.add_argument("file", help="a graded .dxf (DXF-AAMA / ASTM D6673) or a GarmentCode .json")
+    add.add_argument("--name", required=True)
+    add.add_argument("--category", required=True, choices=categories)
+    add.add_argument("--sizes", help="comma-separated sizes to sew (default: every size of a graded DXF; "
+                                     "a GarmentCode file's one size)")
+    add.add_argument("--fabric", default="woven-cotton", choices=fabrics)
+    add.add_argument("--fit", default="women", help="women (default) or men")
+    add.add_argument("--sewing", metavar="FILE.json",
+                     help='how the pieces are sewn: {"stitches": [{"a": {"piece": "FRONT", "edge": 1}, '
+                          '"b": {"piece": "BACK", "edge": 7}}], "placements": {...}} (a DXF needs it)')
+    add.add_argument("--units", choices=("mm", "cm", "in"),
+                     help="a DXF's units, where the file states them wrongly or not at all")
+    add.add_argument("--colorways", metavar="FILE.json", help="its colorways, as for `garments add`")
+    add.set_defaults(run=cmd_garments_add_pattern)
 
 
 def add_commands(commands) -> None:

@@ -22,15 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from avatars.avatar import Avatar, avatar_surface
-from garments.base_outfit import BASE_OFFSET_M
 from garments.body_regions import BodyGeometry, posed_geometry
-from garments.fabrics import fabric as fabric_preset
 from garments.garment_mesh import GarmentMesh
 from garments.mannequin import mannequin_geometry
 from garments.sizes import normalize_size
 from garments.store import GarmentStore
 from garments.surface_binding import Binding, bind, place, surface_points_at, vertex_pseudo_normals
 from tryon.cloth.collider import BodyCollider
+from tryon.cloth.garment_fabric import solver_fabric
 from tryon.cloth.solver import SOLVE_LOCK, FabricParams, relax
 from tryon.core.files import atomic_path, atomic_write
 from tryon.core.kept import KeptByContent
@@ -40,9 +39,6 @@ from tryon.fit.strain import RegionFit
 
 DRAPE_VERSION = "2"  # bump when the solver or transfer changes results (2: at rest but for stragglers)
 AUTHORING_POSE = "a-pose"
-# Clearance kept from the skin: the base outfit plus a little air, so the
-# base layer never pokes through the garment.
-MIN_CLEARANCE_M = BASE_OFFSET_M + 0.002
 # Solver steps per drape: by 600 steps a garment has settled to within a few
 # millimetres of where 1500 steps take it (measured on the sample garments).
 RELAX_STEPS = 600
@@ -150,9 +146,8 @@ def _bound(rest: np.ndarray, authored: BodyGeometry) -> Binding:
 
 
 def garment_fabric(garment) -> FabricParams:
-    """The solver's fabric of a garment: its preset, kept ``MIN_CLEARANCE_M`` off the skin."""
-    preset = fabric_preset(garment.fabric).quantities()
-    return FabricParams(**{**preset, "thickness": max(preset["thickness"], MIN_CLEARANCE_M)})
+    """The solver's fabric of a garment (``tryon.cloth.garment_fabric``)."""
+    return solver_fabric(garment.fabric)
 
 
 def _save(path, positions, numbers) -> None:

@@ -29,6 +29,7 @@ from tryon.core.settings import Settings
 from tryon.jobs.queue import Task
 from tryon.outputs.avatar_lookup import resolve_avatar
 from tryon.outputs.garment_import import GARMENT_IMPORT, run_garment_import
+from tryon.outputs.pattern_import import PATTERN_IMPORT, run_pattern_import
 from tryon.outputs.keys import (
     avatar_appearance,
     avatar_hair,
@@ -210,4 +211,5 @@ def run_twin(params: Mapping[str, Any], config: Settings) -> str:
 
 
 TASKS: dict[str, Task] = {"render": run_render, "scene": run_scene, "fit": run_fit,
-                          "twin": run_twin, GARMENT_IMPORT: run_garment_import, VIDEO: run_video}
+                          "twin": run_twin, GARMENT_IMPORT: run_garment_import,
+                          PATTERN_IMPORT: run_pattern_import, VIDEO: run_video}

@@ -16,10 +16,9 @@ import numpy as np
 import trimesh
 
 from avatars.body_models.registry import get_body_model
-from garments.fabrics import FABRICS
 from garments.mannequin import mannequin, mannequin_geometry
 from garments.patterns.pattern import Pattern, Stitch
-from tryon.cloth.solver import FabricParams
+from tryon.cloth.garment_fabric import solver_fabric
 from tryon.sewing.sewing import SewnGarment, sew
 
 
@@ -65,7 +64,7 @@ def sew_files(pattern: Pattern, sizes: dict[str, str | None], category: str, fab
     None for a pattern of one size}) on the ``fit``'s mannequin of that size, in ``fabric``
     (a preset name), and write each as ``folder/<size>.obj``. Returns ({size: path},
     {size: the sewing's report})."""
-    params = FabricParams(**FABRICS[fabric].quantities())
+    params = solver_fabric(fabric)
     paths, reports = {}, {}
     for number, (size, label) in enumerate(sizes.items()):
         body = mannequin(fit, size)

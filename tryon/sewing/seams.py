@@ -43,6 +43,17 @@ def weld_labels(pairs: np.ndarray, count: int) -> tuple[np.ndarray, int]:
     return labels, welded
 
 
+def joined_pairs(labels: np.ndarray) -> np.ndarray:
+    """(P, 2) every pair of vertices that ``labels`` (``weld_labels``) weld into one: where
+    seams meet (an underarm, a waistband's end), each vertex of the junction is pulled
+    towards every other directly, not along a chain of stitches."""
+    order = np.argsort(labels, kind="stable")
+    starts = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1]])
+    groups = [g for g in np.split(order, starts[1:]) if len(g) > 1]
+    pairs = [np.stack(np.triu_indices(len(g), 1), axis=1) for g in groups]
+    return np.concatenate([g[p] for g, p in zip(groups, pairs)]) if pairs else np.zeros((0, 2), np.int64)
+
+
 def weld(positions: np.ndarray, faces: np.ndarray, labels: np.ndarray, welded: int) -> tuple[np.ndarray, np.ndarray]:
     """The joined mesh: (W, 3) each welded vertex at the mean of its vertices, and the
     faces (F', 3) that keep three distinct corners."""
