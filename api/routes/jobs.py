@@ -24,6 +24,7 @@ from api.twin_access import authorize_twin, finish_twin_response, usage_kind
 from tryon.core.errors import CODES, NotFound
 from tryon.outputs.catalog import batch_state
 from tryon.outputs.garment_import import GARMENT_IMPORT
+from tryon.outputs.pattern_import import PATTERN_IMPORT
 from tryon.outputs.tasks import GLB_MEDIA_TYPE, USDZ_MEDIA_TYPE
 from tryon.outputs.video import VIDEO
 from tryon.storage.database import session_scope
@@ -56,7 +57,7 @@ def result_url(job: Job) -> str | None:
     """Where a done job's output can be fetched."""
     if job.status != "done" or not job.result:
         return None
-    if job.kind in ("render", "scene", "fit", VIDEO, GARMENT_IMPORT):
+    if job.kind in ("render", "scene", "fit", VIDEO, GARMENT_IMPORT, PATTERN_IMPORT):
         return f"/v1/blobs/{job.result}"
     return None
 

@@ -35,6 +35,9 @@ class PieceOut(Schema):
     width_cm = Float()
     height_cm = Float()
     edges = Integer(metadata={"description": "edges between corners, numbered from 0 as stitches name them"})
+    edge_list = List(Dict(), metadata={
+        "description": "each edge: {edge: its number, from: [x, y], to: [x, y] cm, length_cm}, round the "
+                       "piece counter-clockwise seen from outside"})
     grain_deg = Float(allow_none=True, metadata={"description": "the grain line's angle from the piece's x axis"})
     notches = Integer()
     internal_lines = Integer()

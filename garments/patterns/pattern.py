@@ -81,9 +81,14 @@ class Piece:
         """The piece as a report lists it."""
         grain = None if self.grain is None else round(math.degrees(math.atan2(self.grain[1], self.grain[0])), 1)
         width, height = np.ptp(self.outline, axis=0)
+        edges = [self.edge(k) for k in range(len(self.corners))]
         return {"name": self.name, "size": self.size, "area_cm2": round(self.area_cm2, 1),
                 "perimeter_cm": round(self.perimeter_cm, 1), "width_cm": round(float(width), 1),
                 "height_cm": round(float(height), 1), "edges": int(len(self.corners)),
+                "edge_list": [{"edge": k, "from": [round(float(v), 1) for v in e[0]],
+                               "to": [round(float(v), 1) for v in e[-1]],
+                               "length_cm": round(float(np.linalg.norm(np.diff(e, axis=0), axis=1).sum()), 1)}
+                              for k, e in enumerate(edges)],
                 "grain_deg": grain, "notches": int(len(self.notches)),
                 "internal_lines": len(self.internal), "quantity": self.quantity}
 

@@ -87,7 +87,9 @@ def default_placement(name: str, category: str) -> Placement | None:
         if not (left or right):
             return None
         return Placement("leg_l" if left else "leg_r", 180.0 if back else 0.0, "waist", 0.0)
-    if category in ("skirt",) or words & {"skirt"}:
+    if category == "skirt" or words & {"skirt"}:
+        if not words & {"skirt", "front", "fr", "frt", "back", "bk", "rear"}:
+            return None
         return Placement("torso", 180.0 if back else 0.0, "waist", 0.0)
     if words & {"front", "back", "bodice", "body", "fr", "bk", "frt"}:
         # a front cut in two halves (a shirt's, a jacket's) sits either side of the centre

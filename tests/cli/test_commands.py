@@ -126,3 +126,28 @@ def test_bad_input_is_a_clear_message(tmp_path, args, message):
     result = run(*args, cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_garment_is_sewn_from_a_graded_dxf_and_its_stitches_file(tmp_path):
+    from garments.patterns.reading import read_pattern
+    from tests.garments.patterns.test_dxf_aama import graded_skirt
+    from tests.sewing.test_sewing import _side_seams
+
+    dxf = tmp_path / "skirt-a01.dxf"
+    dxf.write_bytes(graded_skirt())
+    checked = run("patterns", "check", str(dxf))
+    assert checked.returncode == 0 and "edge  1: (" in checked.stdout, checked.stdout
+    store = {"TRYON_GARMENTS_DIR": str(tmp_path / "garments")}
+    unsewn = run("garments", "add-pattern", str(dxf), "--name", "DXF skirt", "--category", "skirt", **store)
+    assert unsewn.returncode == 2 and "--sewing" in unsewn.stderr
+    sewing = tmp_path / "sewing.json"
+    sewing.write_text(json.dumps(_side_seams(read_pattern(dxf.read_bytes(), dxf.name))))
+    added = run("garments", "add-pattern", str(dxf), "--name", "DXF skirt", "--category", "skirt",
+                "--sizes", "S,M", "--sewing", str(sewing), **store)
+    assert added.returncode == 0, added.stderr
+    outcome = json.loads(added.stdout)
+    assert outcome["accepted"] and sorted(outcome["sewing"]) == ["M", "S"]
+    assert "size S: sewn" in added.stderr  # progress, as it goes
+    wrong_size = run("garments", "add-pattern", str(dxf), "--name", "DXF skirt", "--category", "skirt",
+                     "--sizes", "XXL", "--sewing", str(sewing), **store)
+    assert wrong_size.returncode == 2 and "no size XXL" in wrong_size.stderr

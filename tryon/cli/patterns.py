@@ -30,6 +30,9 @@ def cmd_patterns_check(args) -> int:
         print(f"  {piece['name']:16} {piece['size'] or '-':>5}  {piece['area_cm2']:8.1f} cm2  "
               f"{piece['width_cm']:5.1f} x {piece['height_cm']:5.1f} cm  {piece['edges']} edges  "
               f"{grain}  {piece['notches']} notches  x{piece['quantity']}")
+        for edge in piece["edge_list"]:
+            print(f"      edge {edge['edge']:2}: ({edge['from'][0]:g}, {edge['from'][1]:g}) to "
+                  f"({edge['to'][0]:g}, {edge['to'][1]:g}) cm, {edge['length_cm']:g} cm")
     for stitch in report["stitches"]:
         print(f"  stitch {stitch['a']['piece']} edge {stitch['a']['edge']} to "
               f"{stitch['b']['piece']} edge {stitch['b']['edge']}")
