@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _timing import median_seconds, report  # noqa: E402
 
 from tryon.cloth.collider import BodyCollider  # noqa: E402
-from tryon.cloth.solver import FabricParams, relax  # noqa: E402
+from tryon.cloth.fabric import FabricParams  # noqa: E402
+from tryon.cloth.solver import relax  # noqa: E402
 
 MANNEQUIN_RADIUS = 0.12
 BODY_RADIUS = 0.13

@@ -31,11 +31,12 @@ from avatars.library import get_avatar
 from garments.fabrics import fabric as fabric_preset
 from garments.mannequin import letter_size, mannequin
 from garments.store import GarmentStore
-from tryon.cloth.garment_fabric import MIN_CLEARANCE_M
+from tryon.cloth.fabric import MIN_CLEARANCE_M
 from tryon.core.settings import settings
 from garments.surface_binding import bind, nearest_surface_points, place, signed_distance
 from tryon.drape import draping as tryon_drape  # imports Warp with tryon's kernel cache
-from tryon.cloth.solver import FabricParams, relax
+from tryon.cloth.fabric import FabricParams
+from tryon.cloth.solver import relax
 
 try:
     import newton

@@ -1,7 +1,7 @@
 """Fabric presets: the physical quantities the cloth solver needs.
 
 The quantities, and their names, are those of
-``tryon.cloth.solver.FabricParams`` (``FabricParams(**preset.quantities())``):
+``tryon.cloth.fabric.FabricParams`` (``FabricParams(**preset.quantities())``):
 per unit of cloth rather than per mesh edge, so they do not depend on the
 garment's triangle size.
 
@@ -16,6 +16,14 @@ garment's triangle size.
 - max_strain: largest stretch the cloth allows before it locks, as a
   fraction (0.05 is 5 %).
 - thickness, m: also the collision margin from the body.
+- weft_ratio, shear_ratio: the stretch compliance across the grain (the
+  weft, or a knit's courses) and in shear, over the compliance along it (the
+  warp): where a garment's grain is known (one sewn from a pattern), an edge
+  at angle t to the warp stretches as cos^4 t + weft_ratio sin^4 t +
+  shear_ratio sin^2 t cos^2 t times the warp (1 and 2: the same every way).
+  A woven cloth's shear rigidity (KES-F G, about 1 gf/cm/degree) is far
+  below its tensile stiffness, so it gives most on the bias; a knit gives
+  most across.
 
 Values are typical of each kind of cloth (fabric weights as sold; bending
 and tensile stiffness of the order KES-F measurements report); they are
@@ -39,37 +47,40 @@ class FabricPreset:
     friction: float
     max_strain: float
     thickness: float  # m
+    weft_ratio: float
+    shear_ratio: float
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def quantities(self) -> dict[str, float]:
-        """The six physical quantities alone, named as the solver names them."""
+        """The physical quantities alone, named as the solver names them."""
         return {k: v for k, v in asdict(self).items() if k not in ("name", "label")}
 
 
 def _preset(name, label, tensile_n_per_m, bending_n_m, grams_per_m2, friction, max_strain,
-            thickness_mm) -> FabricPreset:
+            thickness_mm, weft_ratio, shear_ratio) -> FabricPreset:
     """A preset from the numbers a fabric datasheet gives."""
     return FabricPreset(
         name=name, label=label, stretch_compliance=1.0 / tensile_n_per_m,
         bend_compliance=1.0 / bending_n_m, density=grams_per_m2 / 1000.0,
-        friction=friction, max_strain=max_strain, thickness=thickness_mm / 1000.0)
+        friction=friction, max_strain=max_strain, thickness=thickness_mm / 1000.0,
+        weft_ratio=weft_ratio, shear_ratio=shear_ratio)
 
 
 FABRICS: dict[str, FabricPreset] = {p.name: p for p in (
     # T-shirt single jersey, cotton/elastane: soft, stretchy.
-    _preset("jersey", "Jersey", 150.0, 3.0e-6, 180.0, 0.45, 0.35, 0.6),
+    _preset("jersey", "Jersey", 150.0, 3.0e-6, 180.0, 0.45, 0.35, 0.6, 2.5, 6.0),
     # Shirting poplin: light, crisp, barely stretches.
-    _preset("woven-cotton", "Woven cotton", 3000.0, 8.0e-6, 130.0, 0.40, 0.05, 0.3),
+    _preset("woven-cotton", "Woven cotton", 3000.0, 8.0e-6, 130.0, 0.40, 0.05, 0.3, 1.3, 30.0),
     # 12 oz rigid denim: heavy and stiff.
-    _preset("denim", "Denim", 15000.0, 1.0e-4, 400.0, 0.50, 0.04, 0.8),
+    _preset("denim", "Denim", 15000.0, 1.0e-4, 400.0, 0.50, 0.04, 0.8, 1.5, 30.0),
     # Silk or polyester satin: light, limp, slippery.
-    _preset("silk-like", "Silk-like", 1500.0, 2.0e-6, 70.0, 0.20, 0.06, 0.15),
+    _preset("silk-like", "Silk-like", 1500.0, 2.0e-6, 70.0, 0.20, 0.06, 0.15, 1.2, 20.0),
     # Knitted sweater: thick, heavy, very stretchy.
-    _preset("knit", "Knit", 300.0, 1.5e-5, 300.0, 0.55, 0.40, 1.8),
+    _preset("knit", "Knit", 300.0, 1.5e-5, 300.0, 0.55, 0.40, 1.8, 2.0, 5.0),
     # Cotton velvet: a pile weave, heavy, soft to bend, barely stretches.
-    _preset("velvet", "Velvet", 1000.0, 4.0e-5, 280.0, 0.60, 0.06, 1.5),
+    _preset("velvet", "Velvet", 1000.0, 4.0e-5, 280.0, 0.60, 0.06, 1.5, 1.3, 15.0),
 )}
 
 

@@ -45,6 +45,20 @@ class GarmentMesh:
                    physics_vertices=welded.vertices, physics_faces=welded.faces[~bad],
                    render_to_physics=welded.index, material=mesh.material)
 
+    def physics_face_uvs(self) -> np.ndarray | None:
+        """(P, 3, 2) the UVs of each physics face's corners, from the render face it came
+        from (seams split UVs, so a welded vertex has one UV per side), or None without
+        UVs. A sewn garment's UVs are its pattern in metres of fabric, v along the grain."""
+        if self.uvs is None:
+            return None
+        n = np.int64(len(self.physics_vertices))
+        welded = self.render_to_physics[self.faces]
+        keys = (welded[:, 0] * n + welded[:, 1]) * n + welded[:, 2]
+        order = np.argsort(keys, kind="stable")
+        wanted = (self.physics_faces[:, 0] * n + self.physics_faces[:, 1]) * n + self.physics_faces[:, 2]
+        found = order[np.clip(np.searchsorted(keys[order], wanted), 0, len(order) - 1)]
+        return self.uvs[self.faces[found]]
+
     def to_bytes(self) -> bytes:
         """A compressed npz (no pickles)."""
         arrays = {

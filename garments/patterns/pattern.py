@@ -89,16 +89,19 @@ class Piece:
                                "to": [round(float(v), 1) for v in e[-1]],
                                "length_cm": round(float(np.linalg.norm(np.diff(e, axis=0), axis=1).sum()), 1)}
                               for k, e in enumerate(edges)],
+                "notch_list": [{"notch": k, "at": [round(float(v), 1) for v in n],
+                                "edge": _edge_near(self, n)} for k, n in enumerate(self.notches)],
                 "grain_deg": grain, "notches": int(len(self.notches)),
                 "internal_lines": len(self.internal), "quantity": self.quantity}
 
 
 @dataclass(frozen=True)
 class Stitch:
-    """Two edges sewn together: (piece name, edge number) each, as ``Piece.edge`` numbers them."""
+    """Two edges sewn together: (piece name, edge number) each, as ``Piece.edge`` numbers them,
+    or (piece name, a ``garments.patterns.notches.Span`` between notches or corners)."""
 
-    a: tuple[str, int]
-    b: tuple[str, int]
+    a: tuple[str, object]
+    b: tuple[str, object]
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,6 +128,15 @@ class Pattern:
                 "stitches": [{"a": {"piece": s.a[0], "edge": s.a[1]}, "b": {"piece": s.b[0], "edge": s.b[1]}}
                              for s in self.stitches],
                 "notes": list(self.notes)}
+
+
+def _edge_near(piece: Piece, point: np.ndarray) -> int:
+    """The number of the edge of ``piece`` that passes nearest ``point`` (2,)."""
+    a = piece.outline
+    d = np.roll(a, -1, axis=0) - a
+    t = np.clip(np.einsum("ij,ij->i", point - a, d) / np.maximum(np.einsum("ij,ij->i", d, d), 1e-12), 0.0, 1.0)
+    segment = int(np.argmin(np.linalg.norm(a + t[:, None] * d - point, axis=1)))
+    return int(np.searchsorted(piece.corners, segment, side="right") - 1) % len(piece.corners)
 
 
 def counter_clockwise(outline: np.ndarray, corners: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:

@@ -9,7 +9,10 @@ which part of the body it dresses. The document gives both::
 
 Edges are numbered from 0 round each piece as ``tryon patterns check``
 lists them; a stitch joins two edges from end to end (the first point of one
-to the last of the other, both pieces seen from outside). Placements
+to the last of the other, both pieces seen from outside). A side may name a
+stretch of the outline between notches or corners instead,
+``{"piece": "FRONT", "from": {"notch": 0}, "to": {"corner": 2}}``, counter-
+clockwise from one to the other (``garments.patterns.notches``). Placements
 (``garments.patterns.placement.Placement``) override the defaults by piece
 name. Both keys are optional; stitches given here replace the file's.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from garments.patterns.notches import Mark, Span
 from garments.patterns.pattern import PatternError, Stitch
 from garments.patterns.placement import Placement
 
@@ -56,17 +60,36 @@ def _stitches(given) -> tuple[Stitch, ...] | None:
         raise PatternError(f"stitches must be a list of at most {MAX_STITCHES} edge pairs", "sewing")
     stitches = []
     for number, stitch in enumerate(given):
-        try:
-            sides = [(stitch[key]["piece"], stitch[key]["edge"]) for key in ("a", "b")]
-        except (KeyError, TypeError):
+        if not isinstance(stitch, dict) or set(stitch) != {"a", "b"}:
             raise PatternError(f'stitch {number}: give {{"a": {{"piece", "edge"}}, "b": {{"piece", "edge"}}}}',
-                               "sewing") from None
-        for piece, edge in sides:
-            if not isinstance(piece, str) or not isinstance(edge, int) or isinstance(edge, bool) or edge < 0:
-                raise PatternError(f"stitch {number}: a piece is named by a string and an edge by a "
-                                   "number from 0", "sewing")
-        stitches.append(Stitch(*sides))
+                               "sewing")
+        stitches.append(Stitch(_side(stitch["a"], number), _side(stitch["b"], number)))
     return tuple(stitches)
+
+
+def _side(side, number: int) -> tuple[str, int | Span]:
+    """One side of stitch ``number``: {"piece", "edge"} or {"piece", "from", "to"}."""
+    if not isinstance(side, dict) or not isinstance(side.get("piece"), str):
+        raise PatternError(f"stitch {number}: each side names its piece", "sewing")
+    if set(side) == {"piece", "edge"}:
+        return side["piece"], _number(side["edge"], number)
+    if set(side) == {"piece", "from", "to"}:
+        return side["piece"], Span(_mark(side["from"], number), _mark(side["to"], number))
+    raise PatternError(f'stitch {number}: a side is {{"piece", "edge"}} or {{"piece", "from", "to"}} '
+                       '(from and to: {"notch": n} or {"corner": n})', "sewing")
+
+
+def _mark(mark, number: int) -> Mark:
+    if not isinstance(mark, dict) or len(mark) != 1 or next(iter(mark)) not in ("notch", "corner"):
+        raise PatternError(f'stitch {number}: from and to are {{"notch": n}} or {{"corner": n}}', "sewing")
+    (kind, value), = mark.items()
+    return Mark(kind, _number(value, number))
+
+
+def _number(value, number: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise PatternError(f"stitch {number}: edges, notches and corners are numbered from 0", "sewing")
+    return value
 
 
 def _placements(given) -> dict[str, Placement]:

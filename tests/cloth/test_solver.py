@@ -12,7 +12,8 @@ import trimesh
 
 from tryon.cloth.collider import BodyCollider
 from tryon.cloth.proxy import carry_back, simplify_proxy
-from tryon.cloth.solver import FabricParams, relax
+from tryon.cloth.fabric import FabricParams
+from tryon.cloth.solver import relax
 
 pytestmark = pytest.mark.slow  # needs the prepared body model, or renders, drapes, servers
 
@@ -155,3 +156,32 @@ def test_large_garment_solved_on_proxy(body_cylinder):
     assert result.positions.shape == placed.shape
     assert result.max_penetration_m <= 1e-3
     assert edge_strain(result.positions, rest, faces).mean() > 0.01
+
+
+def _hanging_strip(grain_deg: float | None, fabric: FabricParams, body_cylinder) -> float:
+    """How much longer a 20 x 60 cm strip hanging from its top edge ends, its grain at
+    ``grain_deg`` to its length (None: not known)."""
+    flat, faces = grid(13, 0.6, 0.0)  # 60 x 60 cm; kept 20 cm wide below
+    keep_vertices = np.abs(flat[:, 1]) <= 0.1 + 1e-9
+    index = np.cumsum(keep_vertices) - 1
+    faces = index[faces[keep_vertices[faces].all(axis=1)]]
+    flat = flat[keep_vertices]
+    rest = np.column_stack([flat[:, 1], np.full(len(flat), 0.5), 1.5 + flat[:, 0]])  # hanging in y = 0.5
+    top = rest[:, 2] > 1.8 - 1e-6
+    angle = np.radians(grain_deg or 0.0)
+    along = np.array([np.sin(angle), np.cos(angle)])  # the grain in (width, length) coordinates
+    frame = np.column_stack([[along[1], -along[0]], along])
+    face_uvs = None if grain_deg is None else (np.column_stack([flat[:, 1], flat[:, 0]]) @ frame)[faces]
+    x = relax(rest, faces, rest, body_cylinder.vertices, body_cylinder.faces, fabric, pinned=top,
+              max_iterations=800, face_uvs=face_uvs).positions
+    return float(np.ptp(x[:, 2]) / np.ptp(rest[:, 2]) - 1.0)
+
+
+def test_a_woven_strip_gives_most_on_the_bias(body_cylinder):
+    woven = FabricParams(stretch_compliance=0.05, density=0.3, max_strain=0.5, weft_ratio=1.3, shear_ratio=30.0)
+    straight, bias = _hanging_strip(0.0, woven, body_cylinder), _hanging_strip(45.0, woven, body_cylinder)
+    across = _hanging_strip(90.0, woven, body_cylinder)
+    assert 0.0 < straight < across < bias and bias > 3.0 * straight, (straight, across, bias)
+    isotropic = FabricParams(stretch_compliance=0.05, density=0.3, max_strain=0.5)
+    unknown = _hanging_strip(None, isotropic, body_cylinder)
+    assert _hanging_strip(45.0, isotropic, body_cylinder) == pytest.approx(unknown, rel=1e-3)

@@ -17,7 +17,7 @@ from garments.patterns.reading import read_pattern
 from garments.patterns.sewing_spec import read_sewing_spec
 from garments.sample_patterns.catalogue import SAMPLES
 from tests.garments.patterns.test_dxf_aama import graded_skirt
-from tryon.cloth.garment_fabric import solver_fabric
+from tryon.cloth.fabric import solver_fabric
 from tryon.sewing.garment_files import sew_files
 from tryon.sewing.sewing import sew
 
@@ -123,3 +123,26 @@ def test_what_cannot_be_sewn_is_refused_saying_why():
     with pytest.raises(PatternError, match="no placement for PIECE F, PIECE B") as error:
         sew(unnamed, "M", "top", body, landmarks, fabric, stitches=(Stitch(("PIECE F", 1), ("PIECE B", 3)),))
     assert error.value.field == "placements"
+
+
+def test_side_seams_sewn_notch_to_notch_meet_at_their_notches():
+    from tests.garments.patterns.test_notches import _notch, notched_skirt
+
+    pattern = read_pattern(notched_skirt(), "skirt.dxf")
+    front, back = _notch(pattern, "FRONT", 1), _notch(pattern, "BACK", -1)  # both on the wearer's left
+    # FRONT's left side runs from corner 1 (hem) to 2 (waist), BACK's from 3 (waist) to 0 (hem)
+    spec = read_sewing_spec(json.dumps({"stitches": [
+        {"a": {"piece": "FRONT", "from": {"notch": front}, "to": {"corner": 2}},
+         "b": {"piece": "BACK", "from": {"corner": 3}, "to": {"notch": back}}},
+        {"a": {"piece": "FRONT", "from": {"corner": 1}, "to": {"notch": front}},
+         "b": {"piece": "BACK", "from": {"notch": back}, "to": {"corner": 0}}},
+        {"a": {"piece": "FRONT", "edge": 3}, "b": {"piece": "BACK", "edge": 1}}]}))
+    sewn = sew(pattern, None, "skirt", mannequin_geometry("women", "S"), get_body_model("female").landmarks,
+               solver_fabric("woven-cotton"), stitches=spec.stitches)
+    assert sewn.report["seams_closed"] and sewn.report["stitches"] == 3 and sewn.report["penetration_mm"] <= 1.0
+    # the two notches were sewn to one point, 18 cm below the waist on both pieces
+    at = {}
+    for piece in sewn.pieces:
+        notch = next(p for p in pattern.pieces if p.name == piece.name).notches[front if piece.name == "FRONT" else back]
+        at[piece.name] = piece.vertex_ids[np.argmin(np.linalg.norm(piece.flat - notch, axis=1))]
+    assert at["FRONT"] == at["BACK"]

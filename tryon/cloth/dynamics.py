@@ -35,7 +35,8 @@ from tryon.cloth.collider import BodyCollider
 from tryon.cloth.kernels import wp
 from tryon.cloth.proxy import simplify_proxy
 from tryon.cloth.self_contact import self_contact_faces
-from tryon.cloth.solver import SOLVE_LOCK, ClothState, FabricParams
+from tryon.cloth.fabric import FabricParams
+from tryon.cloth.solver import SOLVE_LOCK, ClothState
 from tryon.cloth.topology import ClothTopology
 
 GRAVITY = (0.0, 0.0, -9.81)  # m/s^2
@@ -98,10 +99,10 @@ class _MovingCloth:
     """The garment's Warp state, the moving body, and one substep."""
 
     def __init__(self, positions, faces, rest_positions, body: BodyCollider, fabric: FabricParams,
-                 anchored: np.ndarray):
+                 anchored: np.ndarray, face_uvs: np.ndarray | None = None):
         self.body = body
         self.fabric = fabric
-        topology = ClothTopology.build(faces, rest_positions)
+        topology = ClothTopology.build(faces, rest_positions, face_uvs)
         self.cloth = ClothState(positions, topology, fabric, anchored, body, gravity_scale=1.0)
         draped = np.linalg.norm(positions[topology.edges[:, 0]] - positions[topology.edges[:, 1]], axis=1)
         self.cloth.max_lengths.assign(
@@ -166,6 +167,7 @@ def simulate_motion(
     fabric: FabricParams = FabricParams(),
     *,
     proxy_vertices: int | None = 5000,
+    face_uvs: np.ndarray | None = None,
 ) -> MotionResult:
     """Move a draped garment with a body through a clip.
 
@@ -175,14 +177,17 @@ def simulate_motion(
     fps: frames per second of ``body_frames``.
     proxy_vertices: a garment of more than 1.25 times this many vertices
         moves on a proxy of about this many (None: the full mesh).
+    face_uvs: optional (F, 3, 2), the fabric's frame at each face's corners
+        (``tryon.cloth.solver.relax``); a proxy moves isotropic.
     Returns the garment in every frame; frame 0 is after the pre-roll.
     Bodies of one topology only: anchors follow the skin's triangles.
     """
     with SOLVE_LOCK:
-        return _simulate(positions, faces, rest_positions, body_frames, body_faces, fps, fabric, proxy_vertices)
+        return _simulate(positions, faces, rest_positions, body_frames, body_faces, fps, fabric, proxy_vertices,
+                         face_uvs)
 
 
-def _simulate(positions, faces, rest_positions, body_frames, body_faces, fps, fabric, proxy_vertices):
+def _simulate(positions, faces, rest_positions, body_frames, body_faces, fps, fabric, proxy_vertices, face_uvs):
     start_time = time.perf_counter()
     positions = np.asarray(positions, dtype=np.float64)
     faces = np.asarray(faces, dtype=np.int64)
@@ -195,11 +200,12 @@ def _simulate(positions, faces, rest_positions, body_frames, body_faces, fps, fa
         on_full = bind(sim_x, positions, faces)
         sim_rest = place(on_full, rest_positions, faces)
         on_proxy = bind(positions, sim_x, sim_faces)
+        face_uvs = None
     on_skin = bind(sim_x, body_frames[0], body_faces)
     anchored = np.linalg.norm(on_skin.offset, axis=1) < fabric.thickness + ANCHOR_GAP_M
     on_skin = type(on_skin)(face=on_skin.face[anchored], bary=on_skin.bary[anchored],
                             offset=on_skin.offset[anchored])
-    moving = _MovingCloth(sim_x, sim_faces, sim_rest, body, fabric, anchored)
+    moving = _MovingCloth(sim_x, sim_faces, sim_rest, body, fabric, anchored, face_uvs)
     substeps = max(1, math.ceil(SUBSTEP_RATE / fps))
     dt = 1.0 / (fps * substeps)
     device = body.device

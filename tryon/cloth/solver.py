@@ -34,6 +34,7 @@ import numpy as np
 from garments.surface_binding import bind, place
 from tryon.cloth import kernels
 from tryon.cloth.collider import CONTACT_REACH, BodyCollider
+from tryon.cloth.fabric import FabricParams, grain_scale
 from tryon.cloth.kernels import wp
 from tryon.cloth.proxy import carry_back, simplify_proxy
 from tryon.cloth.topology import ClothTopology
@@ -69,36 +70,6 @@ STRAGGLERS = 0.005
 STRAGGLER_TOLERANCES = 4.0
 MAX_STEP = 2.0e-3  # m a vertex may move in one step, so contacts stay valid
 PUSH_OUT_PASSES = 8  # exact collision passes that end a solve, at most
-
-
-@dataclass(frozen=True)
-class FabricParams:
-    """Mechanical properties of a fabric, in SI units.
-
-    stretch_compliance: m/N, the inverse of the in-plane stretch stiffness
-        (force per metre of width at 100 % strain). 1e-3 is 1000 N/m, a
-        woven cotton; jersey and knits are softer, denim stiffer.
-    bend_compliance: 1/(N m), the inverse of the bending rigidity. 1e5 is
-        1e-5 N m, a shirting; silk-like ~1e6, denim ~1e4.
-    density: kg/m^2, areal density (jersey ~0.18, denim ~0.4).
-    friction: Coulomb coefficient against the body (skin or base layer).
-    max_strain: strain limit; no edge ends longer than (1 + max_strain) times
-        its rest length unless the body forces it (collision always wins).
-    thickness: m, the gap kept between the body surface and the cloth.
-    """
-
-    stretch_compliance: float = 1.0e-3
-    bend_compliance: float = 1.0e5
-    density: float = 0.2
-    friction: float = 0.5
-    max_strain: float = 0.1
-    thickness: float = 1.0e-3
-
-    def __post_init__(self):
-        if min(self.stretch_compliance, self.bend_compliance, self.density, self.max_strain) <= 0.0:
-            raise ValueError("compliances, density and max_strain must be positive")
-        if self.friction < 0.0 or self.thickness < 0.0:
-            raise ValueError("friction and thickness must not be negative")
 
 
 @dataclass
@@ -142,7 +113,7 @@ class ClothState:
         # XPBD compliance of each constraint: an edge is a spring of stiffness
         # Y * A_e / L^2 (N/m), a hinge one of B * 3 |e|^2 / (A1 + A2) (N m)
         edge_areas = np.maximum(t.edge_areas, 1e-3 * t.rest_lengths**2)
-        stretch_compliance = fabric.stretch_compliance * t.rest_lengths**2 / edge_areas
+        stretch_compliance = fabric.stretch_compliance * t.rest_lengths**2 / edge_areas * grain_scale(t, fabric)
         bend_compliance = fabric.bend_compliance / gravity_scale / np.maximum(t.hinge_stiffness_scale, 1e-12)
         bend_count = np.bincount(t.hinges.ravel(), minlength=len(positions))
 
@@ -277,6 +248,7 @@ def relax(
     *,
     collider: BodyCollider | None = None,
     proxy_vertices: int | None = 5000,
+    face_uvs: np.ndarray | None = None,
 ) -> RelaxResult:
     """Relax a garment on a body until it is at rest.
 
@@ -293,12 +265,16 @@ def relax(
     proxy_vertices: a garment with more than 1.25 times this many vertices is
         solved on a proxy simplified to about this many and carried back;
         None solves the full mesh.
+    face_uvs: optional (F, 3, 2), each face's corners in the fabric's frame (a
+        sewn garment's pattern UVs: u across the grain, v along it): the stretch
+        stiffness then follows the grain (``FabricParams.weft_ratio``); a proxy,
+        which has no UVs, is solved isotropic.
 
     Safe to call from several threads: solves take turns.
     """
     with SOLVE_LOCK:
         return _relax(positions, faces, rest_positions, body_vertices, body_faces, fabric, pinned,
-                      max_iterations, tolerance, collider, proxy_vertices)
+                      max_iterations, tolerance, collider, proxy_vertices, face_uvs)
 
 
 # Solves from several threads (a server's request or job threads) take turns:
@@ -312,7 +288,7 @@ _TOPOLOGIES = KeptByContent(16)
 
 
 def _relax(positions, faces, rest_positions, body_vertices, body_faces, fabric, pinned,
-           max_iterations, tolerance, collider, proxy_vertices) -> RelaxResult:
+           max_iterations, tolerance, collider, proxy_vertices, face_uvs) -> RelaxResult:
     start = time.perf_counter()
     positions = np.asarray(positions, dtype=np.float64)
     faces = np.asarray(faces, dtype=np.int64)
@@ -335,7 +311,8 @@ def _relax(positions, faces, rest_positions, body_vertices, body_faces, fabric, 
         max_iterations, coarse = POLISH_STEPS, False
     else:
         coarse = True
-    state = _settle(positions, faces, rest_positions, fabric, pinned, collider, max_iterations, tolerance, coarse)
+    state = _settle(positions, faces, rest_positions, fabric, pinned, collider, max_iterations, tolerance, coarse,
+                    face_uvs)
     return RelaxResult(
         positions=state.x.numpy().astype(np.float32),
         iterations=steps + state.iterations,
@@ -346,9 +323,10 @@ def _relax(positions, faces, rest_positions, body_vertices, body_faces, fabric, 
 
 
 def _settle(positions, faces, rest_positions, fabric, pinned, collider, max_iterations, tolerance,
-            coarse: bool = True) -> ClothState:
+            coarse: bool = True, face_uvs: np.ndarray | None = None) -> ClothState:
     """Step a garment until it is at rest (``RelaxResult.converged``), or ``max_iterations`` steps."""
-    topology = _TOPOLOGIES.get([faces, rest_positions], lambda: ClothTopology.build(faces, rest_positions))
+    keyed = [faces, rest_positions] + ([] if face_uvs is None else [np.asarray(face_uvs)])
+    topology = _TOPOLOGIES.get(keyed, lambda: ClothTopology.build(faces, rest_positions, face_uvs))
     state = ClothState(positions, topology, fabric, pinned, collider, tolerance=tolerance)
     return settle(state, max_iterations, tolerance, coarse)
 

@@ -25,6 +25,8 @@ class ClothTopology:
     vertex_areas: (N,) m^2, a third of the rest area of the vertex's triangles.
     edge_groups: edge indices in colour groups that share no vertex, for
     Gauss-Seidel sweeps whose groups run in parallel.
+    edge_grain: (E, 2) each edge's unit direction in the fabric's frame (across
+    the grain, along it), from the faces' pattern UVs; None when unknown.
     """
 
     edges: np.ndarray
@@ -35,9 +37,12 @@ class ClothTopology:
     hinge_stiffness_scale: np.ndarray
     vertex_areas: np.ndarray
     edge_groups: tuple[np.ndarray, ...]
+    edge_grain: np.ndarray | None = None
 
     @classmethod
-    def build(cls, faces: np.ndarray, rest_positions: np.ndarray) -> ClothTopology:
+    def build(cls, faces: np.ndarray, rest_positions: np.ndarray, face_uvs: np.ndarray | None = None) -> ClothTopology:
+        """face_uvs: optional (F, 3, 2), each face's corners in the fabric's frame (u across the
+        grain, v along it: a sewn garment's pattern UVs), for ``edge_grain``."""
         faces = np.asarray(faces, dtype=np.int64)
         rest = np.asarray(rest_positions, dtype=np.float64)
         n = len(rest)
@@ -74,17 +79,26 @@ class ClothTopology:
         scale = 3.0 * e_len**2 / np.maximum(pair_area, 1e-12)
 
         vertex_areas = np.bincount(faces.ravel(), weights=np.repeat(areas, 3) / 3.0, minlength=n)
-        return cls(edges, rest_lengths, edge_areas, hinges, rest_angles, scale, vertex_areas, _colour_edges(edges))
+        grain = None
+        if face_uvs is not None:  # each edge's direction in its first face's own UVs (seams split UVs)
+            corners = np.asarray(face_uvs, dtype=np.float64).reshape(-1, 3, 2)
+            ends = np.stack([corners[:, [1, 2, 0]], corners], axis=2).reshape(-1, 2, 2)[order[first]]
+            grain = ends[:, 0] - ends[:, 1]
+            grain /= np.maximum(np.linalg.norm(grain, axis=1, keepdims=True), 1e-12)
+        return cls(edges, rest_lengths, edge_areas, hinges, rest_angles, scale, vertex_areas, _colour_edges(edges),
+                   grain)
 
 
     def with_edges(self, edges: np.ndarray, rest_lengths: np.ndarray) -> ClothTopology:
         """This topology with more length constraints (E2, 2) of ``rest_lengths`` (E2,) m and
         no area (a seam's stitches), the edges coloured anew; they come after the mesh's."""
         all_edges = np.concatenate([self.edges, np.asarray(edges, dtype=self.edges.dtype).reshape(-1, 2)])
+        grain = None if self.edge_grain is None else np.concatenate(
+            [self.edge_grain, np.tile([0.0, 1.0], (len(rest_lengths), 1))])
         return replace(self, edges=all_edges,
                        rest_lengths=np.concatenate([self.rest_lengths, rest_lengths]),
                        edge_areas=np.concatenate([self.edge_areas, np.zeros(len(rest_lengths))]),
-                       edge_groups=_colour_edges(all_edges))
+                       edge_groups=_colour_edges(all_edges), edge_grain=grain)
 
 
 def _colour_edges(edges: np.ndarray) -> tuple[np.ndarray, ...]:

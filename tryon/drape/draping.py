@@ -29,8 +29,8 @@ from garments.sizes import normalize_size
 from garments.store import GarmentStore
 from garments.surface_binding import Binding, bind, place, surface_points_at, vertex_pseudo_normals
 from tryon.cloth.collider import BodyCollider
-from tryon.cloth.garment_fabric import solver_fabric
-from tryon.cloth.solver import SOLVE_LOCK, FabricParams, relax
+from tryon.cloth.fabric import FabricParams, solver_fabric
+from tryon.cloth.solver import SOLVE_LOCK, relax
 from tryon.core.files import atomic_path, atomic_write
 from tryon.core.kept import KeptByContent
 from tryon.drape.cache import drape_cache_dir
@@ -130,7 +130,7 @@ def _solve(garment, mesh: GarmentMesh, authored: BodyGeometry, target: BodyGeome
     rest = mesh.physics_vertices
     placed = place(_bound(rest, authored), target.vertices, target.faces)
     return relax(placed, mesh.physics_faces, rest, target.vertices, target.faces,
-                 garment_fabric(garment), max_iterations=RELAX_STEPS)
+                 garment_fabric(garment), max_iterations=RELAX_STEPS, face_uvs=grain_frame(garment, mesh))
 
 
 # Bindings of garments to the bodies they were made on, by content: a garment
@@ -145,8 +145,15 @@ def _bound(rest: np.ndarray, authored: BodyGeometry) -> Binding:
                          lambda: bind(rest, authored.vertices, authored.faces))
 
 
+def grain_frame(garment, mesh: GarmentMesh):
+    """(P, 3, 2) the fabric's frame at each physics face's corners for a garment sewn from a
+    pattern (its UVs: u across the grain, v along it), else None: the grain of an uploaded
+    mesh is not known, whatever its UVs."""
+    return mesh.physics_face_uvs() if garment.pattern is not None else None
+
+
 def garment_fabric(garment) -> FabricParams:
-    """The solver's fabric of a garment (``tryon.cloth.garment_fabric``)."""
+    """The solver's fabric of a garment (``tryon.cloth.fabric``)."""
     return solver_fabric(garment.fabric)
 
 

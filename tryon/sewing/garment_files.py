@@ -18,15 +18,8 @@ import trimesh
 from avatars.body_models.registry import get_body_model
 from garments.mannequin import mannequin, mannequin_geometry
 from garments.patterns.pattern import Pattern, Stitch
-from tryon.cloth.garment_fabric import solver_fabric
-from tryon.sewing.sewing import SewnGarment, sew
-
-
-def grain_uvs(flat_cm: np.ndarray, grain: np.ndarray) -> np.ndarray:
-    """(N, 2) UVs, metres of fabric: the flat piece's points (N, 2) cm with v along ``grain``
-    (2,) unit and u across it (to its right, so the piece is not mirrored)."""
-    across = np.array([grain[1], -grain[0]])
-    return np.column_stack([flat_cm @ across, flat_cm @ grain]) / 100.0
+from tryon.cloth.fabric import solver_fabric
+from tryon.sewing.sewing import SewnGarment, grain_frame, sew
 
 
 def sewn_mesh(sewn: SewnGarment) -> trimesh.Trimesh:
@@ -35,7 +28,7 @@ def sewn_mesh(sewn: SewnGarment) -> trimesh.Trimesh:
     for piece in sewn.pieces:
         vertices.append(sewn.vertices[piece.vertex_ids])
         faces.append(piece.faces + offset)
-        uvs.append(grain_uvs(piece.flat, piece.grain))
+        uvs.append(piece.flat @ grain_frame(piece.grain) / 100.0)  # metres of fabric
         offset += len(piece.flat)
     return trimesh.Trimesh(np.vstack(vertices), np.vstack(faces), process=False,
                            visual=trimesh.visual.TextureVisuals(uv=np.vstack(uvs)))

@@ -54,15 +54,16 @@ def joined_pairs(labels: np.ndarray) -> np.ndarray:
     return np.concatenate([g[p] for g, p in zip(groups, pairs)]) if pairs else np.zeros((0, 2), np.int64)
 
 
-def weld(positions: np.ndarray, faces: np.ndarray, labels: np.ndarray, welded: int) -> tuple[np.ndarray, np.ndarray]:
-    """The joined mesh: (W, 3) each welded vertex at the mean of its vertices, and the
-    faces (F', 3) that keep three distinct corners."""
+def weld(positions: np.ndarray, faces: np.ndarray, labels: np.ndarray, welded: int
+         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The joined mesh: (W, 3) each welded vertex at the mean of its vertices, the faces
+    (F', 3) that keep three distinct corners, and which of ``faces`` (F,) they are."""
     merged = np.zeros((welded, 3))
     np.add.at(merged, labels, positions)
     merged /= np.bincount(labels, minlength=welded)[:, None]
     faces = labels[faces]
     keep = (faces[:, 0] != faces[:, 1]) & (faces[:, 1] != faces[:, 2]) & (faces[:, 2] != faces[:, 0])
-    return merged, faces[keep]
+    return merged, faces[keep], keep
 
 
 def flat_lengths(faces: np.ndarray, flat_cm: np.ndarray, labels: np.ndarray | None = None) -> dict[int, float]:

@@ -23,10 +23,12 @@ import numpy as np
 
 from garments.body_regions import BodyGeometry
 from garments.patterns.meshing import PieceMesh, mesh_piece, segments_for
+from garments.patterns.notches import split_at_marks
 from garments.patterns.pattern import Pattern, PatternError, Piece, Stitch
 from garments.patterns.placement import Placement, anchor_along, body_tube, default_placement, tube_perimeters, wrap
 from tryon.cloth.collider import BodyCollider
-from tryon.cloth.solver import COARSE_TIME_STEP, SOLVE_LOCK, STEPS_PER_CHECK, ClothState, FabricParams, settle
+from tryon.cloth.fabric import FabricParams
+from tryon.cloth.solver import COARSE_TIME_STEP, SOLVE_LOCK, STEPS_PER_CHECK, ClothState, settle
 from tryon.cloth.topology import ClothTopology
 from tryon.sewing.seams import flat_lengths, joined_pairs, rest_lengths_of, stitch_pairs, weld, weld_labels
 
@@ -72,8 +74,8 @@ def sew(pattern: Pattern, size: str | None, category: str, body: BodyGeometry, l
     defaults by name; ``stitches`` those of the file. PatternError, saying why, when the
     pieces cannot be placed or sewn."""
     start = time.perf_counter()
-    pieces = pattern.in_size(size)
     stitches = pattern.stitches if stitches is None else stitches
+    pieces, stitches = split_at_marks(pattern.in_size(size), stitches)  # a corner at each notch named
     _check(pieces, stitches)
     placed = _placements(pieces, category, placements or {})
     meshes = _mesh(pieces, stitches, spacing_cm)
@@ -82,15 +84,18 @@ def sew(pattern: Pattern, size: str | None, category: str, body: BodyGeometry, l
     for piece in pieces:
         first[piece.name], count = count, count + len(meshes[piece.name].points)
     flat = np.vstack([meshes[p.name].points for p in pieces])
+    # each face's corners in its piece's fabric frame (across the grain, along it), cm
+    grain = np.vstack([meshes[p.name].points @ grain_frame(_grain(p)) for p in pieces])
     faces = np.vstack([meshes[p.name].faces + first[p.name] for p in pieces])
     positions = _wrap_all(pieces, meshes, placed, body, landmarks, spacing_cm)
     labels, welded = weld_labels(stitch_pairs(meshes, first, stitches)[0], count)
     collider = BodyCollider(body.vertices, body.faces)
     with SOLVE_LOCK:
-        sewn, pulled_gap, gap = _pull_together(positions, faces, flat, joined_pairs(labels), fabric, collider, progress)
-        vertices, welded_faces = weld(sewn, faces, labels, welded)
+        sewn, pulled_gap, gap = _pull_together(positions, faces, flat, grain[faces], joined_pairs(labels), fabric,
+                                               collider, progress)
+        vertices, welded_faces, kept = weld(sewn, faces, labels, welded)
         progress(0.75, "seams welded; settling")
-        topology = _flat_topology(welded_faces, vertices, flat_lengths(faces, flat, labels))
+        topology = _flat_topology(welded_faces, vertices, flat_lengths(faces, flat, labels), grain[faces[kept]])
         state = settle(ClothState(vertices, topology, fabric, np.zeros(welded, bool), collider), RELAX_STEPS)
         vertices = state.x.numpy().astype(np.float64)
         penetration = collider.max_penetration(state.x)
@@ -167,18 +172,20 @@ def _wrap_all(pieces, meshes, placed, body: BodyGeometry, landmarks: dict, spaci
                            placed[p.name].side, perimeters[placed[p.name].part]) for p in pieces])
 
 
-def _flat_topology(faces: np.ndarray, positions: np.ndarray, flat: dict) -> ClothTopology:
-    """The mesh's constraints with the flat pattern's lengths and flat rest bending."""
-    topology = ClothTopology.build(faces, positions)
+def _flat_topology(faces: np.ndarray, positions: np.ndarray, flat: dict, face_grain: np.ndarray) -> ClothTopology:
+    """The mesh's constraints with the flat pattern's lengths, flat rest bending and each
+    edge's direction to the grain (``face_grain`` (F, 3, 2), the faces' corners in the
+    fabric's frame)."""
+    topology = ClothTopology.build(faces, positions, face_grain)
     return replace(topology, rest_lengths=rest_lengths_of(topology.edges, flat),
                    rest_angles=np.zeros_like(topology.rest_angles))
 
 
-def _pull_together(positions, faces, flat, pairs, fabric: FabricParams, collider: BodyCollider,
+def _pull_together(positions, faces, flat, face_grain, pairs, fabric: FabricParams, collider: BodyCollider,
                    progress) -> tuple[np.ndarray, float, float]:
     """The pieces with their stitches drawn shut: (N, 3) m, and the widest stitch left, m,
     when the pull ends and after the closing pass."""
-    cloth = _flat_topology(faces, positions, flat_lengths(faces, flat))
+    cloth = _flat_topology(faces, positions, flat_lengths(faces, flat), face_grain)
     opening = np.linalg.norm(positions[pairs[:, 0]] - positions[pairs[:, 1]], axis=1)
     topology = cloth.with_edges(pairs, np.maximum(opening, 1e-4))  # areas of 1e-3 L^2: not 0/0
     # without friction: cloth drawn over the body by its seams slides rather than stays stretched
@@ -231,4 +238,11 @@ def _close(state: ClothState, pairs: np.ndarray, collider: BodyCollider) -> None
 
 
 def _grain(piece: Piece) -> np.ndarray:
+    """(2,) unit: the piece's grain line, or its y axis when the file gives none."""
     return np.array([0.0, 1.0]) if piece.grain is None else np.asarray(piece.grain, float)
+
+
+def grain_frame(grain: np.ndarray) -> np.ndarray:
+    """(2, 2): a piece's flat points times this are in its fabric's frame (across the grain,
+    to its right so the piece is not mirrored; along it)."""
+    return np.column_stack([[grain[1], -grain[0]], grain])
