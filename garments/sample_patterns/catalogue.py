@@ -1,7 +1,8 @@
 """The sample garments shipped with tryon: what each is, and the pattern it is sewn from.
 
 Each sample's pattern is drafted in every size by ``garments.sample_patterns.drafting``
-and shipped as GarmentCode files beside this module; ``tryon.sewing.samples`` sews
+and shipped as GarmentCode files beside this module (``python -m
+garments.sample_patterns.catalogue`` writes them anew); ``tryon.sewing.samples`` sews
 them round the mannequins and imports them as a merchandiser's upload would be.
 Their size charts are the mannequins' rows they were drafted to.
 """
@@ -16,6 +17,7 @@ from typing import Callable
 from garments.colorways import Colorway
 from garments.patterns.placement import Placement
 from garments.sample_patterns import drafting
+from garments.sample_patterns.blocks import body_of
 from garments.sample_prints import breton, gingham
 
 FOLDER = Path(__file__).parent
@@ -70,3 +72,20 @@ SAMPLES = (
     SampleGarment("jacket", "Zip jacket", "outerwear", "knit", "men", "#b8976b", drafting.zip_jacket,
                   {"collar": Placement("neck", 180.0, "neck", 0.07)}),
 )
+
+
+def write_all() -> list[Path]:
+    """Draft every sample garment in every size and write its file."""
+    written = []
+    for sample in SAMPLES:
+        for size in sample.sizes:
+            path = sample.pattern_file(size)
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(json.dumps(sample.draft(body_of(sample.fit, size)), indent=1) + "\n")
+            written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written_path in write_all():
+        print(written_path)

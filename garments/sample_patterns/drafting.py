@@ -5,8 +5,8 @@ mannequins' size chart (``garments.mannequin.SIZE_CHARTS``: bust, waist,
 hips, and the fit's height), with the proportional rules of block drafting
 (shoulder, neck and armhole from the bust; lengths from the height) and the
 garment's ease, and written as a GarmentCode specification: panels in
-centimetres with their curves, and the stitches between their edges. Run as
-``python -m garments.sample_patterns.drafting`` it writes the shipped files,
+centimetres with their curves, and the stitches between their edges.
+``python -m garments.sample_patterns.catalogue`` writes the shipped files,
 ``garments/sample_patterns/<garment>/<size>.json``; a test checks they are
 what this drafts.
 
@@ -16,12 +16,7 @@ a front's x runs to the wearer's left, a back's to her right.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from garments.sample_patterns.blocks import Body, Panel, band, bodice, body_of, half_front, sleeve, spec
-
-FOLDER = Path(__file__).parent
+from garments.sample_patterns.blocks import Body, Panel, band, bodice, half_front, sleeve, spec
 
 
 def tshirt(b: Body) -> dict:
@@ -108,7 +103,7 @@ def strap_dress(b: Body) -> dict:
 
 def jeans(b: Body) -> dict:
     """Straight jeans: four leg panels, a fly between the fronts, a waistband."""
-    rise, inseam = 0.185 * b.height + (b.hips - 100.0) / 10.0, 0.45 * b.height - 8.0
+    rise, inseam = 0.185 * b.height + (b.hips - 100.0) / 10.0, 0.44 * b.height - 9.0
     length, crotch_y, hip_y = rise + inseam, inseam, inseam + rise - 18.0
     fly = 3.5
 
@@ -183,21 +178,3 @@ def blouse(b: Body) -> dict:
 def zip_jacket(b: Body) -> dict:
     """A zip jacket: fronts zipped up to the chest and open above, long sleeves, a collar."""
     return _opening_top(b, 18.0, 0.40 * b.height, 9.0, 0.35 * b.height, 7.0, "cf_low")
-
-
-def write_all() -> list[Path]:
-    """Draft every sample garment in every size and write its file."""
-    from garments.sample_patterns.catalogue import SAMPLES  # the catalogue names what is drafted
-    written = []
-    for sample in SAMPLES:
-        for size in sample.sizes:
-            path = FOLDER / sample.key / f"{size}.json"
-            path.parent.mkdir(exist_ok=True)
-            path.write_text(json.dumps(sample.draft(body_of(sample.fit, size)), indent=1) + "\n")
-            written.append(path)
-    return written
-
-
-if __name__ == "__main__":
-    for written_path in write_all():
-        print(written_path)

@@ -85,11 +85,12 @@ def test_a_skirt_lags_behind_a_body_turning_on_the_spot():
         turn = np.arctan2(d0[:, 0] * d[:, 1] - d0[:, 1] * d[:, 0], (d0 * d).sum(axis=1))
         return float(np.median(turn))
 
-    # halfway through the turn the body has turned more than its hem has: the hem trails
+    # while the body speeds up (the first half of the turn) it turns ahead of its hem: the
+    # hem trails; once the body slows, the hem catches up (and swings on a little)
     middle = len(yaw) // 2
     assert yaw[middle] > np.radians(120)
-    lag = yaw[middle] - np.unwrap([hem_angle(k) for k in range(middle + 1)])[-1]
-    assert lag > np.radians(5), np.degrees(lag)
+    lag = yaw[:middle + 1] - np.unwrap([hem_angle(k) for k in range(middle + 1)])
+    assert lag.max() > np.radians(5), np.degrees(lag)
     assert moving.stats["penetration_mm"] <= 2.0
 
 
@@ -101,7 +102,8 @@ def test_the_clip_starts_from_the_static_drape():
     # solver's stopping rule (no vertex faster than 5 cm/s) lets it
     moved = np.linalg.norm(moving.garment_frames[0] - drape, axis=1)
     top = drape[:, 2] > np.percentile(drape[:, 2], 70)
-    assert moved[top].max() < 0.005, moved[top].max()
+    on_body = moving.drape.gap[moving.drape.mesh.render_to_physics] < 0.012  # not the flare's start
+    assert moved[top & on_body].max() < 0.005, moved[top & on_body].max()
     assert torch.allclose(moving.clip.poses[0], get_body_model("female").named_pose("a-pose"))
 
 

@@ -336,4 +336,5 @@ def test_model_viewer_plays_it_in_chromium(glb):
         r, g, b = np.moveaxis(shot, 2, 0)
         skin = figure & (r > b + 30) & (g > 0.5 * r)  # this avatar's brown, not red nor grey
         rows, skin_rows = np.flatnonzero(figure.any(axis=1)), np.flatnonzero(skin.any(axis=1))
-        assert np.ptp(rows) > 0.8 * len(shot) and np.ptp(skin_rows) > 0.95 * np.ptp(rows)
+        # (skin from the forehead: her hair is above it)
+        assert np.ptp(rows) > 0.8 * len(shot) and np.ptp(skin_rows) > 0.9 * np.ptp(rows)

@@ -1,8 +1,11 @@
-"""What every command shares: reporting a usage error, and finding what a command names."""
+"""What every command shares: reporting a usage error, finding what a command names, and
+reading a colorways file."""
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 from tryon.core.errors import NotFound
 from tryon.core.settings import settings
@@ -30,3 +33,19 @@ def avatar_and_garments(avatar_id: str, garment_id: str | None):
     except NotFound as e:
         raise NotFound(f"{e}; `tryon avatars` and `tryon garments` list them", e.field) from None
     return avatar, store
+
+
+def read_colorways(path: str):
+    """Colorways from a JSON file (``garments.colorways.parse_colorways``'s list);
+    each ``texture`` is a path relative to the file. ValueError or OSError
+    saying what is wrong."""
+    from garments.colorways import parse_colorways
+
+    file = Path(path)
+    try:
+        entries = json.loads(file.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is not JSON: {e}") from None
+    names = {e["texture"] for e in entries if isinstance(entries, list) and isinstance(e, dict)
+             and isinstance(e.get("texture"), str)} if isinstance(entries, list) else set()
+    return parse_colorways(entries, {name: (file.parent / name).read_bytes() for name in names})

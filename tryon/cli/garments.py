@@ -12,7 +12,7 @@ from pathlib import Path
 
 from garments.fabrics import FABRICS
 from garments.garment import CATEGORIES
-from tryon.cli.common import fail
+from tryon.cli.common import fail, read_colorways
 from tryon.cli.patterns import add_pattern_command
 from tryon.core.settings import settings
 
@@ -41,22 +41,6 @@ def cmd_garments(args) -> int:
     for g in garments:
         print(f"{g.id:34} {g.name:22} {g.category:10} {g.fit:6} {','.join(g.sizes)}  {g.status}")
     return 0
-
-
-def read_colorways(path: str):
-    """Colorways from a JSON file (``garments.colorways.parse_colorways``'s list);
-    each ``texture`` is a path relative to the file. ValueError or OSError
-    saying what is wrong."""
-    from garments.colorways import parse_colorways
-
-    file = Path(path)
-    try:
-        entries = json.loads(file.read_text())
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path} is not JSON: {e}") from None
-    names = {e["texture"] for e in entries if isinstance(entries, list) and isinstance(e, dict)
-             and isinstance(e.get("texture"), str)} if isinstance(entries, list) else set()
-    return parse_colorways(entries, {name: (file.parent / name).read_bytes() for name in names})
 
 
 def cmd_garments_add(args) -> int:

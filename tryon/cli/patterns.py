@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tryon.cli.common import fail
+from tryon.cli.common import fail, read_colorways
 from tryon.core.settings import settings
 
 
@@ -46,7 +46,6 @@ def cmd_garments_add_pattern(args) -> int:
     from garments.patterns.reading import read_pattern, sizes_to_sew
     from garments.patterns.sewing_spec import read_sewing_spec
     from garments.store import GarmentStore
-    from tryon.cli.garments import read_colorways
     from tryon.outputs.pattern_import import sew_and_import
 
     try:

@@ -344,7 +344,8 @@ def finish_step(
     v: wp.array[wp.vec3],
     residual: wp.array[float],
 ):
-    """Push out of the body once more (collision always wins), then the damped velocity.
+    """Push out of the body once more (collision always wins) and up off the floor (z = 0,
+    where the body stands: a long hem pools there), then the damped velocity.
 
     ``residual[0]`` collects the largest displacement of a step (m), ``residual[1]``
     counts the vertices (in every step) that moved more than ``tolerance`` (m).
@@ -358,6 +359,9 @@ def finish_step(
     depth = thickness - wp.dot(p - contact_point[i], n)
     if depth > 0.0:
         p = p + n * depth  # n is 0 away from the body
+        x[i] = p
+    if p[2] < thickness:
+        p = wp.vec3(p[0], p[1], thickness)
         x[i] = p
     moved = p - x_prev[i]
     v[i] = moved * (velocity_keep / dt)

@@ -37,7 +37,7 @@ from tryon.drape.cache import drape_cache_dir
 from tryon.fit.report import fit_report
 from tryon.fit.strain import RegionFit
 
-DRAPE_VERSION = "2"  # bump when the solver or transfer changes results (2: at rest but for stragglers)
+DRAPE_VERSION = "3"  # bump when the solver or transfer changes results (2: at rest but for stragglers; 3: a floor)
 AUTHORING_POSE = "a-pose"
 # Solver steps per drape: by 600 steps a garment has settled to within a few
 # millimetres of where 1500 steps take it (measured on the sample garments).

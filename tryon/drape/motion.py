@@ -27,7 +27,7 @@ from tryon.core.files import atomic_path, atomic_write
 from tryon.drape.cache import drape_cache_dir
 from tryon.drape.draping import DRAPE_VERSION, Drape, cached_drape, garment_fabric, grain_frame
 
-DYNAMICS_VERSION = "3"  # bump when the cloth dynamics change their results (3: settled until at rest)
+DYNAMICS_VERSION = "4"  # bump when the cloth dynamics change their results (3: settled until at rest; 4: a floor)
 
 
 @dataclass(frozen=True)

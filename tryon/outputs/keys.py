@@ -29,7 +29,7 @@ from tryon.render.views import resolve_view
 
 # Bump whenever a change to the render pipeline (lighting, materials,
 # encoding, draping) changes the bytes of an existing render.
-RENDERER_VERSION = "3"  # 2: the face textured on the skin, and hair; 3: drapes of DRAPE_VERSION 2
+RENDERER_VERSION = "4"  # 2: the face textured on the skin, and hair; 3: drapes of DRAPE_VERSION 2; 4: of 3 (a floor)
 
 DEFAULTS = {"garment": None, "size": None, "colorway": None, "view": "front", "pose": "a-pose",
             "width": 512, "height": 768, "format": "png", "fit_map": None, "background": None,

@@ -42,7 +42,7 @@ from tryon.twins.sidecar import SIDECAR_MEDIA_TYPE, sidecar_manifest
 
 VIDEO = "video"
 # Bump whenever a change to motion, cloth dynamics, rendering or encoding changes a video's bytes.
-VIDEO_VERSION = "3"  # 2: the face and hair; 3: drapes of DRAPE_VERSION 2
+VIDEO_VERSION = "4"  # 2: the face and hair; 3: drapes of DRAPE_VERSION 2; 4: of 3 (a floor)
 POSTER_MEDIA_TYPE = "image/jpeg"
 MOTION_PREFIX = "bvh-"  # a studio's motion: "bvh-" and the sha256 of its file
 MOTION_PATTERN = rf"^({'|'.join(MOTIONS)}|{MOTION_PREFIX}[0-9a-f]{{64}})$"  # what a request may name
