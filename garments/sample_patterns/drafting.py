@@ -73,11 +73,11 @@ def strap_dress(b: Body) -> dict:
     """A midi slip dress on straps: front and back cut in one from the straps to the hem,
     shaped in at the waist and flared below the hips, a scoop neck in front."""
     length = 0.63 * b.height
-    top, under = length, length - 4.0 - b.armhole - 3.0
+    top, under = length, length - 4.0 - b.armhole + 1.0  # armholes no deeper than the base layer's
     waist_y, hip_y = length - b.nape_to_waist, length - b.nape_to_waist - 20.0
-    bust, waist, hips = (b.bust + 8.0) / 4.0, (b.waist + 10.0) / 4.0, (b.hips + 8.0) / 4.0
+    bust, waist, hips = (b.bust + 8.0) / 4.0, (b.waist + 6.0) / 4.0, (b.hips + 8.0) / 4.0
     hem = hips + 0.22 * hip_y
-    strap_out, strap = b.shoulder_half - 4.0, 4.0
+    strap_out, strap, slope = b.shoulder_half - 2.0, 6.0, 2.5  # the straps slope with the shoulders
 
     def panel(neck_drop: float) -> Panel:
         return Panel().loop(
@@ -86,10 +86,10 @@ def strap_dress(b: Body) -> dict:
             ("side_l_waist", (hips, hip_y), [(waist + 0.6 * (hips - waist), waist_y - 7.0)]),
             ("side_l_high", (waist, waist_y), [(bust - 0.2, waist_y + 8.0)]),
             ("armhole_l", (bust, under), [(strap_out + 3.0, under - 0.5), (strap_out, under + 6.0)]),
-            ("strap_l", (strap_out, top), None),
+            ("strap_l", (strap_out, top - slope), None),
             ("neck", (strap_out - strap, top), [(0, top - 2.0 * neck_drop)]),
             ("strap_r", (-(strap_out - strap), top), None),
-            ("armhole_r", (-strap_out, top), [(-strap_out, under + 6.0), (-strap_out - 3.0, under - 0.5)]),
+            ("armhole_r", (-strap_out, top - slope), [(-strap_out, under + 6.0), (-strap_out - 3.0, under - 0.5)]),
             ("side_r_high", (-bust, under), [(-bust + 0.2, waist_y + 8.0)]),
             ("side_r_waist", (-waist, waist_y), [(-waist - 0.6 * (hips - waist), waist_y - 7.0)]),
             ("side_r_low", (-hips, hip_y), None))

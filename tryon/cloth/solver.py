@@ -12,7 +12,7 @@ The solver is XPBD in Warp kernels (``tryon.cloth.kernels``; DESIGN.md,
 decision 4, says why): edge stretch constraints in graph-coloured
 Gauss-Seidel sweeps, dihedral bending by averaged Jacobi, strain limiting,
 and collision with friction against tangent planes of the body that a BVH
-query refreshes every few steps. It does not simulate a fall: velocities are
+query refreshes every few steps, and a floor at z = 0 where the body stands. It does not simulate a fall: velocities are
 damped hard, and it stops once no vertex moves more than a tolerance in a
 step, but for a few creeping stragglers. Coarse time steps let the garment
 fall and fold, fine ones settle it: under gravity XPBD leaves a stretch that

@@ -29,7 +29,7 @@ def stitch_pairs(meshes: dict[str, PieceMesh], first_vertex: dict[str, int],
         b = meshes[b_name].edge_points[b_edge][::-1] + first_vertex[b_name]
         if len(a) != len(b):
             raise PatternError(f"stitch {a_name}:{a_edge} - {b_name}:{b_edge}: its edges were cut "
-                               f"into {len(a) - 1} and {len(b) - 1} segments", "stitches")
+                               f"into {len(a) - 1} and {len(b) - 1} segments", "sewing")
         seams.append(np.stack([a, b], axis=1))
     pairs = np.concatenate(seams) if seams else np.zeros((0, 2), np.int64)
     return pairs, seams

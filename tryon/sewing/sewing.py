@@ -55,9 +55,8 @@ class SewnPiece:
 
 @dataclass(frozen=True)
 class SewnGarment:
-    """vertices (N, 3) m and faces (F, 3) of the sewn garment on its mannequin; its pieces;
-    seams, each (S, 2) ids of the vertices it joined (before welding, into the pieces laid
-    end to end); report: what the sewing measured."""
+    """vertices (N, 3) m and faces (F, 3) of the sewn garment on its mannequin; its pieces
+    (where each flat piece's points went); report: what the sewing measured."""
 
     vertices: np.ndarray
     faces: np.ndarray
@@ -84,18 +83,18 @@ def sew(pattern: Pattern, size: str | None, category: str, body: BodyGeometry, l
     for piece in pieces:
         first[piece.name], count = count, count + len(meshes[piece.name].points)
     flat = np.vstack([meshes[p.name].points for p in pieces])
-    # each face's corners in its piece's fabric frame (across the grain, along it), cm
-    grain = np.vstack([meshes[p.name].points @ grain_frame(_grain(p)) for p in pieces])
+    # each point in its piece's fabric frame (across the grain, along it), cm
+    in_fabric = np.vstack([meshes[p.name].points @ grain_frame(_grain(p)) for p in pieces])
     faces = np.vstack([meshes[p.name].faces + first[p.name] for p in pieces])
     positions = _wrap_all(pieces, meshes, placed, body, landmarks, spacing_cm)
     labels, welded = weld_labels(stitch_pairs(meshes, first, stitches)[0], count)
     collider = BodyCollider(body.vertices, body.faces)
     with SOLVE_LOCK:
-        sewn, pulled_gap, gap = _pull_together(positions, faces, flat, grain[faces], joined_pairs(labels), fabric,
-                                               collider, progress)
+        sewn, pulled_gap, gap = _pull_together(positions, faces, flat, in_fabric[faces], joined_pairs(labels),
+                                               fabric, collider, progress)
         vertices, welded_faces, kept = weld(sewn, faces, labels, welded)
         progress(0.75, "seams welded; settling")
-        topology = _flat_topology(welded_faces, vertices, flat_lengths(faces, flat, labels), grain[faces[kept]])
+        topology = _flat_topology(welded_faces, vertices, flat_lengths(faces, flat, labels), in_fabric[faces[kept]])
         state = settle(ClothState(vertices, topology, fabric, np.zeros(welded, bool), collider), RELAX_STEPS)
         vertices = state.x.numpy().astype(np.float64)
         penetration = collider.max_penetration(state.x)
@@ -121,21 +120,22 @@ def sew(pattern: Pattern, size: str | None, category: str, body: BodyGeometry, l
 def _check(pieces: tuple[Piece, ...], stitches: tuple[Stitch, ...]) -> None:
     names = [p.name for p in pieces]
     if len(set(names)) != len(names):
-        raise PatternError("two pieces of one size share a name: " + ", ".join(sorted({n for n in names if names.count(n) > 1})))
+        raise PatternError("two pieces of one size share a name: "
+                           + ", ".join(sorted({n for n in names if names.count(n) > 1})))
     if not stitches:
-        raise PatternError("the pattern says nothing of how its pieces are sewn: send a stitches "
-                           "file (edge pairs by piece name and edge number)", "stitches")
+        raise PatternError("the pattern says nothing of how its pieces are sewn: send a sewing "
+                           "document with its stitches (edge pairs by piece name and edge number)", "sewing")
     edges = {p.name: len(p.corners) for p in pieces}
     used = set()
     for stitch in stitches:
         for name, edge in (stitch.a, stitch.b):
             if name not in edges:
                 raise PatternError(f"a stitch names piece {name!r}, which this size does not have "
-                                   f"(pieces: {', '.join(names)})", "stitches")
+                                   f"(pieces: {', '.join(names)})", "sewing")
             if not 0 <= edge < edges[name]:
-                raise PatternError(f"a stitch names edge {edge} of {name}, which has {edges[name]}", "stitches")
+                raise PatternError(f"a stitch names edge {edge} of {name}, which has {edges[name]}", "sewing")
             if (name, edge) in used:
-                raise PatternError(f"edge {edge} of {name} is stitched twice", "stitches")
+                raise PatternError(f"edge {edge} of {name} is stitched twice", "sewing")
             used.add((name, edge))
 
 
