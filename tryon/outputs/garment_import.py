@@ -17,7 +17,8 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
 from garments.colorways import Colorway, from_stored_form, write_textures
 from garments.source_body import fit_source_body
@@ -62,16 +63,31 @@ def set_size_chart(store: GarmentStore, garment, chart: SizeChart | None):
 
 def run_garment_import(params: Mapping[str, Any], config: Settings) -> str:
     """Fit the source bodies, import the garment; the digest of the outcome document."""
+    return run_on_upload(params, config, GARMENT_IMPORT, _import)
+
+
+def run_on_upload(params: Mapping[str, Any], config: Settings, kind: str,
+                  work: Callable[[GarmentStore, Path, Mapping[str, Any]], dict]) -> str:
+    """An import job on its upload folder: ``work(store, folder, params)`` gives the outcome
+    document, which is stored (the merchant's own: private to its tenant) and named by its
+    digest, returned; the upload folder then goes. A failed job is not run again: its
+    upload goes too (a crash keeps it, for the job to run again)."""
     store = GarmentStore(config.garments_dir)
     folder = store.upload_folder(params["folder"])  # NotFound once imported or swept
     try:
-        return _import(store, folder, params, config)
-    except Exception:  # a failed job is not run again: its upload goes (a crash keeps it)
+        document = work(store, folder, params)
+    except Exception:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    data = json.dumps(document).encode()
+    digest = open_blob_store(config).put(data)
+    record_render(f"{kind}:{digest}", digest, DOCUMENT_MEDIA_TYPE, len(data),
+                  private=True, tenant_id=params.get("tenant", DEFAULT_TENANT))  # reports: the merchant's own
+    shutil.rmtree(folder, ignore_errors=True)  # the outcome is kept: the upload has served
+    return digest
 
 
-def _import(store: GarmentStore, folder, params: Mapping[str, Any], config: Settings) -> str:
+def _import(store: GarmentStore, folder: Path, params: Mapping[str, Any]) -> dict:
     fitted = {}
     for name in dict.fromkeys(params["bodies"].values()):
         fitted[name] = fit_source_body((folder / name).read_bytes(), name, params.get("sex"),
@@ -90,13 +106,7 @@ def _import(store: GarmentStore, folder, params: Mapping[str, Any], config: Sett
         garment, reports = store.add(*details, files, sources, colorways, tenant)
     if garment is not None and params.get("size_chart"):
         garment = set_size_chart(store, garment, parse_size_chart(params["size_chart"]))
-    document = {"garment": None if garment is None else garment.to_dict(),
-                "accepted": garment is not None,
-                "source_bodies": {size: source.report for size, source in sources.items()},
-                "reports": {size: report.as_dict() for size, report in reports.items()}}
-    data = json.dumps(document).encode()
-    digest = open_blob_store(config).put(data)
-    record_render(f"{GARMENT_IMPORT}:{digest}", digest, DOCUMENT_MEDIA_TYPE, len(data),
-                  private=True, tenant_id=tenant)  # validation reports: the merchant's own
-    shutil.rmtree(folder, ignore_errors=True)  # the outcome is kept: the upload has served
-    return digest
+    return {"garment": None if garment is None else garment.to_dict(),
+            "accepted": garment is not None,
+            "source_bodies": {size: source.report for size, source in sources.items()},
+            "reports": {size: report.as_dict() for size, report in reports.items()}}

@@ -14,8 +14,6 @@ garment, and stores its outcome as a JSON document, the job's result:
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Callable
@@ -28,10 +26,8 @@ from garments.size_chart import parse_size_chart
 from garments.store import GarmentStore
 from tryon.core.settings import DEFAULT_TENANT, Settings
 from tryon.jobs.queue import report_progress
-from tryon.outputs.garment_import import DOCUMENT_MEDIA_TYPE, set_size_chart
+from tryon.outputs.garment_import import run_on_upload, set_size_chart
 from tryon.sewing.garment_files import sew_files
-from tryon.storage.blobs import open_blob_store
-from tryon.storage.render_index import record_render
 
 PATTERN_IMPORT = "pattern_import"
 PROGRESS_STEPS = 1000
@@ -66,29 +62,17 @@ def sew_and_import(store: GarmentStore, folder: Path, pattern: Pattern, spec: Se
 
 def run_pattern_import(params: Mapping[str, Any], config: Settings) -> str:
     """Sew the pattern in every size and import it; the digest of the outcome document."""
-    store = GarmentStore(config.garments_dir)
-    folder = store.upload_folder(params["folder"])  # NotFound once imported or swept
-    try:
-        return _import(store, folder, params, config)
-    except Exception:  # a failed job is not run again: its upload goes (a crash keeps it)
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
+    return run_on_upload(params, config, PATTERN_IMPORT, _import)
 
 
-def _import(store: GarmentStore, folder: Path, params: Mapping[str, Any], config: Settings) -> str:
+def _import(store: GarmentStore, folder: Path, params: Mapping[str, Any]) -> dict:
     pattern = read_pattern((folder / params["pattern"]).read_bytes(), params["pattern"], params.get("units"))
-    tenant = params.get("tenant", DEFAULT_TENANT)
     colorways = [from_stored_form(e, folder) for e in params.get("colorways", [])]
     garment, sewing, reports = sew_and_import(
         store, folder, pattern, read_sewing_spec(params.get("sewing")), params["sizes"], params, colorways,
-        tenant, lambda share, message: report_progress(round(share * PROGRESS_STEPS), PROGRESS_STEPS))
+        params.get("tenant", DEFAULT_TENANT),
+        lambda share, message: report_progress(round(share * PROGRESS_STEPS), PROGRESS_STEPS))
     if garment is not None and params.get("size_chart"):
         garment = set_size_chart(store, garment, parse_size_chart(params["size_chart"]))
-    document = {"garment": None if garment is None else garment.to_dict(), "accepted": garment is not None,
-                "sewing": sewing, "reports": {size: report.as_dict() for size, report in reports.items()}}
-    data = json.dumps(document).encode()
-    digest = open_blob_store(config).put(data)
-    record_render(f"{PATTERN_IMPORT}:{digest}", digest, DOCUMENT_MEDIA_TYPE, len(data),
-                  private=True, tenant_id=tenant)  # sewing and validation reports: the merchant's own
-    shutil.rmtree(folder, ignore_errors=True)  # the outcome is kept: the upload has served
-    return digest
+    return {"garment": None if garment is None else garment.to_dict(), "accepted": garment is not None,
+            "sewing": sewing, "reports": {size: report.as_dict() for size, report in reports.items()}}
