@@ -23,6 +23,7 @@ from garments.patterns.pattern import PatternError
 from garments.patterns.reading import MAX_PATTERN_BYTES, SUFFIXES, read_pattern, sizes_to_sew
 from garments.patterns.sewing_spec import MAX_SEWING_BYTES, read_sewing_spec
 from tryon.outputs.pattern_import import PATTERN_IMPORT, pattern_params
+from tryon.sewing.sewing import check_sewable
 
 PATTERN_FIELDS = {
     "pattern": File(metadata={
@@ -54,10 +55,8 @@ def queue_pattern_import(data: dict, colorways, chart) -> str:
         pattern = read_pattern(content, name, data.get("pattern_units"))
         sizes = sizes_to_sew(pattern, requested, data["fit"])
         spec = read_sewing_spec(data.get("sewing"))
-        if spec.stitches is None and not pattern.stitches:
-            raise PatternError("the pattern says nothing of how its pieces are sewn: send sewing "
-                               'with its stitches ({"stitches": [{"a": {"piece", "edge"}, '
-                               '"b": {"piece", "edge"}}]})', "sewing")
+        for label in sizes.values():  # stitches and placements: refused now, not by the job
+            check_sewable(pattern, label, data["category"], spec.placements, spec.stitches)
     except PatternError as error:
         raise ProblemError(422, "Unprocessable Entity", error.detail, error.field) from None
     if suffix not in SUFFIXES:

@@ -37,7 +37,7 @@ CLEARANCE_M = 0.025  # between the body's section and the tube the pieces start 
 LEVEL_STEP_M = 0.01  # the tube's sections are this far apart along its axis
 SMOOTHING_LEVELS = 7  # sections smoothed over this many levels
 # where a piece's top starts on its part, metres along the part's axis from a landmark
-ANCHORS = ("neck", "shoulder", "waist", "hip", "shoulder_joint", "hip_joint")
+ANCHORS = ("neck", "shoulder", "waist", "hip", "shoulder_joint")
 
 
 @dataclass(frozen=True)
@@ -164,8 +164,7 @@ def body_tube(g: BodyGeometry, part: str, model_landmarks: dict) -> Tube:
 def anchor_along(g: BodyGeometry, tube: Tube, placement: Placement) -> float:
     """Metres along ``tube``'s axis where a piece placed by ``placement`` has its top."""
     lv = g.levels
-    heights = {"neck": lv.neck - 0.02, "shoulder": lv.shoulder, "waist": lv.waist, "hip": lv.hip,
-               "hip_joint": lv.hip}
+    heights = {"neck": lv.neck - 0.02, "shoulder": lv.shoulder, "waist": lv.waist, "hip": lv.hip}
     if placement.anchor == "shoulder_joint":
         return placement.offset_m  # the arms' tubes start at the shoulder joint
     return float((np.array([0.0, 0.0, heights[placement.anchor]]) - tube.origin) @ tube.axis) + placement.offset_m

@@ -91,3 +91,18 @@ def test_the_pattern_check_lists_each_edge_to_stitch(client, auth):
     front = next(p for p in checked.get_json()["pieces"] if p["name"] == "FRONT" and p["size"] == "M")
     assert [e["edge"] for e in front["edge_list"]] == [0, 1, 2, 3]
     assert sorted(e["length_cm"] for e in front["edge_list"]) == [38.0, 54.0, 60.5, 60.5]  # sides: 60 down, 8 out
+
+
+def test_a_piece_that_cannot_be_placed_is_refused_before_any_sewing(client, auth, garment_store):
+    spec = next(s for s in SAMPLES if s.key == "tshirt").spec("M")
+    panels = spec["pattern"]["panels"]
+    panels["part_7"] = panels.pop("neckband")  # a name that says nothing of where it goes
+    for stitch in spec["pattern"]["stitches"]:
+        for side in stitch:
+            side["panel"] = "part_7" if side["panel"] == "neckband" else side["panel"]
+    refused = client.post("/v1/garments", headers=auth("merchant"), content_type="multipart/form-data",
+                          data=_form(json.dumps(spec).encode(), "tee.json", category="top", fabric="jersey",
+                                     fit="men", sizes="M"))
+    body = assert_problem(refused, 422, "placements")
+    assert "part_7" in body["detail"] and '"part"' in body["detail"], body
+    assert garment_store.list() == []

@@ -47,6 +47,7 @@ def cmd_garments_add_pattern(args) -> int:
     from garments.patterns.sewing_spec import read_sewing_spec
     from garments.store import GarmentStore
     from tryon.outputs.pattern_import import sew_and_import
+    from tryon.sewing.sewing import check_sewable
 
     try:
         data = Path(args.file).read_bytes()
@@ -61,6 +62,8 @@ def cmd_garments_add_pattern(args) -> int:
         return fail("the pattern says nothing of how its pieces are sewn: give --sewing FILE.json "
                     'with its stitches ({"stitches": [{"a": {"piece", "edge"}, "b": {"piece", "edge"}}]}); '
                     "`tryon patterns check` numbers the edges")
+    for label in sizes.values():  # stitches and placements, before any size is sewn
+        check_sewable(pattern, label, args.category, spec.placements, spec.stitches)
     store = GarmentStore(settings().garments_dir)
 
     def progress(share: float, message: str) -> None:

@@ -73,10 +73,7 @@ def sew(pattern: Pattern, size: str | None, category: str, body: BodyGeometry, l
     defaults by name; ``stitches`` those of the file. PatternError, saying why, when the
     pieces cannot be placed or sewn."""
     start = time.perf_counter()
-    stitches = pattern.stitches if stitches is None else stitches
-    pieces, stitches = split_at_marks(pattern.in_size(size), stitches)  # a corner at each notch named
-    _check(pieces, stitches)
-    placed = _placements(pieces, category, placements or {})
+    pieces, stitches, placed = check_sewable(pattern, size, category, placements, stitches)
     meshes = _mesh(pieces, stitches, spacing_cm)
     progress(0.05, "pieces meshed")
     first, count = {}, 0
@@ -115,6 +112,17 @@ def sew(pattern: Pattern, size: str | None, category: str, body: BodyGeometry, l
               "relax_steps": state.iterations, "at_rest": state.converged,
               "seconds": round(time.perf_counter() - start, 2)}
     return SewnGarment(vertices, welded_faces, sewn_pieces, report)
+
+
+def check_sewable(pattern: Pattern, size: str | None, category: str, placements: dict[str, Placement] | None = None,
+                  stitches: tuple[Stitch, ...] | None = None) -> tuple:
+    """What ``sew`` checks before it meshes anything (fast): the pieces of ``size`` with a
+    corner at every notch a stitch names, the stitches as edge numbers, and each piece's
+    placement. PatternError (field ``sewing`` or ``placements``) saying what is wrong."""
+    stitches = pattern.stitches if stitches is None else stitches
+    pieces, stitches = split_at_marks(pattern.in_size(size), stitches)
+    _check(pieces, stitches)
+    return pieces, stitches, _placements(pieces, category, placements or {})
 
 
 def _check(pieces: tuple[Piece, ...], stitches: tuple[Stitch, ...]) -> None:
