@@ -62,10 +62,15 @@ def test_a_t_shirt_is_sewn_closed_round_its_mannequin_as_its_pattern_measures():
     outline = sum(len(p.flat) for p in sewn.pieces)
     assert report["vertices"] < outline and len(np.unique(sewn.faces)) == report["vertices"]
     edges = np.sort(np.concatenate([sewn.faces[:, [0, 1]], sewn.faces[:, [1, 2]], sewn.faces[:, [2, 0]]]), axis=1)
-    _, uses = np.unique(edges, axis=0, return_counts=True)
+    unique, uses = np.unique(edges, axis=0, return_counts=True)
     assert set(uses.tolist()) <= {1, 2}  # one surface: no seam sewn onto a third piece
     # open edges: the hem, the two cuffs, the neckband's top: nothing else left unsewn
-    assert (uses == 1).sum() * 2.0 < 110 + 2 * 40 + 50 + 30
+    open_edges = unique[uses == 1]
+    open_cm = np.linalg.norm(sewn.vertices[open_edges[:, 0]] - sewn.vertices[open_edges[:, 1]], axis=1).sum() * 100
+    piece = {p.name: p for p in pattern.pieces}
+    hems_cm = (np.ptp(piece["front"].outline[:, 0]) * 2 + 2 * np.linalg.norm(np.diff(piece["sleeve_left"].edge(0), axis=0))
+               + np.linalg.norm(np.diff(piece["neckband"].edge(len(piece["neckband"].corners) - 2), axis=0)))
+    assert open_cm == pytest.approx(hems_cm, rel=0.1)
     front = next(p for p in pattern.pieces if p.name == "front")
     chest_row = float(front.outline[front.corners[2], 1]) - 6.0  # 6 cm below the underarm
     flat, sewn_girth = _girths(sewn, ("front", "back"), chest_row)

@@ -32,7 +32,9 @@ from tryon.cloth.solver import COARSE_TIME_STEP, SOLVE_LOCK, STEPS_PER_CHECK, Cl
 from tryon.cloth.topology import ClothTopology
 from tryon.sewing.seams import flat_lengths, joined_pairs, rest_lengths_of, stitch_pairs, weld, weld_labels
 
-SPACING_CM = 2.0  # the mesh's edge length on the flat piece
+# the mesh's edge length on the flat piece, cm: a flat triangle on a curve (a bust) sags
+# inside it by L^2 / 8R; at 2 cm the base layer showed through at the bust
+SPACING_CM = 1.5
 SEW_STEPS = 400  # steps over which the stitches pull their edges together
 HOLD_STEPS = 200  # steps more with the stitches closed, before the seams are welded
 STITCH_COMPLIANCE = 1.0e-8  # m/N: a stitch is far stiffer than the cloth
