@@ -88,7 +88,6 @@ class ClothTopology:
         return cls(edges, rest_lengths, edge_areas, hinges, rest_angles, scale, vertex_areas, _colour_edges(edges),
                    grain)
 
-
     def with_edges(self, edges: np.ndarray, rest_lengths: np.ndarray) -> ClothTopology:
         """This topology with more length constraints (E2, 2) of ``rest_lengths`` (E2,) m and
         no area (a seam's stitches), the edges coloured anew; they come after the mesh's."""

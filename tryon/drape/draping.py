@@ -130,7 +130,7 @@ def _solve(garment, mesh: GarmentMesh, authored: BodyGeometry, target: BodyGeome
     rest = mesh.physics_vertices
     placed = place(_bound(rest, authored), target.vertices, target.faces)
     return relax(placed, mesh.physics_faces, rest, target.vertices, target.faces,
-                 garment_fabric(garment), max_iterations=RELAX_STEPS, face_uvs=grain_frame(garment, mesh))
+                 garment_fabric(garment), max_iterations=RELAX_STEPS, face_uvs=face_grain(garment, mesh))
 
 
 # Bindings of garments to the bodies they were made on, by content: a garment
@@ -145,7 +145,7 @@ def _bound(rest: np.ndarray, authored: BodyGeometry) -> Binding:
                          lambda: bind(rest, authored.vertices, authored.faces))
 
 
-def grain_frame(garment, mesh: GarmentMesh):
+def face_grain(garment, mesh: GarmentMesh):
     """(P, 3, 2) the fabric's frame at each physics face's corners for a garment sewn from a
     pattern (its UVs: u across the grain, v along it), else None: the grain of an uploaded
     mesh is not known, whatever its UVs."""

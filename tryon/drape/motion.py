@@ -25,7 +25,7 @@ from garments.store import GarmentStore
 from tryon.cloth.dynamics import simulate_motion
 from tryon.core.files import atomic_path, atomic_write
 from tryon.drape.cache import drape_cache_dir
-from tryon.drape.draping import DRAPE_VERSION, Drape, cached_drape, garment_fabric, grain_frame
+from tryon.drape.draping import DRAPE_VERSION, Drape, cached_drape, face_grain, garment_fabric
 
 DYNAMICS_VERSION = "4"  # bump when the cloth dynamics change their results (3: settled until at rest; 4: a floor)
 
@@ -73,7 +73,7 @@ def drape_motion(avatar: Avatar, garment_id: str | None, size: str | None, clip:
         return MotionDrape(clip, vertices, joints, frames, drape, stats)
     garment = store.get(garment_id)
     moved = simulate_motion(drape.positions, drape.faces, drape.mesh.physics_vertices, vertices,
-                            model.faces, clip.fps, garment_fabric(garment), face_uvs=grain_frame(garment, drape.mesh))
+                            model.faces, clip.fps, garment_fabric(garment), face_uvs=face_grain(garment, drape.mesh))
     stats = {"cloth_seconds": round(moved.seconds, 3), "substeps": moved.substeps,
              "pre_roll_s": round(moved.pre_roll_s, 2),
              "penetration_mm": round(float(moved.penetration_m.max()) * 1000, 2),
