@@ -18,6 +18,7 @@ from apiflask.validators import Length, OneOf
 
 from api.auth import caller_tenant
 from api.errors import ProblemError
+from api.garment_forms import size_chart_field
 from api.extensions import garment_store, job_queue
 from garments.patterns.pattern import PatternError
 from garments.patterns.reading import MAX_PATTERN_BYTES, SUFFIXES, read_pattern, sizes_to_sew
@@ -43,9 +44,10 @@ PATTERN_FIELDS = {
 }
 
 
-def queue_pattern_import(data: dict, colorways, chart) -> str:
-    """Read and check the pattern fields of the form ``data``, keep the files in an upload
-    folder and queue the job; its id. 422 (field named) for what cannot be used."""
+def queue_pattern_import(data: dict, colorways) -> str:
+    """Read and check the pattern fields of the form ``data`` (and its size chart, against the
+    sizes to be sewn), keep the files in an upload folder and queue the job; its id. 422
+    (field named) for what cannot be used."""
     upload = data["pattern"]
     name = upload.filename or "pattern"
     suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -59,6 +61,7 @@ def queue_pattern_import(data: dict, colorways, chart) -> str:
             check_sewable(pattern, label, data["category"], spec.placements, spec.stitches)
     except PatternError as error:
         raise ProblemError(422, "Unprocessable Entity", error.detail, error.field) from None
+    chart = size_chart_field(data, list(sizes))  # a graded DXF's sizes are known only now
     if suffix not in SUFFIXES:
         raise ProblemError(422, "Unprocessable Entity", "a pattern is a .dxf or a .json", "pattern")
     folder = garment_store().upload_folder()

@@ -179,10 +179,7 @@ def upload(form_and_files_data):
         if files or data.get("source_body") or data.get("grade_to"):
             raise ProblemError(422, "Unprocessable Entity", "send a pattern or meshes (size_*), not both; "
                                "a pattern is sewn in every size it has", "pattern")
-        colorways = colorways_field(data)
-        requested = [s.strip() for s in (data.get("sizes") or "").split(",") if s.strip()]
-        chart = size_chart_field(data, requested or None)
-        return _answer_import(queue_pattern_import(data, colorways, chart), "pattern")
+        return _answer_import(queue_pattern_import(data, colorways_field(data)), "pattern")
     if not files:
         raise ProblemError(422, "Unprocessable Entity",
                            f"upload one file per size, in fields size_{'/size_'.join(SIZES)}", "size_M")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from garments.patterns.pattern import PatternError, Piece, Stitch
+from garments.patterns.pattern import PatternError, Piece, Stitch, nearest_on_outline
 
 ON_POINT_CM = 0.05  # a notch this close to an outline point is that point
 
@@ -46,13 +46,12 @@ def split_at_marks(pieces: tuple[Piece, ...], stitches: tuple[Stitch, ...]) -> t
     side an edge number of those pieces. PatternError (field ``sewing``) saying why when a
     notch does not exist, a span runs past a corner, or an edge named by number was split."""
     named = {p.name: p for p in pieces}
-    wanted: dict[str, set[int]] = {}
+    wanted: dict[str, set[int]] = {}  # the notches named, by every piece a span names
     for stitch in stitches:
         for name, side in (stitch.a, stitch.b):
             if isinstance(side, Span) and name in named:
-                for mark in (side.start, side.end):
-                    if mark.kind == "notch":
-                        wanted.setdefault(name, set()).add(mark.number)
+                wanted.setdefault(name, set()).update(
+                    mark.number for mark in (side.start, side.end) if mark.kind == "notch")
     split = {name: _split(named[name], notches) for name, notches in wanted.items()}
     resolved = tuple(Stitch(_side(stitch.a, named, split), _side(stitch.b, named, split)) for stitch in stitches)
     return tuple(split[p.name][0] if p.name in split else p for p in pieces), resolved
@@ -68,17 +67,13 @@ def _split(piece: Piece, notches: set[int]) -> tuple[Piece, dict[int, int], dict
     k = len(outline)
     on_vertex, inserts = {}, []  # notch -> outline point; (segment, t, notch) to insert
     for notch in sorted(notches):
-        p = piece.notches[notch]
-        a, d = outline, np.roll(outline, -1, axis=0) - outline
-        t = np.clip(np.einsum("ij,ij->i", p - a, d) / np.maximum(np.einsum("ij,ij->i", d, d), 1e-12), 0.0, 1.0)
-        segment = int(np.argmin(np.linalg.norm(a + t[:, None] * d - p, axis=1)))
-        at = outline[segment] + t[segment] * d[segment]
+        segment, t, at = nearest_on_outline(outline, piece.notches[notch])
         if np.linalg.norm(at - outline[segment]) < ON_POINT_CM:
             on_vertex[notch] = segment
         elif np.linalg.norm(at - outline[(segment + 1) % k]) < ON_POINT_CM:
             on_vertex[notch] = (segment + 1) % k
         else:
-            inserts.append((segment, float(t[segment]), notch))
+            inserts.append((segment, t, notch))
     points, index_of_notch, new_index = [], {}, np.zeros(k, np.int64)
     for segment in range(k):
         new_index[segment] = len(points)
@@ -96,10 +91,7 @@ def _side(side: tuple[str, int | Span], named: dict[str, Piece], split: dict) ->
     """A stitch's side as (piece name, edge number) of the split pieces."""
     name, where = side
     if name not in split:
-        if isinstance(where, Span) and name in named:  # corners only: no notch to insert
-            split[name] = (named[name], {}, {int(c): int(c) for c in named[name].corners})
-        else:
-            return side  # unknown pieces and edge numbers are checked where the pattern is sewn
+        return side  # unknown pieces and edge numbers are checked where the pattern is sewn
     piece, notch_index, corner_index = split[name]
     corners = list(piece.corners)
     if not isinstance(where, Span):

@@ -120,22 +120,33 @@ class Pattern:
         """The pieces of one size (every piece for a pattern of one size)."""
         return tuple(p for p in self.pieces if p.size == size or p.size is None)
 
-    def report(self) -> dict:
-        """What was read, as JSON: every piece with its size, area and grain; the sizes;
-        the stitches; and what could not be understood."""
-        return {"format": self.source, "sizes": list(self.sizes),
-                "pieces": [p.describe() for p in self.pieces],
+    def report(self, edges: bool = True) -> dict:
+        """What was read, as JSON: every piece with its size, area and grain (and, with
+        ``edges``, each edge and notch numbered, as a sewing document names them); the
+        sizes; the stitches; and what could not be understood."""
+        pieces = [p.describe() for p in self.pieces]
+        if not edges:  # what a garment keeps of its pattern: the numbering served its purpose
+            pieces = [{k: v for k, v in p.items() if k not in ("edge_list", "notch_list")} for p in pieces]
+        return {"format": self.source, "sizes": list(self.sizes), "pieces": pieces,
                 "stitches": [{"a": {"piece": s.a[0], "edge": s.a[1]}, "b": {"piece": s.b[0], "edge": s.b[1]}}
                              for s in self.stitches],
                 "notes": list(self.notes)}
 
 
+def nearest_on_outline(outline: np.ndarray, point: np.ndarray) -> tuple[int, float, np.ndarray]:
+    """Where the closed ``outline`` (K, 2) passes nearest ``point`` (2,): (the segment from
+    point k to k + 1, the fraction along it, the point there)."""
+    d = np.roll(outline, -1, axis=0) - outline
+    t = np.clip(np.einsum("ij,ij->i", point - outline, d) / np.maximum(np.einsum("ij,ij->i", d, d), 1e-12),
+                0.0, 1.0)
+    on = outline + t[:, None] * d
+    segment = int(np.argmin(np.linalg.norm(on - point, axis=1)))
+    return segment, float(t[segment]), on[segment]
+
+
 def _edge_near(piece: Piece, point: np.ndarray) -> int:
     """The number of the edge of ``piece`` that passes nearest ``point`` (2,)."""
-    a = piece.outline
-    d = np.roll(a, -1, axis=0) - a
-    t = np.clip(np.einsum("ij,ij->i", point - a, d) / np.maximum(np.einsum("ij,ij->i", d, d), 1e-12), 0.0, 1.0)
-    segment = int(np.argmin(np.linalg.norm(a + t[:, None] * d - point, axis=1)))
+    segment = nearest_on_outline(piece.outline, point)[0]
     return int(np.searchsorted(piece.corners, segment, side="right") - 1) % len(piece.corners)
 
 

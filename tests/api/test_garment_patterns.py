@@ -106,3 +106,14 @@ def test_a_piece_that_cannot_be_placed_is_refused_before_any_sewing(client, auth
     body = assert_problem(refused, 422, "placements")
     assert "part_7" in body["detail"] and '"part"' in body["detail"], body
     assert garment_store.list() == []
+
+
+def test_a_size_chart_is_checked_against_every_size_a_graded_pattern_will_sew(client, auth, garment_store):
+    dxf = graded_skirt()
+    sewing = json.dumps(_side_seams(read_pattern(dxf, "skirt-a01.dxf")))
+    chart = json.dumps({"unit": "cm", "sizes": {"S": {"waist": 68}, "M": {"waist": 74}}})  # no L
+    refused = client.post("/v1/garments", headers=auth("merchant"), content_type="multipart/form-data",
+                          data=_form(dxf, "skirt-a01.dxf", sewing=sewing, size_chart=chart))
+    body = assert_problem(refused, 422, "size_chart")
+    assert "L" in body["detail"], body
+    assert garment_store.list() == []

@@ -56,7 +56,7 @@ def sew_and_import(store: GarmentStore, folder: Path, pattern: Pattern, spec: Se
     garment, reports = store.add(details["name"], details["category"], details["fabric"], details["fit"],
                                  paths, colorways=colorways, tenant=tenant)
     if garment is not None:
-        garment = store.set_pattern(garment.id, {**pattern.report(), "sewing": sewing})
+        garment = store.set_pattern(garment.id, {**pattern.report(edges=False), "sewing": sewing})
     return garment, sewing, reports
 
 

@@ -11,6 +11,7 @@ replaced.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from garments.mannequin import mannequin_chart
@@ -43,10 +44,10 @@ def install_samples(store, log=print) -> list:
 def install_sample(store, sample: SampleGarment):
     """Sew ``sample`` in each of its sizes and import it, published."""
     with tempfile.TemporaryDirectory() as tmp:
-        paths, sewing, pattern = {}, {}, None
-        for size in sample.sizes:
-            pattern = read_pattern(sample.pattern_bytes(size), sample.pattern_file(size).name)
-            made, reports = sew_files(pattern, {size: None}, sample.category, sample.fabric, sample.fit,
+        paths, sewing, patterns = {}, {}, {}
+        for size in sample.sizes:  # a GarmentCode file per size
+            patterns[size] = read_pattern(sample.pattern_bytes(size), sample.pattern_file(size).name)
+            made, reports = sew_files(patterns[size], {size: None}, sample.category, sample.fabric, sample.fit,
                                       Path(tmp), sample.colour, sample.placements)
             paths.update(made)
             sewing.update(reports)
@@ -56,5 +57,7 @@ def install_sample(store, sample: SampleGarment):
         problems = {s: r.as_dict() for s, r in reports.items() if not r.accepted}
         raise RuntimeError(f"sample garment {sample.name} was rejected: {problems}")
     store.set_size_chart(garment.id, mannequin_chart(sample.fit, sample.sizes))
-    store.set_pattern(garment.id, {**pattern.report(), "sewing": sewing})
+    graded = replace(patterns[sample.sizes[0]], sizes=tuple(sample.sizes),  # every size's pieces
+                     pieces=tuple(replace(p, size=size) for size, made in patterns.items() for p in made.pieces))
+    store.set_pattern(garment.id, {**graded.report(edges=False), "sewing": sewing})
     return store.set_status(garment.id, "published")

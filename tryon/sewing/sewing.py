@@ -87,7 +87,7 @@ def sew(pattern: Pattern, size: str | None, category: str, body: BodyGeometry, l
     faces = np.vstack([meshes[p.name].faces + first[p.name] for p in pieces])
     positions = _wrap_all(pieces, meshes, placed, body, landmarks, spacing_cm)
     labels, welded = weld_labels(stitch_pairs(meshes, first, stitches)[0], count)
-    collider = BodyCollider(body.vertices, body.faces)
+    collider = BodyCollider.cached(body.vertices, body.faces)  # a size is sewn again, a mannequin drapes
     with SOLVE_LOCK:
         sewn, pulled_gap, gap = _pull_together(positions, faces, flat, in_fabric[faces], joined_pairs(labels),
                                                fabric, collider, progress)
